@@ -1,0 +1,246 @@
+//! Tests of a pattern's real binary: it starts, says where it is, serves
+//! over TCP, runs its demo, and refuses bad configuration clearly.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use crate::db::{Backend, TestDb};
+
+/// A running server process, stopped when dropped (also when a test fails).
+pub struct Server {
+    child: Child,
+    /// `host:port` it listens on, as it printed.
+    pub addr: String,
+    /// The lines it printed on start-up.
+    pub banner: Vec<String>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The binary, with a clean environment for the settings it reads.
+fn command(binary: &str, database_url: &str) -> Command {
+    let mut command = Command::new(binary);
+    command
+        .env("DATABASE_URL", database_url)
+        .env("RUST_LOG", "warn")
+        .env_remove("BIND_ADDR")
+        .env_remove("DB_POOL_SIZE")
+        .env_remove("DB_CHECKOUT_TIMEOUT_MS")
+        // No .env from the caller's directory may leak in.
+        .current_dir(std::env::temp_dir());
+    command
+}
+
+/// Starts the server on a port the OS picks and waits for its banner.
+pub fn start(binary: &str, database_url: &str) -> Server {
+    let mut child = command(binary, database_url)
+        .env("BIND_ADDR", "127.0.0.1:0")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start the binary");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let (lines_tx, lines_rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if lines_tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut banner = Vec::new();
+    let mut server = Server {
+        child,
+        addr: String::new(),
+        banner: Vec::new(),
+    };
+    while !banner.iter().any(|l: &String| l.starts_with("try: ")) {
+        let line = lines_rx
+            .recv_timeout(Duration::from_secs(30))
+            .unwrap_or_else(|_| panic!("no start-up banner within 30 s; got {banner:?}"));
+        banner.push(line);
+    }
+    let listening = banner
+        .iter()
+        .find_map(|l| {
+            l.split_once("listening on http://")
+                .map(|(_, a)| a.to_owned())
+        })
+        .expect("a 'listening on' line");
+    server.addr = listening;
+    server.banner = banner;
+    server
+}
+
+/// One HTTP/1.1 request over a fresh TCP connection: (status, body).
+pub fn http(addr: &str, method: &str, path: &str, json: Option<&str>) -> (u16, String) {
+    let mut stream = TcpStream::connect(addr).expect("connect to the server");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("set a timeout");
+    let body = json.unwrap_or("");
+    let content_type = if json.is_some() {
+        "Content-Type: application/json\r\n"
+    } else {
+        ""
+    };
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{content_type}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .expect("send the request");
+    let mut response = String::new();
+    stream
+        .read_to_string(&mut response)
+        .expect("read the response");
+    let status = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("not an HTTP response: {response:?}"));
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, body)
+}
+
+/// Runs the binary to completion with extra arguments.
+pub fn run_to_end(binary: &str, database_url: &str, args: &[&str]) -> Output {
+    command(binary, database_url)
+        .args(args)
+        .output()
+        .expect("run the binary")
+}
+
+fn assert_fails_clearly(output: &Output, expected: &[&str]) {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "exit code; stderr: {stderr}");
+    assert!(
+        !stderr.contains("panicked"),
+        "a panic instead of a message: {stderr}"
+    );
+    for word in expected {
+        assert!(stderr.contains(word), "{word:?} missing from: {stderr}");
+    }
+}
+
+/// The binary serves the API over TCP on the port it prints.
+pub fn serves_the_api_on_the_printed_port(binary: &str, backend: Backend) {
+    let Some(db) = TestDb::on(backend) else {
+        return crate::skipped();
+    };
+    let server = start(binary, &db.url);
+    assert!(
+        server.banner.iter().any(|l| l.starts_with("database: ")),
+        "{:?}",
+        server.banner
+    );
+    let (status, body) = http(
+        &server.addr,
+        "POST",
+        "/users",
+        Some(r#"{"name":"ada","email":"ada@example.com"}"#),
+    );
+    assert_eq!(status, 201, "{body}");
+    let (status, body) = http(&server.addr, "GET", "/users?name=ada", None);
+    assert_eq!(status, 200);
+    let users: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+    assert_eq!(users[0]["email"], "ada@example.com");
+    let (status, body) = http(&server.addr, "GET", "/nowhere", None);
+    assert_eq!(status, 404);
+    assert!(body.contains("\"error\""), "{body}");
+}
+
+/// `-- demo` runs the console session, and runs again on the same database.
+pub fn the_demo_runs_the_console_session(binary: &str, backend: Backend) {
+    let Some(db) = TestDb::on(backend) else {
+        return crate::skipped();
+    };
+    for run in 1..=2 {
+        let output = run_to_end(binary, &db.url, &["demo"]);
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success(),
+            "run {run}: {stdout}\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        for step in [
+            "1. add a user and commit",
+            "2. list the users",
+            "3. find the first user named admin",
+        ] {
+            assert!(
+                stdout.contains(step),
+                "run {run}: {step:?} missing from {stdout}"
+            );
+        }
+        assert!(
+            stdout.contains(r#""name":"admin","email":"admin@localhost""#),
+            "{stdout}"
+        );
+        if run == 2 {
+            assert!(
+                stdout.contains("error:"),
+                "the second insert must be refused: {stdout}"
+            );
+        }
+    }
+    assert_eq!(db.count_users(), 1);
+}
+
+/// An unknown URL scheme is refused with a message naming it.
+pub fn an_unknown_scheme_fails_clearly(binary: &str) {
+    let output = run_to_end(binary, "mysql://root@127.0.0.1/test", &[]);
+    assert_fails_clearly(&output, &["\"mysql\"", "postgres://", "sqlite://"]);
+}
+
+/// An unreachable PostgreSQL is named by host and port, its password hidden.
+pub fn an_unreachable_postgres_fails_clearly(binary: &str) {
+    // Port 1 on loopback: nothing listens there, so the refusal is immediate.
+    let output = run_to_end(binary, "postgres://app:hunter2@127.0.0.1:1/test", &[]);
+    assert_fails_clearly(&output, &["PostgreSQL", "127.0.0.1", "1", "app:***@"]);
+    let everything = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        !everything.contains("hunter2"),
+        "the password leaked: {everything}"
+    );
+}
+
+/// A SQLite file that cannot be created is refused with its path.
+pub fn an_unwritable_sqlite_path_fails_clearly(binary: &str) {
+    let output = run_to_end(binary, "sqlite:///nonexistent-folder/users.db", &[]);
+    assert_fails_clearly(&output, &["/nonexistent-folder/users.db", "SQLite"]);
+}
+
+/// A port already in use is refused with the address and a way out.
+pub fn a_port_in_use_fails_clearly(binary: &str) {
+    let taken = TcpListener::bind("127.0.0.1:0").expect("take a port");
+    let addr = taken.local_addr().expect("its address").to_string();
+    let db = TestDb::sqlite();
+    let output = command(binary, &db.url)
+        .env("BIND_ADDR", &addr)
+        .output()
+        .expect("run the binary");
+    assert_fails_clearly(&output, &[&addr, "BIND_ADDR"]);
+}
+
+/// Arguments it does not know get the usage and exit code 2.
+pub fn unknown_arguments_get_the_usage(binary: &str) {
+    let output = run_to_end(binary, "sqlite://unused.db", &["--frobnicate"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("usage:"));
+}

@@ -1,0 +1,178 @@
+//! A database of its own for every test: a temporary SQLite file, or a fresh
+//! schema on the PostgreSQL server named by `TEST_DATABASE_URL`.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use diesel::connection::SimpleConnection;
+use diesel::pg::PgConnection;
+use diesel::prelude::*;
+use shared::DbPool;
+use shared::database::{PoolSettings, engine, init_db};
+use shared::database_url::DatabaseUrl;
+
+/// The variable naming the PostgreSQL server the tests may use, e.g.
+/// `postgres://root@127.0.0.1:5432/test`. Unset, the PostgreSQL tests are
+/// skipped; set, a server that cannot be reached fails them.
+pub const POSTGRES_ENV: &str = "TEST_DATABASE_URL";
+
+/// Which backend a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// A temporary SQLite file.
+    Sqlite,
+    /// A fresh schema on `TEST_DATABASE_URL`.
+    Postgres,
+}
+
+/// A migrated, empty database that is removed when the test ends.
+pub struct TestDb {
+    /// The pool the app under test uses.
+    pub pool: DbPool,
+    /// Its URL, as the binary would be given it.
+    pub url: String,
+    /// The backend.
+    pub backend: Backend,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    File(PathBuf),
+    Schema { server_url: String, schema: String },
+}
+
+/// A name no other test of this run, or of a run beside it, is using.
+pub fn unique_name(prefix: &str) -> String {
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!(
+        "{prefix}_{}_{}_{nanos}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+impl TestDb {
+    /// A database on `backend`, or `None` for PostgreSQL when no server is configured.
+    pub fn on(backend: Backend) -> Option<TestDb> {
+        match backend {
+            Backend::Sqlite => Some(TestDb::sqlite()),
+            Backend::Postgres => TestDb::postgres(),
+        }
+    }
+
+    /// A temporary SQLite file, migrated.
+    pub fn sqlite() -> TestDb {
+        let path = std::env::temp_dir().join(format!("{}.db", unique_name("conformance")));
+        let url = format!("sqlite://{}", path.display());
+        TestDb::open(url, Backend::Sqlite, Cleanup::File(path))
+    }
+
+    /// A fresh schema on the server of `TEST_DATABASE_URL`, migrated; `None`
+    /// if the variable is not set.
+    ///
+    /// # Panics
+    /// When the variable is set but the server cannot be reached: a test run
+    /// that was asked for PostgreSQL must not pass without it.
+    pub fn postgres() -> Option<TestDb> {
+        let server_url = std::env::var(POSTGRES_ENV).ok().filter(|u| !u.is_empty())?;
+        let schema = unique_name("conformance");
+        let mut admin = PgConnection::establish(&server_url).unwrap_or_else(|e| {
+            panic!("{POSTGRES_ENV}={server_url} but that server cannot be reached: {e}")
+        });
+        admin
+            .batch_execute(&format!("CREATE SCHEMA {schema}"))
+            .expect("create a schema for the test");
+        // libpq passes `options` to the server: every pooled connection uses
+        // the test's schema, and is named after it in pg_stat_activity.
+        let separator = if server_url.contains('?') { '&' } else { '?' };
+        let url = format!(
+            "{server_url}{separator}options=-csearch_path%3D{schema}&application_name={schema}"
+        );
+        Some(TestDb::open(
+            url,
+            Backend::Postgres,
+            Cleanup::Schema { server_url, schema },
+        ))
+    }
+
+    fn open(url: String, backend: Backend, cleanup: Cleanup) -> TestDb {
+        let parsed = DatabaseUrl::parse(&url).expect("a test database URL");
+        let pool = engine(&parsed, &PoolSettings::default()).expect("open the test database");
+        init_db(&pool).expect("migrate the test database");
+        TestDb {
+            pool,
+            url,
+            backend,
+            cleanup,
+        }
+    }
+
+    /// Runs a statement on a connection of its own, outside any request.
+    pub fn execute(&self, sql: &str) {
+        let mut conn = self.pool.get().expect("a connection for the test");
+        conn.batch_execute(sql).expect("a test statement");
+    }
+
+    /// How many rows the `users` table holds, read outside any request.
+    pub fn count_users(&self) -> i64 {
+        let mut conn = self.pool.get().expect("a connection for the test");
+        shared::schema::users::table
+            .count()
+            .get_result(&mut *conn)
+            .expect("count the users")
+    }
+
+    /// True when every connection the pool opened is back in it.
+    pub fn pool_is_idle(&self) -> bool {
+        let state = self.pool.state();
+        state.idle_connections == state.connections
+    }
+
+    /// On PostgreSQL, how many of this test's connections sit `idle in
+    /// transaction` (a transaction nobody will finish); 0 on SQLite.
+    pub fn connections_idle_in_transaction(&self) -> i64 {
+        let Cleanup::Schema { server_url, schema } = &self.cleanup else {
+            return 0;
+        };
+        #[derive(QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let mut admin = PgConnection::establish(server_url).expect("reach the test server");
+        diesel::sql_query(
+            "SELECT count(*) AS n FROM pg_stat_activity \
+             WHERE application_name = $1 AND state LIKE 'idle in transaction%'",
+        )
+        .bind::<diesel::sql_types::Text, _>(schema)
+        .get_result::<Count>(&mut admin)
+        .expect("read pg_stat_activity")
+        .n
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        match &self.cleanup {
+            Cleanup::File(path) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let mut file = path.clone().into_os_string();
+                    file.push(suffix);
+                    let _ = std::fs::remove_file(file);
+                }
+            }
+            Cleanup::Schema { server_url, schema } => {
+                if let Ok(mut admin) = PgConnection::establish(server_url) {
+                    let _ = admin.batch_execute(&format!(
+                        "SET lock_timeout = '5s'; DROP SCHEMA IF EXISTS {schema} CASCADE"
+                    ));
+                }
+            }
+        }
+    }
+}

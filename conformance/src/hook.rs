@@ -1,0 +1,264 @@
+//! Tests of the after-request hook itself: whatever a request did, once its
+//! response is out the pool is whole again and nothing uncommitted survived.
+//!
+//! A few probe routes, mounted only in tests, misbehave on purpose.
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::error::InternalError;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::test::TestRequest;
+use actix_web::{HttpResponse, web};
+use diesel::connection::{Connection, SimpleConnection, TransactionManager};
+use diesel::prelude::*;
+use serde_json::json;
+use shared::models::NewUser;
+use shared::schema::users;
+use shared::{AppError, DbConnection, DbPool, DbSession, write_transaction};
+
+use crate::app::{Reply, TestApp};
+
+/// Routes that misbehave on purpose, to prove the hook cleans up after them.
+pub fn probe_routes(cfg: &mut web::ServiceConfig) {
+    cfg.route(
+        "/__probe/panic-in-transaction",
+        web::post().to(panic_in_transaction),
+    )
+    .route(
+        "/__probe/panic-after-query",
+        web::post().to(panic_after_query),
+    )
+    .route(
+        "/__probe/transaction-left-open",
+        web::post().to(transaction_left_open),
+    )
+    .route(
+        "/__probe/one-connection",
+        web::post().to(one_connection_per_request),
+    );
+}
+
+fn insert_probe_user(conn: &mut DbConnection) -> QueryResult<usize> {
+    diesel::insert_into(users::table)
+        .values(NewUser::new("probe", "probe@example.com"))
+        .execute(conn)
+}
+
+async fn panic_in_transaction(session: DbSession) -> Result<HttpResponse, AppError> {
+    session
+        .run(|conn| {
+            write_transaction(conn, |conn| -> QueryResult<()> {
+                insert_probe_user(conn)?;
+                panic!("probe: a bug after an uncommitted write");
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().finish())
+}
+
+async fn panic_after_query(session: DbSession) -> HttpResponse {
+    let _ = session.run(|conn| conn.batch_execute("SELECT 1")).await;
+    panic!("probe: a bug in async code after a query");
+}
+
+/// A buggy handler that opens a transaction by hand, writes, and fails
+/// without closing it. Only the hook stands between it and a poisoned pool.
+async fn transaction_left_open(session: DbSession) -> Result<HttpResponse, AppError> {
+    session
+        .run(|conn| -> Result<(), AppError> {
+            <DbConnection as Connection>::TransactionManager::begin_transaction(conn)?;
+            insert_probe_user(conn)?;
+            Err(AppError::Conflict(
+                "probe: failed with a transaction open".into(),
+            ))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().finish())
+}
+
+/// Two extractions of the session and two calls: a temporary table, private
+/// to one connection, is seen by the second call only if it is the same one.
+async fn one_connection_per_request(
+    first: DbSession,
+    second: DbSession,
+    pool: web::Data<shared::DbPool>,
+) -> Result<HttpResponse, AppError> {
+    first
+        .run(|conn| conn.batch_execute("CREATE TEMPORARY TABLE probe_marker (x INTEGER)"))
+        .await?;
+    let in_use = pool.state().connections - pool.state().idle_connections;
+    let shared = second
+        .run(|conn| {
+            conn.batch_execute("INSERT INTO probe_marker (x) VALUES (1)")
+                .and_then(|()| conn.batch_execute("DROP TABLE probe_marker"))
+        })
+        .await
+        .is_ok();
+    Ok(HttpResponse::Ok().json(json!({ "shared": shared, "in_use": in_use })))
+}
+
+/// The header in which [`report_connections_in_use`] reports.
+pub const IN_USE_HEADER: &str = "x-test-connections-in-use";
+
+/// A middleware wrapped around the whole app under test (outside the hook):
+/// it reports how many connections are still checked out as the response
+/// leaves the app, so the tests see what the hook did, not what dropping the
+/// request later would do.
+pub async fn report_connections_in_use(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let Some(pool) = req
+        .app_data::<web::Data<DbPool>>()
+        .map(|p| DbPool::clone(p))
+    else {
+        return Err(AppError::Internal("no pool to report on".into()).into());
+    };
+    let in_use = || {
+        let state = pool.state();
+        (
+            HeaderName::from_static(IN_USE_HEADER),
+            HeaderValue::from(state.connections - state.idle_connections),
+        )
+    };
+    match next.call(req).await {
+        Ok(mut res) => {
+            let (name, value) = in_use();
+            res.headers_mut().insert(name, value);
+            Ok(res)
+        }
+        // An error that escaped the app (a panic the hook caught): keep it
+        // an error, with the header on the response it stands for.
+        Err(error) => {
+            let mut response = error.error_response();
+            let (name, value) = in_use();
+            response.headers_mut().insert(name, value);
+            Err(InternalError::from_response(error, response).into())
+        }
+    }
+}
+
+/// What the hook guarantees after every request: the connection was back in
+/// the pool before the response left the app, no transaction was left open,
+/// and only committed work is in the table.
+fn assert_session_removed(app: &TestApp, reply: &Reply, users_expected: i64) {
+    assert_eq!(
+        reply.header(HeaderName::from_static(IN_USE_HEADER)),
+        "0",
+        "a connection was still checked out as the response left: {reply:?}"
+    );
+    assert!(
+        app.db.pool_is_idle(),
+        "a connection was not returned: {:?}",
+        app.db.pool.state()
+    );
+    assert_eq!(
+        app.db.connections_idle_in_transaction(),
+        0,
+        "idle in transaction"
+    );
+    assert_eq!(
+        app.db.count_users(),
+        users_expected,
+        "uncommitted work survived"
+    );
+}
+
+/// After successful reads and writes.
+pub async fn after_a_success_the_pool_is_whole(app: &TestApp) {
+    app.create_user("ada", "ada@example.com").await;
+    let reply = app.get("/users").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_session_removed(app, &reply, 1);
+}
+
+/// After a handler error (a conflict from the database).
+pub async fn after_a_handler_error_the_pool_is_whole(app: &TestApp) {
+    app.create_user("ada", "ada@example.com").await;
+    let reply = app
+        .post_json("/users", json!({"name": "ada", "email": "x@example.com"}))
+        .await;
+    assert_eq!(reply.status, StatusCode::CONFLICT);
+    assert_session_removed(app, &reply, 1);
+}
+
+/// After an extractor refused the body.
+pub async fn after_bad_json_the_pool_is_whole(app: &TestApp) {
+    let reply = app
+        .send(
+            TestRequest::post()
+                .uri("/users")
+                .insert_header(("content-type", "application/json"))
+                .set_payload("{oops"),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert_session_removed(app, &reply, 0);
+}
+
+/// After a 404 from the default service.
+pub async fn after_an_unknown_route_the_pool_is_whole(app: &TestApp) {
+    let reply = app.get("/nowhere").await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    assert_session_removed(app, &reply, 0);
+    let reply = app.get("/users/424242").await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    assert_session_removed(app, &reply, 0);
+}
+
+/// A transaction a handler left open is rolled back, not committed.
+pub async fn a_transaction_left_open_is_rolled_back(app: &TestApp) {
+    let reply = app
+        .send(TestRequest::post().uri("/__probe/transaction-left-open"))
+        .await;
+    assert_eq!(reply.status, StatusCode::CONFLICT);
+    assert_session_removed(app, &reply, 0);
+    // The connection that held it serves the next request normally.
+    let reply = app
+        .post_json("/users", json!({"name": "ada", "email": "ada@example.com"}))
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED);
+    assert_session_removed(app, &reply, 1);
+}
+
+/// A panic inside a transaction: JSON 500, the write is rolled back.
+pub async fn a_panic_inside_a_transaction_is_rolled_back(app: &TestApp) {
+    let reply = app
+        .send(TestRequest::post().uri("/__probe/panic-in-transaction"))
+        .await;
+    assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(reply.body, json!({"error": "internal error"}));
+    assert_session_removed(app, &reply, 0);
+    let reply = app
+        .post_json("/users", json!({"name": "ada", "email": "ada@example.com"}))
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED);
+    assert_session_removed(app, &reply, 1);
+}
+
+/// A panic in async handler code: JSON 500, and the app goes on serving.
+pub async fn a_panic_in_a_handler_is_a_json_500(app: &TestApp) {
+    let reply = app
+        .send(TestRequest::post().uri("/__probe/panic-after-query"))
+        .await;
+    assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(reply.body, json!({"error": "internal error"}));
+    assert_session_removed(app, &reply, 0);
+    let reply = app
+        .post_json("/users", json!({"name": "ada", "email": "ada@example.com"}))
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED);
+    assert_session_removed(app, &reply, 1);
+}
+
+/// Every use of the session within one request shares one connection.
+pub async fn one_request_uses_one_connection(app: &TestApp) {
+    let reply = app
+        .send(TestRequest::post().uri("/__probe/one-connection"))
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+    assert_eq!(reply.body, json!({"shared": true, "in_use": 1}));
+    assert_session_removed(app, &reply, 0);
+}

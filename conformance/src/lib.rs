@@ -1,0 +1,147 @@
+//! The HTTP contract that every pattern serves, written once as a test suite.
+//!
+//! A pattern runs the whole suite against its own app with one line in
+//! `tests/conformance.rs`:
+//!
+//! ```ignore
+//! conformance::conformance_suite!(declarative::app, env!("CARGO_BIN_EXE_declarative"));
+//! ```
+//!
+//! That expands to one `#[test]` per case and backend: `sqlite::…` always,
+//! `postgres::…` against a fresh schema on the server named by
+//! `TEST_DATABASE_URL` (skipped, with a note, when it is unset; failing when
+//! it is set but unreachable).
+
+pub mod app;
+pub mod cli;
+pub mod contract;
+pub mod db;
+pub mod hook;
+
+pub use app::{Reply, TestApp};
+pub use db::{Backend, POSTGRES_ENV, TestDb};
+
+/// Notes on standard error that a PostgreSQL case did not run.
+pub fn skipped() {
+    eprintln!(
+        "skipped: set {POSTGRES_ENV}=postgres://root@127.0.0.1:5432/test to run the PostgreSQL cases"
+    );
+}
+
+/// Generates the whole suite for a pattern: the contract and hook cases for
+/// the app factory `$app`, and the binary's cases for the executable `$bin`.
+#[macro_export]
+macro_rules! conformance_suite {
+    ($app:path, $bin:expr) => {
+        /// Every case against a temporary SQLite file.
+        mod sqlite {
+            $crate::__all_cases!($app, $bin, Sqlite);
+        }
+        /// Every case against a fresh schema on `TEST_DATABASE_URL`.
+        mod postgres {
+            $crate::__all_cases!($app, $bin, Postgres);
+        }
+        /// Start-up failures, which do not depend on a backend.
+        mod startup {
+            $crate::__binary_cases!(
+                $bin;
+                an_unknown_scheme_fails_clearly,
+                an_unreachable_postgres_fails_clearly,
+                an_unwritable_sqlite_path_fails_clearly,
+                a_port_in_use_fails_clearly,
+                unknown_arguments_get_the_usage
+            );
+        }
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __all_cases {
+    ($app:path, $bin:expr, $backend:ident) => {
+        $crate::__app_cases!($app, $backend, contract;
+            an_empty_database_lists_no_users,
+            users_are_listed_by_ascending_id,
+            name_filters_by_exact_name,
+            pages_split_the_list,
+            bad_paging_parameters_are_rejected,
+            a_user_is_found_by_id,
+            an_unknown_id_is_not_found,
+            a_non_numeric_id_is_a_bad_request,
+            creating_a_user_answers_201_with_location,
+            names_are_limited_in_characters_not_bytes,
+            unicode_round_trips,
+            invalid_values_are_unprocessable,
+            an_email_of_120_characters_is_accepted,
+            malformed_bodies_are_bad_requests,
+            a_body_that_is_not_json_is_unsupported,
+            a_body_too_large_is_refused,
+            a_duplicate_name_is_a_conflict,
+            a_duplicate_email_is_a_conflict,
+            concurrent_creates_all_succeed,
+            racing_duplicate_creates_have_one_winner,
+            patching_changes_only_the_fields_sent,
+            an_empty_patch_changes_nothing,
+            patching_an_unknown_user_is_not_found,
+            patching_to_a_taken_value_is_a_conflict,
+            bad_patches_are_refused,
+            deleting_a_user_answers_204_and_it_is_gone,
+            deleting_an_unknown_user_is_not_found,
+            an_unknown_route_is_a_json_404,
+            a_wrong_method_is_a_json_405
+        );
+        $crate::__app_cases!($app, $backend, hook;
+            after_a_success_the_pool_is_whole,
+            after_a_handler_error_the_pool_is_whole,
+            after_bad_json_the_pool_is_whole,
+            after_an_unknown_route_the_pool_is_whole,
+            a_transaction_left_open_is_rolled_back,
+            a_panic_inside_a_transaction_is_rolled_back,
+            a_panic_in_a_handler_is_a_json_500,
+            one_request_uses_one_connection
+        );
+        #[test]
+        fn serves_the_api_on_the_printed_port() {
+            $crate::cli::serves_the_api_on_the_printed_port($bin, $crate::Backend::$backend);
+        }
+        #[test]
+        fn the_demo_runs_the_console_session() {
+            $crate::cli::the_demo_runs_the_console_session($bin, $crate::Backend::$backend);
+        }
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __app_cases {
+    ($app:path, $backend:ident, $module:ident; $($case:ident),* $(,)?) => {
+        $(
+            #[::actix_web::test]
+            async fn $case() {
+                let Some(db) = $crate::TestDb::on($crate::Backend::$backend) else {
+                    return $crate::skipped();
+                };
+                let app = $app(db.pool.clone())
+                    .configure($crate::hook::probe_routes)
+                    .wrap(::actix_web::middleware::from_fn(
+                        $crate::hook::report_connections_in_use,
+                    ));
+                let app = $crate::TestApp::start(app, db).await;
+                $crate::$module::$case(&app).await;
+            }
+        )*
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __binary_cases {
+    ($bin:expr; $($case:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $case() {
+                $crate::cli::$case($bin);
+            }
+        )*
+    };
+}

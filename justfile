@@ -1,0 +1,34 @@
+# Convenience recipes. Every one is a plain cargo command underneath: see README.md.
+
+# The PostgreSQL server the PostgreSQL tests use.
+postgres_url := env_var_or_default("TEST_DATABASE_URL", "postgres://root@127.0.0.1:5432/test")
+
+# List the recipes
+default:
+    @just --list
+
+# Serve a pattern's JSON API on 127.0.0.1:8080 (declarative, manual-mapping, sql-abstraction)
+run pattern="declarative":
+    cargo run -p {{pattern}}
+
+# Run a pattern's console session (the Flask page's interactive example)
+demo pattern="declarative":
+    cargo run -p {{pattern}} -- demo
+
+# Run every test on SQLite (PostgreSQL cases are skipped unless TEST_DATABASE_URL is set)
+test:
+    cargo test --workspace
+
+# Run every test on SQLite and on PostgreSQL
+test-all:
+    TEST_DATABASE_URL={{postgres_url}} cargo test --workspace
+
+# Formatting, lints and docs, as CI checks them
+lint:
+    cargo fmt --all --check
+    cargo clippy --workspace --all-targets -- -D warnings
+    RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps
+
+# Everything CI runs
+ci:
+    bash .ci/run

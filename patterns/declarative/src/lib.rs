@@ -1,0 +1,42 @@
+//! # The declarative pattern
+//!
+//! The model type *is* the mapping: diesel derives on the shared `User`
+//! (`Queryable`, `Selectable`, `Insertable`, `AsChangeset`) tie it to the
+//! `users` table, and the query DSL does the rest. It is the Rust side of the
+//! "Declarative" section of Flask's *SQLAlchemy in Flask* page.
+//!
+//! Diesel is synchronous, so every query runs on actix's blocking thread
+//! pool through [`shared::DbSession::run`]; the async workers never wait on
+//! the database.
+//!
+//! Run it with `cargo run -p declarative`, or `cargo run -p declarative -- demo`
+//! for the console session.
+//!
+//! - [`store`]: the data access, the file to compare with the other patterns.
+//! - [`routes`]: the HTTP handlers.
+//! - [`demo`]: the console session.
+
+use actix_web::App;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use shared::DbPool;
+
+pub mod demo;
+pub mod routes;
+pub mod store;
+
+/// The app: shared plumbing (session hook, JSON errors, logging) plus this
+/// pattern's routes. `main` and the tests both build it here.
+pub fn app(
+    pool: DbPool,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    shared::http::base_app(pool).configure(routes::routes)
+}

@@ -1,0 +1,14 @@
+//! `cargo run -p declarative` serves the JSON API; `-- demo` runs the console
+//! session. See the crate docs (`lib.rs`) for what the pattern shows.
+
+use std::process::ExitCode;
+
+use shared::startup::{Pattern, run};
+
+fn main() -> ExitCode {
+    run(Pattern {
+        name: "declarative",
+        app: declarative::app,
+        demo: declarative::demo::run,
+    })
+}

@@ -1,0 +1,8 @@
+-- SQLite ignores VARCHAR lengths: the app checks them (shared/src/models.rs),
+-- and these constraints stay as the last line of defence.
+-- AUTOINCREMENT keeps ids of deleted users from coming back, as PostgreSQL does.
+CREATE TABLE users (
+    id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+    name VARCHAR(50) NOT NULL UNIQUE,
+    email VARCHAR(120) NOT NULL UNIQUE
+);

@@ -1,0 +1,220 @@
+//! The engine: one connection type for both backends, a pool of them, the
+//! migrations, and write transactions that behave on SQLite.
+//!
+//! This is the Rust counterpart of the Flask page's `database.py`.
+
+use std::time::Duration;
+
+use diesel::connection::{SimpleConnection, TransactionManager};
+use diesel::pg::PgConnection;
+use diesel::prelude::*;
+use diesel::r2d2::R2D2Connection;
+use diesel::sqlite::SqliteConnection;
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use crate::database_url::DatabaseUrl;
+
+pub use connection::DbConnection;
+
+mod connection {
+    // The derive generates helper types that carry no docs of their own.
+    #![allow(missing_docs)]
+
+    use diesel::pg::PgConnection;
+    use diesel::sqlite::SqliteConnection;
+
+    /// A connection to whichever backend the URL named. One binary serves
+    /// both: the choice is made at run time, not by a cargo feature.
+    #[derive(diesel::MultiConnection)]
+    pub enum DbConnection {
+        /// A SQLite file.
+        Sqlite(SqliteConnection),
+        /// A PostgreSQL server.
+        Postgres(PgConnection),
+    }
+}
+
+/// The pool every request borrows its connection from.
+pub type DbPool = r2d2::Pool<DbConnectionManager>;
+
+/// A connection on loan from the pool; it goes back when dropped.
+pub type PooledDbConnection = r2d2::PooledConnection<DbConnectionManager>;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// How SQLite connections are set up. `busy_timeout` comes first so that the
+/// switch to WAL (which needs a lock) waits for other connections instead of
+/// failing with "database is locked".
+const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000;
+PRAGMA journal_mode = WAL;
+PRAGMA synchronous = NORMAL;
+PRAGMA foreign_keys = ON;";
+
+/// Sizing of the pool. The defaults suit a small app; both can be set from
+/// the environment (see `shared::startup`).
+#[derive(Debug, Clone)]
+pub struct PoolSettings {
+    /// The most connections open at once.
+    pub max_size: u32,
+    /// How long a request waits for a free connection before it gets a 503.
+    pub checkout_timeout: Duration,
+}
+
+impl Default for PoolSettings {
+    fn default() -> Self {
+        PoolSettings {
+            max_size: 10,
+            checkout_timeout: Duration::from_secs(3),
+        }
+    }
+}
+
+/// A failure to open a connection, with the driver's own words kept.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConnectError(String);
+
+/// Opens connections for the pool. Written by hand rather than using diesel's
+/// `ConnectionManager`, whose multi-backend `establish` replaces the real
+/// cause of a failure with "Invalid connection url for multiconnection".
+#[derive(Debug)]
+pub struct DbConnectionManager {
+    url: DatabaseUrl,
+}
+
+impl DbConnectionManager {
+    /// A manager for the database at `url`.
+    pub fn new(url: DatabaseUrl) -> Self {
+        DbConnectionManager { url }
+    }
+}
+
+impl r2d2::ManageConnection for DbConnectionManager {
+    type Connection = DbConnection;
+    type Error = ConnectError;
+
+    fn connect(&self) -> Result<DbConnection, ConnectError> {
+        match &self.url {
+            DatabaseUrl::Sqlite(path) => {
+                let mut conn = SqliteConnection::establish(path).map_err(|e| {
+                    ConnectError(format!(
+                        "cannot open the SQLite database {path:?}: {e} \
+                         (does its folder exist, and may this user write there?)"
+                    ))
+                })?;
+                conn.batch_execute(SQLITE_PRAGMAS).map_err(|e| {
+                    ConnectError(format!("cannot set up the SQLite database {path:?}: {e}"))
+                })?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+            DatabaseUrl::Postgres(url) => PgConnection::establish(&with_connect_timeout(url))
+                .map(DbConnection::Postgres)
+                .map_err(|e| {
+                    // libpq's message names the host and port it tried.
+                    ConnectError(format!(
+                        "cannot connect to PostgreSQL at {}: {}",
+                        self.url,
+                        e.to_string().trim()
+                    ))
+                }),
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), ConnectError> {
+        conn.ping().map_err(|e| ConnectError(e.to_string()))
+    }
+
+    /// A connection left inside a transaction, or whose transaction state is
+    /// broken, is thrown away rather than handed to the next request.
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        std::thread::panicking() || conn.is_broken()
+    }
+}
+
+/// libpq waits for an unreachable host as long as the OS does (minutes);
+/// give up after a few seconds unless the URL says otherwise.
+fn with_connect_timeout(url: &str) -> String {
+    if url.contains("connect_timeout=") {
+        url.to_owned()
+    } else if url.contains('?') {
+        format!("{url}&connect_timeout=5")
+    } else {
+        format!("{url}?connect_timeout=5")
+    }
+}
+
+/// Builds the pool for `url`, the counterpart of SQLAlchemy's `create_engine`.
+///
+/// One connection is opened first, so that a wrong URL, a server that is down
+/// or an unwritable file is reported at once with its real cause.
+pub fn engine(url: &DatabaseUrl, settings: &PoolSettings) -> Result<DbPool, ConnectError> {
+    let manager = DbConnectionManager::new(url.clone());
+    drop(r2d2::ManageConnection::connect(&manager)?);
+    Ok(r2d2::Pool::builder()
+        .max_size(settings.max_size)
+        // Open connections as requests need them rather than all at start-up.
+        .min_idle(Some(1))
+        .connection_timeout(settings.checkout_timeout)
+        .build_unchecked(manager))
+}
+
+/// Creates or updates the schema, the counterpart of `Base.metadata.create_all`:
+/// runs the embedded migrations of the backend in use that have not run yet.
+pub fn init_db(pool: &DbPool) -> Result<(), String> {
+    let mut conn = pool
+        .get()
+        .map_err(|e| format!("no connection to run the migrations on: {e}"))?;
+    let applied = match &mut *conn {
+        DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
+        DbConnection::Postgres(c) => c
+            .run_pending_migrations(POSTGRES_MIGRATIONS)
+            .map(|v| v.len()),
+    }
+    .map_err(|e| format!("cannot migrate the database: {e}"))?;
+    if applied > 0 {
+        log::info!("applied {applied} migration(s)");
+    }
+    Ok(())
+}
+
+/// Runs `work` in a transaction: committed if it returns `Ok`, rolled back if
+/// it returns `Err`.
+///
+/// On SQLite the transaction starts with `BEGIN IMMEDIATE`, taking the write
+/// lock up front. A plain `BEGIN` that reads before it writes would have to
+/// upgrade its lock later, and under concurrent writers that fails at once
+/// with "database is locked" instead of waiting for `busy_timeout`.
+pub fn write_transaction<T, E, F>(conn: &mut DbConnection, work: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    let DbConnection::Sqlite(sqlite) = conn else {
+        return conn.transaction(work);
+    };
+    diesel::connection::AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?;
+    match work(conn) {
+        Ok(value) => {
+            <DbConnection as Connection>::TransactionManager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(error) => {
+            // If the rollback fails too, the connection reports itself broken
+            // and the pool discards it; the caller's error is the one to show.
+            let _ = <DbConnection as Connection>::TransactionManager::rollback_transaction(conn);
+            Err(error)
+        }
+    }
+}
+
+/// Rolls back every transaction still open on `conn`. Returns false when that
+/// failed and the connection should not be used again.
+pub fn roll_back_open_transactions(conn: &mut DbConnection) -> bool {
+    while conn.is_broken() {
+        if <DbConnection as Connection>::TransactionManager::rollback_transaction(conn).is_err() {
+            return false;
+        }
+    }
+    true
+}

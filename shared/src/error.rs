@@ -1,0 +1,120 @@
+//! One error type for the whole app, and how each error becomes an HTTP answer.
+//!
+//! Every answer is JSON: `{"error": "<what went wrong>"}`. Causes inside the
+//! server (SQL, driver messages, file paths) are logged, never sent.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpResponse, ResponseError};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+/// Everything a request can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The request is malformed: bad JSON, a missing field, a bad query parameter (400).
+    #[error("{0}")]
+    BadRequest(String),
+    /// No such user, or no such route (404).
+    #[error("{0}")]
+    NotFound(String),
+    /// The route exists but not with this method (405).
+    #[error("{0}")]
+    MethodNotAllowed(String),
+    /// The value would break a uniqueness rule: name or email taken (409).
+    #[error("{0}")]
+    Conflict(String),
+    /// The body is larger than the app accepts (413).
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    /// The body is not declared as JSON (415).
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// The JSON is well formed but a value breaks a rule of the model (422).
+    #[error("{0}")]
+    Invalid(String),
+    /// No database connection could be had in time: the pool is exhausted or
+    /// the server is down (503). Worth retrying.
+    #[error("the database is unavailable or busy, try again shortly")]
+    Unavailable(#[source] r2d2::Error),
+    /// The database failed in a way the client cannot fix (500).
+    #[error("internal error")]
+    Database(#[source] DieselError),
+    /// A bug or a broken invariant in the server (500).
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl AppError {
+    /// A 404 for a user id that does not exist.
+    pub fn user_not_found(id: i32) -> Self {
+        AppError::NotFound(format!("no user with id {id}"))
+    }
+
+    /// `Ok(())` for a conflict, the error itself otherwise: for callers that
+    /// expect a value may already exist.
+    pub fn conflict_or_err(self) -> Result<(), AppError> {
+        match self {
+            AppError::Conflict(_) => Ok(()),
+            other => Err(other),
+        }
+    }
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Database(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        // The server-side cause is logged here, once, and never leaves the server.
+        match self {
+            AppError::Database(cause) => log::error!("database error: {cause}"),
+            AppError::Internal(cause) => log::error!("internal error: {cause}"),
+            AppError::Unavailable(cause) => log::warn!("no database connection: {cause}"),
+            _ => {}
+        }
+        let mut response = HttpResponse::build(self.status_code());
+        if let AppError::Unavailable(_) = self {
+            response.insert_header((header::RETRY_AFTER, "1"));
+        }
+        response.json(serde_json::json!({ "error": self.to_string() }))
+    }
+}
+
+impl From<DieselError> for AppError {
+    fn from(error: DieselError) -> Self {
+        match &error {
+            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+                // PostgreSQL names the constraint (users_email_key); SQLite names
+                // the column in its message (UNIQUE constraint failed: users.email).
+                let on_email = info.constraint_name().is_some_and(|c| c.contains("email"))
+                    || info.message().contains("users.email");
+                let field = if on_email { "email" } else { "name" };
+                AppError::Conflict(format!("a user with this {field} already exists"))
+            }
+            DieselError::NotFound => AppError::NotFound("not found".to_owned()),
+            _ => AppError::Database(error),
+        }
+    }
+}
+
+impl From<r2d2::Error> for AppError {
+    fn from(error: r2d2::Error) -> Self {
+        AppError::Unavailable(error)
+    }
+}
+
+impl From<actix_web::error::BlockingError> for AppError {
+    fn from(_: actix_web::error::BlockingError) -> Self {
+        AppError::Internal("a database task panicked or was cancelled".to_owned())
+    }
+}

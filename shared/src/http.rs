@@ -1,0 +1,168 @@
+//! What every pattern's app has in common: the app skeleton with its hook,
+//! JSON answers for the framework's own errors, and the extractors and
+//! responses the handlers share.
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Payload, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::http::header;
+use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers, Logger, from_fn};
+use actix_web::{App, FromRequest, HttpRequest, HttpResponse, web};
+use futures_util::future::LocalBoxFuture;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::database::DbPool;
+use crate::error::AppError;
+use crate::models::Validate;
+use crate::session::shutdown_session;
+
+/// The largest JSON body accepted. A user is well under 1 KiB.
+pub const JSON_LIMIT_BYTES: usize = 16 * 1024;
+
+/// The app every pattern starts from: the pool, the after-request hook, JSON
+/// errors for what actix rejects itself, and a log line per request. A
+/// pattern adds its routes with `.configure(routes)`.
+pub fn base_app(
+    pool: DbPool,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    App::new()
+        .app_data(web::Data::new(pool))
+        .app_data(
+            web::JsonConfig::default()
+                .limit(JSON_LIMIT_BYTES)
+                .error_handler(json_error),
+        )
+        .app_data(web::PathConfig::default().error_handler(path_error))
+        .app_data(web::QueryConfig::default().error_handler(query_error))
+        .default_service(web::to(no_such_route))
+        // Registered last, so it runs first: the session exists before any
+        // handler or extractor and is removed after everything else.
+        .wrap(ErrorHandlers::new().default_handler(json_error_body))
+        .wrap(Logger::new("%r %s %b bytes %D ms"))
+        .wrap(from_fn(shutdown_session))
+}
+
+/// 201 Created with the new resource's address in `Location`.
+pub fn created(location: String, body: impl Serialize) -> HttpResponse {
+    HttpResponse::Created()
+        .insert_header((header::LOCATION, location))
+        .json(body)
+}
+
+/// A JSON body that has been checked against the model's rules: malformed
+/// JSON is a 400, a value that breaks a rule a 422, before the handler runs.
+pub struct ValidJson<T>(pub T);
+
+impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidJson<T> {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let json = web::Json::<serde_json::Value>::from_request(req, payload);
+        Box::pin(async move {
+            // Parsed in two steps so that only an object is accepted: serde
+            // would otherwise read a struct from an array, and `[]` would be
+            // a valid (empty) PATCH.
+            let json = json.await?.into_inner();
+            if !json.is_object() {
+                return Err(AppError::BadRequest(format!(
+                    "the body must be a JSON object, got {}",
+                    json_kind(&json)
+                ))
+                .into());
+            }
+            let value = T::deserialize(json).map_err(|e| {
+                AppError::BadRequest(format!("the body is not the JSON expected: {e}"))
+            })?;
+            value.validate()?;
+            Ok(ValidJson(value))
+        })
+    }
+}
+
+fn json_kind(json: &serde_json::Value) -> &'static str {
+    match json {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
+}
+
+fn json_error(error: JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
+    match error {
+        JsonPayloadError::ContentType => AppError::UnsupportedMediaType(
+            "the body must be JSON, sent with Content-Type: application/json".into(),
+        ),
+        JsonPayloadError::Overflow { limit }
+        | JsonPayloadError::OverflowKnownLength { limit, .. } => {
+            AppError::PayloadTooLarge(format!("the body is larger than {limit} bytes"))
+        }
+        JsonPayloadError::Deserialize(cause) => {
+            AppError::BadRequest(format!("the body is not the JSON expected: {cause}"))
+        }
+        other => AppError::BadRequest(format!("the body could not be read: {other}")),
+    }
+    .into()
+}
+
+fn path_error(error: PathError, req: &HttpRequest) -> actix_web::Error {
+    let segment = req.match_info().get("id").unwrap_or_default();
+    log::debug!("bad path {}: {error}", req.path());
+    AppError::BadRequest(format!(
+        "{segment:?} is not a user id: ids are whole numbers from 1 to {}",
+        i32::MAX
+    ))
+    .into()
+}
+
+fn query_error(error: QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
+    AppError::BadRequest(format!("the query string could not be read: {error}")).into()
+}
+
+async fn no_such_route(req: HttpRequest) -> Result<HttpResponse, AppError> {
+    Err(AppError::NotFound(format!(
+        "no route for {} {}",
+        req.method(),
+        req.path()
+    )))
+}
+
+/// Gives a JSON body to the error responses actix builds itself (405 from a
+/// resource, for one); responses that are JSON already pass through.
+fn json_error_body<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let is_json = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|value| value.as_bytes().starts_with(b"application/json"));
+    if is_json {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let status = res.status();
+    let message = status
+        .canonical_reason()
+        .unwrap_or("request failed")
+        .to_lowercase();
+    let (req, mut res) = res.into_parts();
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("application/json"),
+    );
+    let res = res.set_body(serde_json::json!({ "error": message }).to_string());
+    Ok(ErrorHandlerResponse::Response(
+        ServiceResponse::new(req, res)
+            .map_into_boxed_body()
+            .map_into_right_body(),
+    ))
+}

@@ -1,0 +1,26 @@
+//! The database setup and the `User` model that every pattern shares: the
+//! Rust counterpart of the Flask page's `database.py` and `models.py`.
+//!
+//! - [`database`]: the engine (a pool over SQLite or PostgreSQL, chosen from
+//!   the URL at run time), the migrations, and write transactions.
+//! - [`session`]: the request session [`DbSession`] and the after-request hook
+//!   [`shutdown_session`].
+//! - [`models`] and [`schema`]: the `User` model and its table.
+//! - [`error`]: one error type, turned into JSON answers.
+//! - [`http`], [`listing`]: what the patterns' apps and handlers share.
+//! - [`startup`], [`demo`]: what `cargo run -p PATTERN` does.
+
+pub mod database;
+pub mod database_url;
+pub mod demo;
+pub mod error;
+pub mod http;
+pub mod listing;
+pub mod models;
+pub mod schema;
+pub mod session;
+pub mod startup;
+
+pub use database::{DbConnection, DbPool, write_transaction};
+pub use error::AppError;
+pub use session::{DbSession, shutdown_session};

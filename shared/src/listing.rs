@@ -1,0 +1,154 @@
+//! The query string of `GET /users`: an optional exact name, and a page.
+
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, web};
+use futures_util::future::{Ready, ready};
+use serde::Deserialize;
+
+use crate::error::AppError;
+
+/// Users per page when the client does not say.
+pub const DEFAULT_PER_PAGE: i64 = 20;
+/// The most users one page may hold.
+pub const MAX_PER_PAGE: i64 = 100;
+
+/// Which users `GET /users` returns, checked and turned into LIMIT/OFFSET.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserListing {
+    /// Only the user with exactly this name, if set.
+    pub name: Option<String>,
+    /// The most rows to return.
+    pub limit: i64,
+    /// How many rows (in id order) to skip first.
+    pub offset: i64,
+}
+
+impl UserListing {
+    /// The first page of every user: what the demo lists.
+    pub fn first_page() -> Self {
+        UserListing {
+            name: None,
+            limit: DEFAULT_PER_PAGE,
+            offset: 0,
+        }
+    }
+}
+
+/// The raw parameters. Numbers arrive as text so a bad one gets a message
+/// naming the parameter rather than the parser's.
+#[derive(Debug, Deserialize)]
+struct ListingParams {
+    name: Option<String>,
+    page: Option<String>,
+    per_page: Option<String>,
+}
+
+impl TryFrom<ListingParams> for UserListing {
+    type Error = AppError;
+
+    fn try_from(params: ListingParams) -> Result<Self, AppError> {
+        let page = parse_in_range("page", params.page, 1, i64::MAX, 1)?;
+        let per_page = parse_in_range(
+            "per_page",
+            params.per_page,
+            1,
+            MAX_PER_PAGE,
+            DEFAULT_PER_PAGE,
+        )?;
+        let offset = (page - 1).checked_mul(per_page).ok_or_else(|| {
+            AppError::BadRequest(format!("page {page} is past any possible result"))
+        })?;
+        if params
+            .name
+            .as_deref()
+            .is_some_and(|name| name.contains('\0'))
+        {
+            return Err(AppError::BadRequest(
+                "name must not contain a NUL character".into(),
+            ));
+        }
+        Ok(UserListing {
+            name: params.name,
+            limit: per_page,
+            offset,
+        })
+    }
+}
+
+fn parse_in_range(
+    param: &str,
+    value: Option<String>,
+    min: i64,
+    max: i64,
+    default: i64,
+) -> Result<i64, AppError> {
+    let Some(text) = value else {
+        return Ok(default);
+    };
+    match text.parse::<i64>() {
+        Ok(n) if (min..=max).contains(&n) => Ok(n),
+        _ if max == i64::MAX => Err(AppError::BadRequest(format!(
+            "{param} must be a whole number of at least {min}, got {text:?}"
+        ))),
+        _ => Err(AppError::BadRequest(format!(
+            "{param} must be a whole number from {min} to {max}, got {text:?}"
+        ))),
+    }
+}
+
+impl FromRequest for UserListing {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(
+            web::Query::<ListingParams>::from_query(req.query_string())
+                .map_err(|e| {
+                    AppError::BadRequest(format!("the query string could not be read: {e}"))
+                })
+                .and_then(|params| UserListing::try_from(params.into_inner()))
+                .map_err(Into::into),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn listing(page: Option<&str>, per_page: Option<&str>) -> Result<UserListing, AppError> {
+        UserListing::try_from(ListingParams {
+            name: None,
+            page: page.map(Into::into),
+            per_page: per_page.map(Into::into),
+        })
+    }
+
+    #[test]
+    fn defaults_are_the_first_page_of_twenty() {
+        assert_eq!(listing(None, None).unwrap(), UserListing::first_page());
+    }
+
+    #[test]
+    fn page_three_of_ten_skips_twenty() {
+        let page = listing(Some("3"), Some("10")).unwrap();
+        assert_eq!((page.limit, page.offset), (10, 20));
+    }
+
+    #[test]
+    fn out_of_range_and_non_numbers_are_refused() {
+        for (page, per_page) in [
+            ("0", "1"),
+            ("-1", "1"),
+            ("x", "1"),
+            ("1", "0"),
+            ("1", "101"),
+        ] {
+            assert!(
+                listing(Some(page), Some(per_page)).is_err(),
+                "{page} {per_page}"
+            );
+        }
+        assert!(listing(Some(&i64::MAX.to_string()), Some("100")).is_err());
+    }
+}

@@ -1,0 +1,185 @@
+//! The `User` model and the rules its values must follow.
+//!
+//! The derives are what the *declarative* pattern is about: they map `User` to
+//! the `users` table. The other patterns use the same types without them.
+
+use diesel::prelude::*;
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::error::AppError;
+use crate::schema::users;
+
+/// The longest name, in characters (not bytes: `é` is one).
+pub const NAME_MAX_CHARS: usize = 50;
+/// The shortest and longest email, in characters.
+pub const EMAIL_CHARS: std::ops::RangeInclusive<usize> = 3..=120;
+
+/// A user as stored and as sent to clients.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Queryable, Selectable)]
+#[diesel(table_name = users)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub struct User {
+    /// Assigned by the database.
+    pub id: i32,
+    /// Unique, 1 to 50 characters.
+    pub name: String,
+    /// Unique, 3 to 120 characters with one `@`.
+    pub email: String,
+}
+
+/// The body of `POST /users`: a user that does not exist yet.
+#[derive(Debug, Clone, Deserialize, Insertable)]
+#[diesel(table_name = users)]
+#[serde(deny_unknown_fields)]
+pub struct NewUser {
+    /// See [`User::name`].
+    pub name: String,
+    /// See [`User::email`].
+    pub email: String,
+}
+
+/// The body of `PATCH /users/{id}`: the fields to change. An absent field is
+/// left as it is; `null` is refused, as the columns cannot be null.
+#[derive(Debug, Clone, Default, Deserialize, AsChangeset)]
+#[diesel(table_name = users)]
+#[serde(deny_unknown_fields)]
+pub struct UserChanges {
+    /// A new name, if it changes.
+    #[serde(default, deserialize_with = "present")]
+    pub name: Option<String>,
+    /// A new email, if it changes.
+    #[serde(default, deserialize_with = "present")]
+    pub email: Option<String>,
+}
+
+impl NewUser {
+    /// A new user from its name and email (not yet validated).
+    pub fn new(name: impl Into<String>, email: impl Into<String>) -> Self {
+        NewUser {
+            name: name.into(),
+            email: email.into(),
+        }
+    }
+}
+
+impl UserChanges {
+    /// True when the request asks to change nothing: there is no UPDATE to run.
+    pub fn is_empty(&self) -> bool {
+        self.name.is_none() && self.email.is_none()
+    }
+}
+
+/// Values that must follow the rules of the model before they reach the database.
+pub trait Validate {
+    /// Checks every rule, naming the first one broken.
+    fn validate(&self) -> Result<(), AppError>;
+}
+
+impl Validate for NewUser {
+    fn validate(&self) -> Result<(), AppError> {
+        check_name(&self.name)?;
+        check_email(&self.email)
+    }
+}
+
+impl Validate for UserChanges {
+    fn validate(&self) -> Result<(), AppError> {
+        if let Some(name) = &self.name {
+            check_name(name)?;
+        }
+        if let Some(email) = &self.email {
+            check_email(email)?;
+        }
+        Ok(())
+    }
+}
+
+/// The rules for a name. SQLite does not enforce `VARCHAR(50)`, so the app
+/// does, and both backends give the same answer.
+pub fn check_name(name: &str) -> Result<(), AppError> {
+    check_no_nul("name", name)?;
+    let chars = name.chars().count();
+    if name.trim().is_empty() {
+        return Err(AppError::Invalid("name must not be empty".to_owned()));
+    }
+    if chars > NAME_MAX_CHARS {
+        return Err(AppError::Invalid(format!(
+            "name must be at most {NAME_MAX_CHARS} characters, got {chars}"
+        )));
+    }
+    Ok(())
+}
+
+/// The rules for an email: length, and one `@` with text on both sides.
+pub fn check_email(email: &str) -> Result<(), AppError> {
+    check_no_nul("email", email)?;
+    let chars = email.chars().count();
+    if !EMAIL_CHARS.contains(&chars) {
+        return Err(AppError::Invalid(format!(
+            "email must be {} to {} characters, got {chars}",
+            EMAIL_CHARS.start(),
+            EMAIL_CHARS.end()
+        )));
+    }
+    match email.split_once('@') {
+        Some((local, domain))
+            if !local.is_empty() && !domain.is_empty() && !domain.contains('@') =>
+        {
+            Ok(())
+        }
+        _ => Err(AppError::Invalid(format!(
+            "email must contain one @ with text on both sides, got {email:?}"
+        ))),
+    }
+}
+
+/// PostgreSQL text cannot hold a NUL character; refuse it on every backend.
+fn check_no_nul(field: &str, value: &str) -> Result<(), AppError> {
+    if value.contains('\0') {
+        return Err(AppError::Invalid(format!(
+            "{field} must not contain a NUL character"
+        )));
+    }
+    Ok(())
+}
+
+/// Reads a field that may be absent but, when present, must be a string:
+/// `{"name": null}` is a 400, not a silent "no change".
+fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    String::deserialize(deserializer).map(Some)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fifty_accented_characters_make_a_valid_name() {
+        assert!(check_name(&"é".repeat(50)).is_ok());
+        assert!(check_name(&"é".repeat(51)).is_err());
+    }
+
+    #[test]
+    fn blank_and_nul_names_are_refused() {
+        assert!(check_name("").is_err());
+        assert!(check_name("   ").is_err());
+        assert!(check_name("a\0b").is_err());
+    }
+
+    #[test]
+    fn an_email_needs_one_at_with_text_on_both_sides() {
+        assert!(check_email("a@b").is_ok());
+        for bad in ["ab", "@ab", "ab@", "a@b@c", "a\0@b"] {
+            assert!(check_email(bad).is_err(), "{bad:?} should be refused");
+        }
+        assert!(check_email(&format!("{}@b", "a".repeat(118))).is_ok());
+        assert!(check_email(&format!("{}@b", "a".repeat(119))).is_err());
+    }
+
+    #[test]
+    fn null_in_a_patch_is_refused_and_absence_is_no_change() {
+        assert!(serde_json::from_str::<UserChanges>(r#"{"name": null}"#).is_err());
+        let changes: UserChanges = serde_json::from_str("{}").expect("empty patch parses");
+        assert!(changes.is_empty());
+    }
+}

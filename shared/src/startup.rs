@@ -1,0 +1,223 @@
+//! What `cargo run -p PATTERN` does: read the configuration, open the
+//! database, migrate it, then serve the app or run the demo.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::{App, HttpServer};
+
+use crate::database::{DbConnection, DbPool, PoolSettings, engine, init_db};
+use crate::database_url::{DEFAULT_SQLITE_FILE, DatabaseUrl};
+use crate::demo::Console;
+
+/// Where the server listens unless `BIND_ADDR` says otherwise.
+pub const DEFAULT_BIND_ADDR: &str = "127.0.0.1:8080";
+
+/// A pattern as `main` hands it over: its name, its app factory and its demo.
+pub struct Pattern<F> {
+    /// The package name, as in `cargo run -p NAME`.
+    pub name: &'static str,
+    /// Builds the app around a pool; called once per server worker.
+    pub app: F,
+    /// The console session of `-- demo`.
+    pub demo: fn(&mut DbConnection, &mut Console) -> Result<(), crate::AppError>,
+}
+
+/// Everything the environment (or `.env`) configures.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `DATABASE_URL`, or a SQLite file in the working directory.
+    pub database: DatabaseUrl,
+    /// True when `DATABASE_URL` was not set.
+    pub database_is_default: bool,
+    /// `BIND_ADDR`: host and port to listen on.
+    pub bind_addr: String,
+    /// `DB_POOL_SIZE` and `DB_CHECKOUT_TIMEOUT_MS`.
+    pub pool: PoolSettings,
+}
+
+impl Settings {
+    /// Reads the settings from the environment, after loading `.env` if present.
+    pub fn from_env() -> Result<Self, String> {
+        if let Err(e) = dotenvy::dotenv()
+            && !e.not_found()
+        {
+            return Err(format!("cannot read .env: {e}"));
+        }
+        let (database, database_is_default) = match std::env::var("DATABASE_URL") {
+            Ok(url) if !url.trim().is_empty() => (DatabaseUrl::parse(&url)?, false),
+            _ => (DatabaseUrl::Sqlite(default_sqlite_path()), true),
+        };
+        let mut pool = PoolSettings::default();
+        if let Some(size) = number_from_env("DB_POOL_SIZE", 1, 1000)? {
+            pool.max_size = size as u32;
+        }
+        if let Some(ms) = number_from_env("DB_CHECKOUT_TIMEOUT_MS", 1, 600_000)? {
+            pool.checkout_timeout = Duration::from_millis(ms);
+        }
+        Ok(Settings {
+            database,
+            database_is_default,
+            bind_addr: std::env::var("BIND_ADDR").unwrap_or_else(|_| DEFAULT_BIND_ADDR.to_owned()),
+            pool,
+        })
+    }
+}
+
+fn default_sqlite_path() -> String {
+    match std::env::current_dir() {
+        Ok(dir) => dir.join(DEFAULT_SQLITE_FILE).display().to_string(),
+        Err(_) => DEFAULT_SQLITE_FILE.to_owned(),
+    }
+}
+
+fn number_from_env(name: &str, min: u64, max: u64) -> Result<Option<u64>, String> {
+    let Ok(text) = std::env::var(name) else {
+        return Ok(None);
+    };
+    match text.trim().parse::<u64>() {
+        Ok(n) if (min..=max).contains(&n) => Ok(Some(n)),
+        _ => Err(format!(
+            "{name} must be a whole number from {min} to {max}, got {text:?}"
+        )),
+    }
+}
+
+const USAGE: &str = "usage: cargo run -p PATTERN [-- demo]
+
+  (no argument)  serve the JSON API on BIND_ADDR (default 127.0.0.1:8080)
+  demo           run the console session of the Flask page and exit
+
+environment (or .env):
+  DATABASE_URL            sqlite://PATH, a file path, or postgres://USER@HOST:PORT/DB
+                          (default: users.db in the working directory)
+  BIND_ADDR               host:port to listen on
+  DB_POOL_SIZE            most database connections at once (default 10)
+  DB_CHECKOUT_TIMEOUT_MS  how long a request waits for a connection (default 3000)
+  RUST_LOG                log verbosity, e.g. debug or warn (default info)";
+
+/// The whole of a pattern's `main`: returns a failure exit code, with a
+/// one-line message saying what it was doing, rather than panicking.
+pub fn run<F, T, B>(pattern: Pattern<F>) -> ExitCode
+where
+    F: Fn(DbPool) -> App<T> + Send + Clone + 'static,
+    T: ServiceFactory<
+            ServiceRequest,
+            Config = (),
+            Response = ServiceResponse<B>,
+            Error = actix_web::Error,
+            InitError = (),
+        > + 'static,
+    B: MessageBody + 'static,
+{
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let demo = match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+        [] => false,
+        ["demo"] => true,
+        ["-h" | "--help" | "help"] => {
+            println!("{}", USAGE.replace("PATTERN", pattern.name));
+            return ExitCode::SUCCESS;
+        }
+        _ => {
+            eprintln!(
+                "error: unexpected arguments {args:?}\n\n{}",
+                USAGE.replace("PATTERN", pattern.name)
+            );
+            return ExitCode::from(2);
+        }
+    };
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+
+    let outcome = Settings::from_env().and_then(|settings| {
+        let pool = open_database(&settings)?;
+        if demo {
+            run_demo(&pattern, &settings, &pool)
+        } else {
+            serve(pattern, &settings, pool)
+        }
+    });
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Builds the pool and brings the schema up to date.
+pub fn open_database(settings: &Settings) -> Result<DbPool, String> {
+    let pool = engine(&settings.database, &settings.pool).map_err(|e| e.to_string())?;
+    init_db(&pool)?;
+    Ok(pool)
+}
+
+fn describe_database(settings: &Settings) -> String {
+    let note = if settings.database_is_default {
+        " (DATABASE_URL is not set)"
+    } else {
+        ""
+    };
+    format!(
+        "{} on {}{note}",
+        settings.database,
+        settings.database.backend_name()
+    )
+}
+
+fn run_demo<F>(pattern: &Pattern<F>, settings: &Settings, pool: &DbPool) -> Result<(), String> {
+    println!(
+        "The Flask page's console session, with the {} pattern.\ndatabase: {}\n",
+        pattern.name,
+        describe_database(settings)
+    );
+    let mut conn = pool
+        .get()
+        .map_err(|e| format!("no database connection: {e}"))?;
+    (pattern.demo)(&mut conn, &mut Console::default()).map_err(|e| format!("the demo failed: {e}"))
+}
+
+fn serve<F, T, B>(pattern: Pattern<F>, settings: &Settings, pool: DbPool) -> Result<(), String>
+where
+    F: Fn(DbPool) -> App<T> + Send + Clone + 'static,
+    T: ServiceFactory<
+            ServiceRequest,
+            Config = (),
+            Response = ServiceResponse<B>,
+            Error = actix_web::Error,
+            InitError = (),
+        > + 'static,
+    B: MessageBody + 'static,
+{
+    let app = pattern.app;
+    let bind_addr = settings.bind_addr.clone();
+    actix_web::rt::System::new().block_on(async move {
+        let server = HttpServer::new(move || app(pool.clone()))
+            .bind(&bind_addr)
+            .map_err(|e| {
+                let hint = if e.kind() == std::io::ErrorKind::AddrInUse {
+                    " (another program, maybe another pattern, uses it: set BIND_ADDR, e.g. BIND_ADDR=127.0.0.1:8081)"
+                } else {
+                    ""
+                };
+                format!("cannot listen on {bind_addr}: {e}{hint}")
+            })?;
+        // With port 0 the OS picks the port: print the one it picked.
+        let url = match server.addrs().first() {
+            Some(addr) => format!("http://{addr}"),
+            None => format!("http://{bind_addr}"),
+        };
+        println!("{} pattern listening on {url}", pattern.name);
+        println!("database: {}", describe_database(settings));
+        println!(
+            "try: curl -i -X POST {url}/users -H 'content-type: application/json' \
+             -d '{{\"name\":\"admin\",\"email\":\"admin@localhost\"}}'"
+        );
+        server
+            .run()
+            .await
+            .map_err(|e| format!("the server stopped: {e}"))
+    })
+}
