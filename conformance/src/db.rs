@@ -81,6 +81,7 @@ impl TestDb {
     pub fn postgres() -> Option<TestDb> {
         let server_url = std::env::var(POSTGRES_ENV).ok().filter(|u| !u.is_empty())?;
         let schema = unique_name("conformance");
+        shared::database::init_openssl_for_libpq();
         let mut admin = PgConnection::establish(&server_url).unwrap_or_else(|e| {
             panic!("{POSTGRES_ENV}={server_url} but that server cannot be reached: {e}")
         });

@@ -144,11 +144,24 @@ fn with_connect_timeout(url: &str) -> String {
     }
 }
 
+/// Call before the first PostgreSQL connection of the process (`engine` does).
+///
+/// libpq speaks TLS through OpenSSL. Left to itself, OpenSSL frees its tables
+/// when the process exits, while a pool thread may still be opening a
+/// connection with them: a crash at exit. Initialised here first, it
+/// registers no such clean-up.
+pub fn init_openssl_for_libpq() {
+    openssl_sys::init();
+}
+
 /// Builds the pool for `url`, the counterpart of SQLAlchemy's `create_engine`.
 ///
 /// One connection is opened first, so that a wrong URL, a server that is down
 /// or an unwritable file is reported at once with its real cause.
 pub fn engine(url: &DatabaseUrl, settings: &PoolSettings) -> Result<DbPool, ConnectError> {
+    if let DatabaseUrl::Postgres(_) = url {
+        init_openssl_for_libpq();
+    }
     let manager = DbConnectionManager::new(url.clone());
     drop(r2d2::ManageConnection::connect(&manager)?);
     Ok(r2d2::Pool::builder()

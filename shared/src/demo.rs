@@ -1,51 +1,69 @@
 //! The console session of `cargo run -p PATTERN -- demo`: the Flask page's
-//! interactive session (add a user and commit, list all users, find the first
-//! by name), printed step by step with the call made and what it returned.
+//! interactive session (add a user and commit, list the users, find the first
+//! by name), run through the pattern's store and printed step by step.
 
+use diesel::QueryResult;
 use serde::Serialize;
+
+use crate::database::DbConnection;
+use crate::error::AppError;
+use crate::listing::UserListing;
+use crate::models::NewUser;
+use crate::store::UserStore;
+
+/// Runs the session with the store `S`, printing each call and its result.
+pub fn run<S: UserStore>(conn: &mut DbConnection) -> Result<(), AppError> {
+    let mut console = Console::default();
+
+    let admin = NewUser::new("admin", "admin@localhost");
+    let created = S::create_user(conn, &admin);
+    console.show(
+        "add a user and commit",
+        r#"Store::create_user(conn, &NewUser::new("admin", "admin@localhost"))"#,
+        &created,
+    );
+    // Run the demo twice and the name is taken: the step shows the
+    // database's refusal, and the session goes on.
+    if let Err(error) = created {
+        AppError::from(error).conflict_or_err()?;
+    }
+
+    let users = S::list_users(conn, &UserListing::first_page());
+    console.show(
+        "list the users (first page)",
+        "Store::list_users(conn, &UserListing::first_page())",
+        &users,
+    );
+    users?;
+
+    let first = S::first_user_named(conn, "admin");
+    console.show(
+        "find the first user named admin",
+        r#"Store::first_user_named(conn, "admin")"#,
+        &first,
+    );
+    first?;
+    Ok(())
+}
 
 /// Prints numbered steps to standard output.
 #[derive(Debug, Default)]
-pub struct Console {
+struct Console {
     steps: usize,
 }
 
 impl Console {
-    /// Prints one step: what it does, the code that did it, and the result
-    /// as JSON (or the error the database gave).
-    pub fn show<T: Serialize>(&mut self, title: &str, code: &str, result: Result<&T, String>) {
+    /// One step: what it does, the call that did it, and the result as JSON
+    /// (or the error the database gave, in its own words).
+    fn show<T: Serialize>(&mut self, title: &str, call: &str, result: &QueryResult<T>) {
         self.steps += 1;
         println!("{}. {title}", self.steps);
-        println!(
-            "   >>> {}",
-            code.split_whitespace().collect::<Vec<_>>().join(" ")
-        );
-        match result {
-            Ok(value) => match serde_json::to_string(value) {
-                Ok(json) => println!("   {json}"),
-                Err(e) => println!("   (cannot show the result as JSON: {e})"),
-            },
+        println!("   >>> {call}");
+        match result.as_ref().map(serde_json::to_string) {
+            Ok(Ok(json)) => println!("   {json}"),
+            Ok(Err(e)) => println!("   (cannot show the result as JSON: {e})"),
             Err(error) => println!("   error: {error}"),
         }
         println!();
     }
-}
-
-/// Runs one demo step: evaluates the call, prints it with its result, and
-/// gives the result back.
-///
-/// ```ignore
-/// let users = demo_step!(console, "list all users", store::list_users(conn, &all))?;
-/// ```
-#[macro_export]
-macro_rules! demo_step {
-    ($console:expr, $title:expr, $call:expr) => {{
-        let result = $call;
-        $console.show(
-            $title,
-            stringify!($call),
-            result.as_ref().map_err(|e| e.to_string()),
-        );
-        result
-    }};
 }

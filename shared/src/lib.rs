@@ -7,7 +7,9 @@
 //!   [`shutdown_session`].
 //! - [`models`] and [`schema`]: the `User` model and its table.
 //! - [`error`]: one error type, turned into JSON answers.
-//! - [`http`], [`listing`]: what the patterns' apps and handlers share.
+//! - [`store`]: the [`store::UserStore`] trait, the data access each pattern
+//!   implements its own way.
+//! - [`routes`], [`http`], [`listing`]: the HTTP API, written once over that trait.
 //! - [`startup`], [`demo`]: what `cargo run -p PATTERN` does.
 
 pub mod database;
@@ -17,9 +19,11 @@ pub mod error;
 pub mod http;
 pub mod listing;
 pub mod models;
+pub mod routes;
 pub mod schema;
 pub mod session;
 pub mod startup;
+pub mod store;
 
 pub use database::{DbConnection, DbPool, write_transaction};
 pub use error::AppError;

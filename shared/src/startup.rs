@@ -10,7 +10,6 @@ use actix_web::{App, HttpServer};
 
 use crate::database::{DbConnection, DbPool, PoolSettings, engine, init_db};
 use crate::database_url::{DEFAULT_SQLITE_FILE, DatabaseUrl};
-use crate::demo::Console;
 
 /// Where the server listens unless `BIND_ADDR` says otherwise.
 pub const DEFAULT_BIND_ADDR: &str = "127.0.0.1:8080";
@@ -22,7 +21,7 @@ pub struct Pattern<F> {
     /// Builds the app around a pool; called once per server worker.
     pub app: F,
     /// The console session of `-- demo`.
-    pub demo: fn(&mut DbConnection, &mut Console) -> Result<(), crate::AppError>,
+    pub demo: fn(&mut DbConnection) -> Result<(), crate::AppError>,
 }
 
 /// Everything the environment (or `.env`) configures.
@@ -176,7 +175,7 @@ fn run_demo<F>(pattern: &Pattern<F>, settings: &Settings, pool: &DbPool) -> Resu
     let mut conn = pool
         .get()
         .map_err(|e| format!("no database connection: {e}"))?;
-    (pattern.demo)(&mut conn, &mut Console::default()).map_err(|e| format!("the demo failed: {e}"))
+    (pattern.demo)(&mut conn).map_err(|e| format!("the demo failed: {e}"))
 }
 
 fn serve<F, T, B>(pattern: Pattern<F>, settings: &Settings, pool: DbPool) -> Result<(), String>

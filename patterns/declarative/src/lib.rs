@@ -10,23 +10,19 @@
 //! the database.
 //!
 //! Run it with `cargo run -p declarative`, or `cargo run -p declarative -- demo`
-//! for the console session.
-//!
-//! - [`store`]: the data access, the file to compare with the other patterns.
-//! - [`routes`]: the HTTP handlers.
-//! - [`demo`]: the console session.
+//! for the console session. [`store`] is the file to compare with the other
+//! patterns: the routes, the session and the demo are shared.
 
 use actix_web::App;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use shared::DbPool;
 
-pub mod demo;
-pub mod routes;
 pub mod store;
 
-/// The app: shared plumbing (session hook, JSON errors, logging) plus this
-/// pattern's routes. `main` and the tests both build it here.
+/// The app: shared plumbing (session hook, JSON errors, logging) and the
+/// shared routes over this pattern's store. `main` and the tests both build
+/// it here.
 pub fn app(
     pool: DbPool,
 ) -> App<
@@ -38,5 +34,5 @@ pub fn app(
         InitError = (),
     >,
 > {
-    shared::http::base_app(pool).configure(routes::routes)
+    shared::http::base_app(pool).configure(shared::routes::routes::<store::Store>)
 }

@@ -3,12 +3,13 @@
 
 use std::process::ExitCode;
 
+use declarative::store::Store;
 use shared::startup::{Pattern, run};
 
 fn main() -> ExitCode {
     run(Pattern {
         name: "declarative",
         app: declarative::app,
-        demo: declarative::demo::run,
+        demo: shared::demo::run::<Store>,
     })
 }

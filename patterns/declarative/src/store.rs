@@ -1,81 +1,84 @@
 //! The data access of the declarative pattern: every query the app runs.
 //!
 //! The derives on [`User`], [`NewUser`] and [`UserChanges`] (in `shared`) are
-//! the mapping: `User::as_select()` names the columns to read, `NewUser` is
-//! `Insertable`, `UserChanges` is an `AsChangeset` whose `None` fields are
-//! left out of the UPDATE. The query DSL is checked against `schema.rs` at
-//! compile time, so a misspelt column does not build.
+//! the mapping: `User::as_select()` names the columns to read and how they
+//! fill a `User`, `NewUser` is `Insertable`, and `UserChanges` is an
+//! `AsChangeset` whose `None` fields are left out of the UPDATE. The query DSL
+//! is checked against `schema.rs` at compile time: a misspelt column, or a
+//! field whose type does not match its column, does not build.
 
 use diesel::prelude::*;
 use shared::listing::UserListing;
 use shared::models::{NewUser, User, UserChanges};
 use shared::schema::users;
+use shared::store::UserStore;
 use shared::{DbConnection, write_transaction};
 
-/// One page of users in id order, optionally only those with an exact name.
-pub fn list_users(conn: &mut DbConnection, listing: &UserListing) -> QueryResult<Vec<User>> {
-    let mut query = users::table
-        .select(User::as_select())
-        .order(users::id.asc())
-        .limit(listing.limit)
-        .offset(listing.offset)
-        .into_boxed();
-    if let Some(name) = &listing.name {
-        query = query.filter(users::name.eq(name));
+/// The declarative data access.
+pub struct Store;
+
+impl UserStore for Store {
+    type User = User;
+
+    fn list_users(conn: &mut DbConnection, listing: &UserListing) -> QueryResult<Vec<User>> {
+        let mut query = users::table
+            .select(User::as_select())
+            .order(users::id.asc())
+            .limit(listing.limit)
+            .offset(listing.offset)
+            .into_boxed();
+        if let Some(name) = &listing.name {
+            query = query.filter(users::name.eq(name));
+        }
+        query.load(conn)
     }
-    query.load(conn)
-}
 
-/// The user with this id, if there is one.
-pub fn find_user(conn: &mut DbConnection, id: i32) -> QueryResult<Option<User>> {
-    users::table
-        .find(id)
-        .select(User::as_select())
-        .first(conn)
-        .optional()
-}
-
-/// The first user (lowest id) with this name: `User.query.filter(User.name == name).first()`.
-pub fn first_user_named(conn: &mut DbConnection, name: &str) -> QueryResult<Option<User>> {
-    users::table
-        .filter(users::name.eq(name))
-        .order(users::id.asc())
-        .select(User::as_select())
-        .first(conn)
-        .optional()
-}
-
-/// Inserts a user and commits, returning it with its new id.
-pub fn create_user(conn: &mut DbConnection, new_user: &NewUser) -> QueryResult<User> {
-    write_transaction(conn, |conn| {
-        diesel::insert_into(users::table)
-            .values(new_user)
-            .get_result(conn)
-    })
-}
-
-/// Applies the changes that are present and commits; `None` if no such user.
-pub fn update_user(
-    conn: &mut DbConnection,
-    id: i32,
-    changes: &UserChanges,
-) -> QueryResult<Option<User>> {
-    if changes.is_empty() {
-        // An UPDATE with nothing to SET is not valid SQL: answer with the user as is.
-        return find_user(conn, id);
-    }
-    write_transaction(conn, |conn| {
-        diesel::update(users::table.find(id))
-            .set(changes)
-            .get_result(conn)
+    fn find_user(conn: &mut DbConnection, id: i32) -> QueryResult<Option<User>> {
+        users::table
+            .find(id)
+            .select(User::as_select())
+            .first(conn)
             .optional()
-    })
-}
+    }
 
-/// Deletes a user and commits; false if there was no such user.
-pub fn delete_user(conn: &mut DbConnection, id: i32) -> QueryResult<bool> {
-    write_transaction(conn, |conn| {
-        let deleted = diesel::delete(users::table.find(id)).execute(conn)?;
-        Ok(deleted > 0)
-    })
+    fn first_user_named(conn: &mut DbConnection, name: &str) -> QueryResult<Option<User>> {
+        users::table
+            .filter(users::name.eq(name))
+            .order(users::id.asc())
+            .select(User::as_select())
+            .first(conn)
+            .optional()
+    }
+
+    fn create_user(conn: &mut DbConnection, new_user: &NewUser) -> QueryResult<User> {
+        write_transaction(conn, |conn| {
+            diesel::insert_into(users::table)
+                .values(new_user)
+                .get_result(conn)
+        })
+    }
+
+    fn update_user(
+        conn: &mut DbConnection,
+        id: i32,
+        changes: &UserChanges,
+    ) -> QueryResult<Option<User>> {
+        if changes.is_empty() {
+            // An UPDATE with nothing to SET is not valid SQL: answer with the user as is.
+            return Self::find_user(conn, id);
+        }
+        write_transaction(conn, |conn| {
+            diesel::update(users::table.find(id))
+                .set(changes)
+                .get_result(conn)
+                .optional()
+        })
+    }
+
+    fn delete_user(conn: &mut DbConnection, id: i32) -> QueryResult<bool> {
+        write_transaction(conn, |conn| {
+            let deleted = diesel::delete(users::table.find(id)).execute(conn)?;
+            Ok(deleted > 0)
+        })
+    }
 }

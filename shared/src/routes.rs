@@ -1,0 +1,84 @@
+//! The HTTP routes, written once for every pattern: thin handlers that take
+//! the request session and hand the work to the pattern's [`UserStore`].
+
+use actix_web::{HttpResponse, web};
+
+use crate::error::AppError;
+use crate::http::{ValidJson, created};
+use crate::listing::UserListing;
+use crate::models::{NewUser, UserChanges};
+use crate::session::DbSession;
+use crate::store::{UserId, UserStore};
+
+/// Registers the routes of the JSON API over the store `S`.
+pub fn routes<S: UserStore>(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/users")
+            .get(list_users::<S>)
+            .post(create_user::<S>),
+    )
+    .service(
+        web::resource("/users/{id}")
+            .get(get_user::<S>)
+            .patch(update_user::<S>)
+            .delete(delete_user::<S>),
+    );
+}
+
+async fn list_users<S: UserStore>(
+    session: DbSession,
+    listing: UserListing,
+) -> Result<HttpResponse, AppError> {
+    let users = session
+        .run(move |conn| S::list_users(conn, &listing))
+        .await?;
+    Ok(HttpResponse::Ok().json(users))
+}
+
+async fn get_user<S: UserStore>(
+    session: DbSession,
+    id: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let user = session.run(move |conn| S::find_user(conn, id)).await?;
+    let user = user.ok_or_else(|| AppError::user_not_found(id))?;
+    Ok(HttpResponse::Ok().json(user))
+}
+
+async fn create_user<S: UserStore>(
+    session: DbSession,
+    ValidJson(new_user): ValidJson<NewUser>,
+) -> Result<HttpResponse, AppError> {
+    let user = session
+        .run(move |conn| S::create_user(conn, &new_user))
+        .await?;
+    let id = user
+        .user_id()
+        .ok_or_else(|| AppError::Internal("the created user came back without an id".into()))?;
+    Ok(created(format!("/users/{id}"), user))
+}
+
+async fn update_user<S: UserStore>(
+    session: DbSession,
+    id: web::Path<i32>,
+    ValidJson(changes): ValidJson<UserChanges>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let user = session
+        .run(move |conn| S::update_user(conn, id, &changes))
+        .await?;
+    let user = user.ok_or_else(|| AppError::user_not_found(id))?;
+    Ok(HttpResponse::Ok().json(user))
+}
+
+async fn delete_user<S: UserStore>(
+    session: DbSession,
+    id: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let deleted = session.run(move |conn| S::delete_user(conn, id)).await?;
+    if !deleted {
+        return Err(AppError::user_not_found(id));
+    }
+    Ok(HttpResponse::NoContent().finish())
+}

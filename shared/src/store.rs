@@ -1,0 +1,61 @@
+//! What a pattern provides: its data access, as an implementation of
+//! [`UserStore`]. The routes and the demo are written once, against this
+//! trait, so the patterns differ only where their approach differs.
+
+use diesel::QueryResult;
+use serde::Serialize;
+
+use crate::database::DbConnection;
+use crate::listing::UserListing;
+use crate::models::{NewUser, User, UserChanges};
+
+/// The data access of one pattern: every database operation the app needs.
+///
+/// Each function runs synchronously on a borrowed connection (diesel is
+/// synchronous; the routes call these on the blocking pool). Writes commit
+/// before they return.
+pub trait UserStore: 'static {
+    /// How this pattern represents a user read from the database: the shared
+    /// [`User`] model, or a plain JSON object for a pattern with no model.
+    type User: Serialize + UserId + Send + 'static;
+
+    /// One page of users in id order, optionally only those with an exact name.
+    fn list_users(conn: &mut DbConnection, listing: &UserListing) -> QueryResult<Vec<Self::User>>;
+
+    /// The user with this id, if there is one.
+    fn find_user(conn: &mut DbConnection, id: i32) -> QueryResult<Option<Self::User>>;
+
+    /// The first user (lowest id) with this name, if there is one.
+    fn first_user_named(conn: &mut DbConnection, name: &str) -> QueryResult<Option<Self::User>>;
+
+    /// Inserts a user and commits, returning it with its new id.
+    fn create_user(conn: &mut DbConnection, new_user: &NewUser) -> QueryResult<Self::User>;
+
+    /// Applies the changes that are present and commits; `None` if no such user.
+    fn update_user(
+        conn: &mut DbConnection,
+        id: i32,
+        changes: &UserChanges,
+    ) -> QueryResult<Option<Self::User>>;
+
+    /// Deletes a user and commits; false if there was no such user.
+    fn delete_user(conn: &mut DbConnection, id: i32) -> QueryResult<bool>;
+}
+
+/// Where a created user can be found again: its id.
+pub trait UserId {
+    /// The user's id, if it has one.
+    fn user_id(&self) -> Option<i32>;
+}
+
+impl UserId for User {
+    fn user_id(&self) -> Option<i32> {
+        Some(self.id)
+    }
+}
+
+impl UserId for serde_json::Value {
+    fn user_id(&self) -> Option<i32> {
+        self["id"].as_i64().and_then(|id| i32::try_from(id).ok())
+    }
+}
