@@ -450,3 +450,54 @@ pub async fn a_wrong_method_is_a_json_405(app: &TestApp) {
     assert_json_error(&reply, StatusCode::METHOD_NOT_ALLOWED);
     assert!(reply.header(header::ALLOW).contains("PATCH"), "{reply:?}");
 }
+
+// ---- values that look like SQL -------------------------------------------
+
+/// Quotes, `;`, `--`, `%`, `_`, backslashes and unicode are data: they go
+/// through every route and come back unchanged, and change no statement.
+pub async fn text_that_looks_like_sql_round_trips_through_every_route(app: &TestApp) {
+    let hostile = [
+        ("Robert'); DROP TABLE users;--", "bobby'--@tables.example"),
+        ("100% _sure_", "%_@%_"),
+        ("\"double\" 'single' `back`", "q\"u'o`te@example.com"),
+        ("back\\slash \\x00 $1 ?", "a\\b@example.com"),
+        ("Ünïcödé 🦀 — ☃", "ü@exämple.com"),
+    ];
+    app.create_user("bystander", "bystander@example.com").await;
+    for (name, email) in hostile {
+        let created = app.create_user(name, email).await;
+        assert_eq!(
+            (created["name"].as_str(), created["email"].as_str()),
+            (Some(name), Some(email))
+        );
+        let uri = format!("/users/{}", created["id"]);
+        assert_eq!(app.get(&uri).await.body, created);
+
+        let by_name = app
+            .get(&format!("/users?name={}", percent_encode(name)))
+            .await;
+        assert_eq!(by_name.body, json!([created]), "exact match for {name:?}");
+
+        let renamed = format!("{name} (renamed)");
+        let reply = app.patch_json(&uri, json!({ "name": renamed })).await;
+        assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+        assert_eq!(reply.body["name"], json!(renamed));
+        assert_eq!(reply.body["email"], json!(email));
+
+        assert_eq!(app.delete(&uri).await.status, StatusCode::NO_CONTENT);
+    }
+    // `%` and `_` are not patterns: they match only themselves.
+    assert_eq!(app.get("/users?name=%25").await.body, json!([]));
+    assert_eq!(app.get("/users?name=_").await.body, json!([]));
+    // The table and the bystander are still there.
+    assert_eq!(names(&app.get("/users").await), ["bystander"]);
+}
+
+fn percent_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

@@ -88,7 +88,8 @@ macro_rules! __all_cases {
             deleting_a_user_answers_204_and_it_is_gone,
             deleting_an_unknown_user_is_not_found,
             an_unknown_route_is_a_json_404,
-            a_wrong_method_is_a_json_405
+            a_wrong_method_is_a_json_405,
+            text_that_looks_like_sql_round_trips_through_every_route
         );
         $crate::__app_cases!($app, $backend, hook;
             after_a_success_the_pool_is_whole,

@@ -14,7 +14,7 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use crate::database_url::DatabaseUrl;
 
-pub use connection::DbConnection;
+pub use connection::{DbConnection, MultiBackend as DbBackend, MultiRawValue as DbRawValue};
 
 mod connection {
     // The derive generates helper types that carry no docs of their own.

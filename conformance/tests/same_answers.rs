@@ -1,0 +1,112 @@
+//! The three patterns are interchangeable: the same requests, in the same
+//! order, get byte-for-byte the same answers (status, the headers a client
+//! acts on, and body) from each, on each backend.
+
+use actix_web::http::header;
+use actix_web::test::TestRequest;
+use conformance::{Backend, Reply, TestApp, TestDb};
+use serde_json::json;
+
+/// A session touching every route and every kind of answer.
+fn script() -> Vec<TestRequest> {
+    let post = |body: serde_json::Value| TestRequest::post().uri("/users").set_json(body);
+    let patch = |uri: &str, body: serde_json::Value| TestRequest::patch().uri(uri).set_json(body);
+    vec![
+        TestRequest::get().uri("/users"),
+        post(json!({"name": "admin", "email": "admin@localhost"})),
+        post(json!({"name": "Zoë 🦀", "email": "zoe@example.com"})),
+        post(json!({"name": "admin", "email": "other@localhost"})),
+        post(json!({"name": "other", "email": "admin@localhost"})),
+        post(json!({"name": "", "email": "x@y"})),
+        post(json!({"name": "x", "email": "nope"})),
+        post(json!({"name": "x"})),
+        TestRequest::post()
+            .uri("/users")
+            .set_payload("{")
+            .insert_header((header::CONTENT_TYPE, "application/json")),
+        TestRequest::post().uri("/users").set_payload("{}"),
+        TestRequest::get().uri("/users"),
+        TestRequest::get().uri("/users?name=admin"),
+        TestRequest::get().uri("/users?page=2&per_page=1"),
+        TestRequest::get().uri("/users?page=0"),
+        TestRequest::get().uri("/users/1"),
+        TestRequest::get().uri("/users/999"),
+        TestRequest::get().uri("/users/abc"),
+        patch("/users/1", json!({"email": "root@localhost"})),
+        patch("/users/1", json!({})),
+        patch("/users/2", json!({"name": "admin"})),
+        patch("/users/999", json!({"name": "ghost"})),
+        TestRequest::delete().uri("/users/2"),
+        TestRequest::delete().uri("/users/2"),
+        TestRequest::put().uri("/users"),
+        TestRequest::get().uri("/nowhere"),
+        TestRequest::get().uri("/users"),
+    ]
+}
+
+/// What a client sees of one answer, as text to compare.
+fn answer(reply: &Reply) -> String {
+    format!(
+        "{} location={:?} allow={:?} content-type={:?} {}",
+        reply.status,
+        reply.header(header::LOCATION),
+        reply.header(header::ALLOW),
+        reply.header(header::CONTENT_TYPE),
+        reply.body
+    )
+}
+
+async fn run_script<T, B>(app: actix_web::App<T>, db: TestDb) -> Vec<String>
+where
+    T: actix_web::dev::ServiceFactory<
+            actix_web::dev::ServiceRequest,
+            Config = (),
+            Response = actix_web::dev::ServiceResponse<B>,
+            Error = actix_web::Error,
+            InitError = (),
+        > + 'static,
+    B: actix_web::body::MessageBody + 'static,
+{
+    let app = TestApp::start(app, db).await;
+    let mut answers = Vec::new();
+    for request in script() {
+        answers.push(answer(&app.send(request).await));
+    }
+    answers
+}
+
+async fn all_patterns_answer_alike(backend: Backend) {
+    let Some(db) = TestDb::on(backend) else {
+        return conformance::skipped();
+    };
+    let declarative = run_script(declarative::app(db.pool.clone()), db).await;
+
+    let others = [
+        ("manual-mapping", {
+            let db = TestDb::on(backend).expect("a second database");
+            run_script(manual_mapping::app(db.pool.clone()), db).await
+        }),
+        ("sql-abstraction", {
+            let db = TestDb::on(backend).expect("a third database");
+            run_script(sql_abstraction::app(db.pool.clone()), db).await
+        }),
+    ];
+    for (pattern, answers) in others {
+        for (step, (expected, actual)) in declarative.iter().zip(&answers).enumerate() {
+            assert_eq!(
+                actual, expected,
+                "{pattern} answers step {step} differently"
+            );
+        }
+    }
+}
+
+#[actix_web::test]
+async fn all_patterns_answer_alike_on_sqlite() {
+    all_patterns_answer_alike(Backend::Sqlite).await;
+}
+
+#[actix_web::test]
+async fn all_patterns_answer_alike_on_postgres() {
+    all_patterns_answer_alike(Backend::Postgres).await;
+}

@@ -1,0 +1,45 @@
+//! # The SQL-abstraction-layer pattern
+//!
+//! No model type for rows at all: diesel's query builder over tables and
+//! columns, a table read at run time by name (`diesel-dynamic-schema`), and
+//! textual SQL with bound parameters, with rows turned into JSON by column
+//! name. It is the Rust side of the "SQL Abstraction Layer" section of
+//! Flask's *SQLAlchemy in Flask* page.
+//!
+//! Why choose it: full control of the SQL, and queries over tables the
+//! program does not know at compile time. What it costs: the compiler checks
+//! less (a typo in SQL text fails at run time), so every statement needs a
+//! test; and values must always be bound, never pasted into SQL text.
+//!
+//! Diesel is synchronous, so every query runs on actix's blocking thread
+//! pool through [`shared::DbSession::run`].
+//!
+//! Run it with `cargo run -p sql-abstraction`, or
+//! `cargo run -p sql-abstraction -- demo` for the console session. [`store`]
+//! and [`json_rows`] are the files to compare with the other patterns: the
+//! routes, the session and the demo are shared.
+
+use actix_web::App;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use shared::DbPool;
+
+pub mod json_rows;
+pub mod store;
+
+/// The app: shared plumbing (session hook, JSON errors, logging) and the
+/// shared routes over this pattern's store. `main` and the tests both build
+/// it here.
+pub fn app(
+    pool: DbPool,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    shared::http::base_app(pool).configure(shared::routes::routes::<store::Store>)
+}
