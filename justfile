@@ -23,6 +23,14 @@ test:
 test-all:
     TEST_DATABASE_URL={{postgres_url}} cargo test --workspace
 
+# Build the book into docs/book (installs mdbook if missing)
+docs:
+    bash docs/build.sh
+
+# Rewrite the outputs the book shows (demo runs, curl answers) from the real programs
+docs-output:
+    cargo run -q -p docs-check --bin regenerate-docs-output
+
 # Formatting, lints and docs, as CI checks them
 lint:
     cargo fmt --all --check

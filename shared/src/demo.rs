@@ -2,6 +2,8 @@
 //! interactive session (add a user and commit, list the users, find the first
 //! by name), run through the pattern's store and printed step by step.
 
+use std::io::Write;
+
 use diesel::QueryResult;
 use serde::Serialize;
 
@@ -11,9 +13,10 @@ use crate::listing::UserListing;
 use crate::models::NewUser;
 use crate::store::UserStore;
 
-/// Runs the session with the store `S`, printing each call and its result.
-pub fn run<S: UserStore>(conn: &mut DbConnection) -> Result<(), AppError> {
-    let mut console = Console::default();
+/// Runs the session with the store `S`, writing each call and its result to
+/// `out` (standard output for `-- demo`; a buffer for the docs).
+pub fn run<S: UserStore>(conn: &mut DbConnection, out: &mut dyn Write) -> Result<(), AppError> {
+    let mut console = Console { out, steps: 0 };
 
     let admin = NewUser::new("admin", "admin@localhost");
     let created = S::create_user(conn, &admin);
@@ -21,7 +24,7 @@ pub fn run<S: UserStore>(conn: &mut DbConnection) -> Result<(), AppError> {
         "add a user and commit",
         r#"Store::create_user(conn, &NewUser::new("admin", "admin@localhost"))"#,
         &created,
-    );
+    )?;
     // Run the demo twice and the name is taken: the step shows the
     // database's refusal, and the session goes on.
     if let Err(error) = created {
@@ -33,7 +36,7 @@ pub fn run<S: UserStore>(conn: &mut DbConnection) -> Result<(), AppError> {
         "list the users (first page)",
         "Store::list_users(conn, &UserListing::first_page())",
         &users,
-    );
+    )?;
     users?;
 
     let first = S::first_user_named(conn, "admin");
@@ -41,29 +44,37 @@ pub fn run<S: UserStore>(conn: &mut DbConnection) -> Result<(), AppError> {
         "find the first user named admin",
         r#"Store::first_user_named(conn, "admin")"#,
         &first,
-    );
+    )?;
     first?;
     Ok(())
 }
 
-/// Prints numbered steps to standard output.
-#[derive(Debug, Default)]
-struct Console {
+/// Writes numbered steps.
+struct Console<'a> {
+    out: &'a mut dyn Write,
     steps: usize,
 }
 
-impl Console {
+impl Console<'_> {
     /// One step: what it does, the call that did it, and the result as JSON
     /// (or the error the database gave, in its own words).
-    fn show<T: Serialize>(&mut self, title: &str, call: &str, result: &QueryResult<T>) {
+    fn show<T: Serialize>(
+        &mut self,
+        title: &str,
+        call: &str,
+        result: &QueryResult<T>,
+    ) -> Result<(), AppError> {
         self.steps += 1;
-        println!("{}. {title}", self.steps);
-        println!("   >>> {call}");
-        match result.as_ref().map(serde_json::to_string) {
-            Ok(Ok(json)) => println!("   {json}"),
-            Ok(Err(e)) => println!("   (cannot show the result as JSON: {e})"),
-            Err(error) => println!("   error: {error}"),
-        }
-        println!();
+        let outcome = match result.as_ref().map(serde_json::to_string) {
+            Ok(Ok(json)) => json,
+            Ok(Err(e)) => format!("(cannot show the result as JSON: {e})"),
+            Err(error) => format!("error: {error}"),
+        };
+        writeln!(
+            self.out,
+            "{}. {title}\n   >>> {call}\n   {outcome}\n",
+            self.steps
+        )
+        .map_err(|e| AppError::Internal(format!("cannot write the demo: {e}")))
     }
 }

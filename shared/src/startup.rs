@@ -21,7 +21,7 @@ pub struct Pattern<F> {
     /// Builds the app around a pool; called once per server worker.
     pub app: F,
     /// The console session of `-- demo`.
-    pub demo: fn(&mut DbConnection) -> Result<(), crate::AppError>,
+    pub demo: fn(&mut DbConnection, &mut dyn std::io::Write) -> Result<(), crate::AppError>,
 }
 
 /// Everything the environment (or `.env`) configures.
@@ -175,7 +175,8 @@ fn run_demo<F>(pattern: &Pattern<F>, settings: &Settings, pool: &DbPool) -> Resu
     let mut conn = pool
         .get()
         .map_err(|e| format!("no database connection: {e}"))?;
-    (pattern.demo)(&mut conn).map_err(|e| format!("the demo failed: {e}"))
+    (pattern.demo)(&mut conn, &mut std::io::stdout().lock())
+        .map_err(|e| format!("the demo failed: {e}"))
 }
 
 fn serve<F, T, B>(pattern: Pattern<F>, settings: &Settings, pool: DbPool) -> Result<(), String>

@@ -1,0 +1,15 @@
+//! Rewrites every output block of the book (`<!-- output: NAME -->`) with
+//! what the programs print today. Run by `just docs-output`.
+
+fn main() {
+    for chapter in docs_check::chapters() {
+        let current = docs_check::with_current_outputs(&chapter);
+        if current != chapter.text {
+            if let Err(e) = std::fs::write(&chapter.path, current) {
+                eprintln!("error: cannot write {}: {e}", chapter.name);
+                std::process::exit(1);
+            }
+            println!("updated {}", chapter.name);
+        }
+    }
+}

@@ -1,0 +1,180 @@
+//! The outputs the book shows, made by running the real code: the console
+//! session of each pattern, and a tour of the HTTP API rendered as `curl -i`
+//! would print it. Each runs on a fresh SQLite database, so ids and results
+//! are the same every time.
+
+use std::io::Write;
+
+use actix_web::App;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::header;
+use actix_web::test::TestRequest;
+use conformance::{Reply, TestApp, TestDb};
+use shared::{AppError, DbConnection};
+
+/// The output named `name` (`demo PATTERN` or `http PATTERN`), or `None` for
+/// a name it does not know.
+pub fn render(name: &str) -> Option<String> {
+    match name.split_whitespace().collect::<Vec<_>>()[..] {
+        ["demo", pattern] => demo(pattern),
+        ["http", pattern] => http_tour(pattern),
+        ["lines"] => Some(lines_of_data_access()),
+        _ => None,
+    }
+}
+
+/// The files in which each pattern differs from the others.
+const DATA_ACCESS: &[(&str, &[&str])] = &[
+    ("declarative", &["patterns/declarative/src/store.rs"]),
+    (
+        "manual-mapping",
+        &[
+            "patterns/manual-mapping/src/store.rs",
+            "patterns/manual-mapping/src/users_mapping.rs",
+        ],
+    ),
+    (
+        "sql-abstraction",
+        &[
+            "patterns/sql-abstraction/src/store.rs",
+            "patterns/sql-abstraction/src/json_rows.rs",
+        ],
+    ),
+];
+
+/// Lines of code (not blank, not comments) of each pattern's data access.
+fn lines_of_data_access() -> String {
+    let mut table = String::from("pattern          lines of code  files");
+    for (pattern, files) in DATA_ACCESS {
+        let lines: usize = files
+            .iter()
+            .map(|file| {
+                std::fs::read_to_string(crate::repo_root().join(file))
+                    .unwrap_or_default()
+                    .lines()
+                    .map(str::trim)
+                    .filter(|line| !line.is_empty() && !line.starts_with("//"))
+                    .count()
+            })
+            .sum();
+        let names: Vec<&str> = files
+            .iter()
+            .map(|f| f.rsplit('/').next().unwrap_or(f))
+            .collect();
+        table.push_str(&format!(
+            "\n{pattern:<16} {lines:>13}  {}",
+            names.join(", ")
+        ));
+    }
+    table
+}
+
+type DemoFn = fn(&mut DbConnection, &mut dyn Write) -> Result<(), AppError>;
+
+fn demo(pattern: &str) -> Option<String> {
+    let run: DemoFn = match pattern {
+        "declarative" => shared::demo::run::<declarative::store::Store>,
+        "manual-mapping" => shared::demo::run::<manual_mapping::store::Store>,
+        "sql-abstraction" => shared::demo::run::<sql_abstraction::store::Store>,
+        _ => return None,
+    };
+    let db = TestDb::sqlite();
+    let mut conn = db.pool.get().ok()?;
+    let mut out = Vec::new();
+    run(&mut conn, &mut out).ok()?;
+    Some(String::from_utf8_lossy(&out).trim_end().to_owned())
+}
+
+/// The requests of the tour: method, path, JSON body.
+const TOUR: &[(&str, &str, Option<&str>)] = &[
+    (
+        "POST",
+        "/users",
+        Some(r#"{"name":"admin","email":"admin@localhost"}"#),
+    ),
+    ("GET", "/users", None),
+    ("PATCH", "/users/1", Some(r#"{"email":"root@localhost"}"#)),
+    (
+        "POST",
+        "/users",
+        Some(r#"{"name":"admin","email":"other@localhost"}"#),
+    ),
+    (
+        "POST",
+        "/users",
+        Some(r#"{"name":"guest","email":"guest"}"#),
+    ),
+    ("DELETE", "/users/1", None),
+    ("GET", "/users/1", None),
+];
+
+fn http_tour(pattern: &str) -> Option<String> {
+    let db = TestDb::sqlite();
+    let pool = db.pool.clone();
+    actix_web::rt::System::new().block_on(async move {
+        match pattern {
+            "declarative" => Some(tour(declarative::app(pool), db).await),
+            "manual-mapping" => Some(tour(manual_mapping::app(pool), db).await),
+            "sql-abstraction" => Some(tour(sql_abstraction::app(pool), db).await),
+            _ => None,
+        }
+    })
+}
+
+async fn tour<T, B>(app: App<T>, db: TestDb) -> String
+where
+    T: ServiceFactory<
+            ServiceRequest,
+            Config = (),
+            Response = ServiceResponse<B>,
+            Error = actix_web::Error,
+            InitError = (),
+        > + 'static,
+    B: MessageBody + 'static,
+{
+    let app = TestApp::start(app, db).await;
+    let mut transcript = Vec::new();
+    for &(method, path, body) in TOUR {
+        let mut request = match method {
+            "POST" => TestRequest::post(),
+            "PATCH" => TestRequest::patch(),
+            "DELETE" => TestRequest::delete(),
+            _ => TestRequest::get(),
+        }
+        .uri(path);
+        let mut command = String::from("$ curl -i");
+        if method != "GET" {
+            command.push_str(&format!(" -X {method}"));
+        }
+        command.push_str(&format!(" http://127.0.0.1:8080{path}"));
+        if let Some(body) = body {
+            request = request
+                .insert_header((header::CONTENT_TYPE, "application/json"))
+                .set_payload(body);
+            command.push_str(&format!(" -H 'content-type: application/json' -d '{body}'"));
+        }
+        let reply = app.send(request).await;
+        transcript.push(format!("{command}\n{}", as_curl_prints(&reply)));
+    }
+    transcript.join("\n\n")
+}
+
+/// The status line, the headers a client acts on, and the body.
+fn as_curl_prints(reply: &Reply) -> String {
+    let mut text = format!(
+        "HTTP/1.1 {} {}",
+        reply.status.as_u16(),
+        reply.status.canonical_reason().unwrap_or_default()
+    );
+    for name in [header::LOCATION, header::ALLOW, header::CONTENT_TYPE] {
+        let value = reply.header(name.clone());
+        if !value.is_empty() {
+            text.push_str(&format!("\n{name}: {value}"));
+        }
+    }
+    if !reply.body.is_null() {
+        text.push_str(&format!("\n\n{}", reply.body));
+    }
+    text
+}
