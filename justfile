@@ -37,6 +37,10 @@ lint:
     cargo clippy --workspace --all-targets -- -D warnings
     RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps
 
+# Benchmark every pattern against a no-database ceiling with wrk (BENCH_SECONDS=10; DATABASE_URL=postgres://… adds PostgreSQL)
+bench:
+    bash bench/run.sh
+
 # Everything CI runs
 ci:
     bash .ci/run

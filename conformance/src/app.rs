@@ -2,13 +2,13 @@
 
 use std::rc::Rc;
 
-use actix_web::body::MessageBody;
-use actix_web::dev::{Service, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::dev::Service;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderMap};
 use actix_web::{App, test};
 use futures_util::future::LocalBoxFuture;
 use serde_json::Value;
+use shared::http::AppService;
 
 use crate::db::TestDb;
 
@@ -50,16 +50,9 @@ pub struct TestApp {
 impl TestApp {
     /// Starts `app` in-process. The app is type-erased here so that the
     /// cases can be plain `async fn(&TestApp)`.
-    pub async fn start<T, B>(app: App<T>, db: TestDb) -> TestApp
+    pub async fn start<T>(app: App<T>, db: TestDb) -> TestApp
     where
-        T: ServiceFactory<
-                ServiceRequest,
-                Config = (),
-                Response = ServiceResponse<B>,
-                Error = actix_web::Error,
-                InitError = (),
-            > + 'static,
-        B: MessageBody + 'static,
+        T: AppService,
     {
         let service = Rc::new(test::init_service(app).await);
         let call = move |req: test::TestRequest| -> LocalBoxFuture<'static, Reply> {

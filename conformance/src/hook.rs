@@ -3,7 +3,7 @@
 //!
 //! A few probe routes, mounted only in tests, misbehave on purpose.
 
-use actix_web::body::MessageBody;
+use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::error::InternalError;
 use actix_web::http::StatusCode;
@@ -108,8 +108,8 @@ pub const IN_USE_HEADER: &str = "x-test-connections-in-use";
 /// request later would do.
 pub async fn report_connections_in_use(
     req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let Some(pool) = req
         .app_data::<web::Data<DbPool>>()
         .map(|p| DbPool::clone(p))
@@ -127,7 +127,7 @@ pub async fn report_connections_in_use(
         Ok(mut res) => {
             let (name, value) = in_use();
             res.headers_mut().insert(name, value);
-            Ok(res)
+            Ok(res.map_into_boxed_body())
         }
         // An error that escaped the app (a panic the hook caught): keep it
         // an error, with the header on the response it stands for.
@@ -164,6 +164,25 @@ fn assert_session_removed(app: &TestApp, reply: &Reply, users_expected: i64) {
         users_expected,
         "uncommitted work survived"
     );
+}
+
+/// After a failure, the app (and the connection that saw it) serves the
+/// next write normally, and cleans up after it too.
+async fn app_serves_on(app: &TestApp) {
+    let reply = app
+        .post_json("/users", json!({"name": "ada", "email": "ada@example.com"}))
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED);
+    assert_session_removed(app, &reply, 1);
+}
+
+/// A panic answers a plain JSON 500, leaves nothing behind, and the app
+/// goes on serving.
+async fn assert_a_clean_json_500(app: &TestApp, reply: &Reply) {
+    assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(reply.body, json!({"error": "internal error"}));
+    assert_session_removed(app, reply, 0);
+    app_serves_on(app).await;
 }
 
 /// After successful reads and writes.
@@ -215,12 +234,7 @@ pub async fn a_transaction_left_open_is_rolled_back(app: &TestApp) {
         .await;
     assert_eq!(reply.status, StatusCode::CONFLICT);
     assert_session_removed(app, &reply, 0);
-    // The connection that held it serves the next request normally.
-    let reply = app
-        .post_json("/users", json!({"name": "ada", "email": "ada@example.com"}))
-        .await;
-    assert_eq!(reply.status, StatusCode::CREATED);
-    assert_session_removed(app, &reply, 1);
+    app_serves_on(app).await;
 }
 
 /// A panic inside a transaction: JSON 500, the write is rolled back.
@@ -228,14 +242,7 @@ pub async fn a_panic_inside_a_transaction_is_rolled_back(app: &TestApp) {
     let reply = app
         .send(TestRequest::post().uri("/__probe/panic-in-transaction"))
         .await;
-    assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
-    assert_eq!(reply.body, json!({"error": "internal error"}));
-    assert_session_removed(app, &reply, 0);
-    let reply = app
-        .post_json("/users", json!({"name": "ada", "email": "ada@example.com"}))
-        .await;
-    assert_eq!(reply.status, StatusCode::CREATED);
-    assert_session_removed(app, &reply, 1);
+    assert_a_clean_json_500(app, &reply).await;
 }
 
 /// A panic in async handler code: JSON 500, and the app goes on serving.
@@ -243,14 +250,7 @@ pub async fn a_panic_in_a_handler_is_a_json_500(app: &TestApp) {
     let reply = app
         .send(TestRequest::post().uri("/__probe/panic-after-query"))
         .await;
-    assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
-    assert_eq!(reply.body, json!({"error": "internal error"}));
-    assert_session_removed(app, &reply, 0);
-    let reply = app
-        .post_json("/users", json!({"name": "ada", "email": "ada@example.com"}))
-        .await;
-    assert_eq!(reply.status, StatusCode::CREATED);
-    assert_session_removed(app, &reply, 1);
+    assert_a_clean_json_500(app, &reply).await;
 }
 
 /// Every use of the session within one request shares one connection.

@@ -56,16 +56,9 @@ fn answer(reply: &Reply) -> String {
     )
 }
 
-async fn run_script<T, B>(app: actix_web::App<T>, db: TestDb) -> Vec<String>
+async fn run_script<T>(app: actix_web::App<T>, db: TestDb) -> Vec<String>
 where
-    T: actix_web::dev::ServiceFactory<
-            actix_web::dev::ServiceRequest,
-            Config = (),
-            Response = actix_web::dev::ServiceResponse<B>,
-            Error = actix_web::Error,
-            InitError = (),
-        > + 'static,
-    B: actix_web::body::MessageBody + 'static,
+    T: shared::http::AppService,
 {
     let app = TestApp::start(app, db).await;
     let mut answers = Vec::new();

@@ -3,6 +3,7 @@
 //!
 //! This is the Rust counterpart of the Flask page's `database.py`.
 
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use diesel::connection::{SimpleConnection, TransactionManager};
@@ -59,6 +60,23 @@ pub struct PoolSettings {
     pub max_size: u32,
     /// How long a request waits for a free connection before it gets a 503.
     pub checkout_timeout: Duration,
+}
+
+impl PoolSettings {
+    /// The defaults for a backend. SQLite does its work on this machine's
+    /// cores, so more connections than twice the cores only add threads
+    /// waiting on each other; PostgreSQL connections spend most of their
+    /// time waiting on the network, so more of them keep the server busy.
+    pub fn for_backend(url: &DatabaseUrl) -> Self {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as u32;
+        PoolSettings {
+            max_size: match url {
+                DatabaseUrl::Sqlite(_) => (2 * cores).max(2),
+                DatabaseUrl::Postgres(_) => 10,
+            },
+            checkout_timeout: Duration::from_secs(3),
+        }
+    }
 }
 
 impl Default for PoolSettings {
@@ -191,22 +209,42 @@ pub fn init_db(pool: &DbPool) -> Result<(), String> {
     Ok(())
 }
 
+/// SQLite lets one connection write at a time. The writers of this process
+/// queue here, in turn, rather than in SQLite's busy handler, which polls
+/// with sleeps of up to 100 ms: under load a writer would sleep far longer
+/// than the lock is held. Writers in other processes still wait through
+/// `busy_timeout`. A shortcut worth knowing: it is one queue for every SQLite
+/// file the process writes to, which suits an app with one database.
+static SQLITE_WRITER: Mutex<()> = Mutex::new(());
+
 /// Runs `work` in a transaction: committed if it returns `Ok`, rolled back if
 /// it returns `Err`.
 ///
 /// On SQLite the transaction starts with `BEGIN IMMEDIATE`, taking the write
 /// lock up front. A plain `BEGIN` that reads before it writes would have to
 /// upgrade its lock later, and under concurrent writers that fails at once
-/// with "database is locked" instead of waiting for `busy_timeout`.
+/// with "database is locked" instead of waiting for `busy_timeout`. Writers
+/// of this process also take turns in `SQLITE_WRITER` first.
 pub fn write_transaction<T, E, F>(conn: &mut DbConnection, work: F) -> Result<T, E>
 where
     F: FnOnce(&mut DbConnection) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
-    let DbConnection::Sqlite(sqlite) = conn else {
+    let DbConnection::Sqlite(_) = conn else {
         return conn.transaction(work);
     };
-    diesel::connection::AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?;
+    if conn.is_broken() {
+        // Already inside a transaction: waiting for the writer queue below
+        // would wait for ourselves.
+        return Err(diesel::result::Error::AlreadyInTransaction.into());
+    }
+    let _writer = SQLITE_WRITER.lock().unwrap_or_else(PoisonError::into_inner);
+    if let DbConnection::Sqlite(sqlite) = conn {
+        diesel::connection::AnsiTransactionManager::begin_transaction_sql(
+            sqlite,
+            "BEGIN IMMEDIATE",
+        )?;
+    }
     match work(conn) {
         Ok(value) => {
             <DbConnection as Connection>::TransactionManager::commit_transaction(conn)?;

@@ -2,7 +2,7 @@
 //! JSON answers for the framework's own errors, and the extractors and
 //! responses the handlers share.
 
-use actix_web::body::MessageBody;
+use actix_web::body::BoxBody;
 use actix_web::dev::{Payload, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::http::header;
@@ -20,20 +20,35 @@ use crate::session::shutdown_session;
 /// The largest JSON body accepted. A user is well under 1 KiB.
 pub const JSON_LIMIT_BYTES: usize = 16 * 1024;
 
+/// What an actix `App<T>` of this project is, as one bound: a factory of
+/// services that turn requests into responses with a boxed body. Actix
+/// spells this as five associated types; this trait names them once.
+pub trait AppService:
+    ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<BoxBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    > + 'static
+{
+}
+
+impl<T> AppService for T where
+    T: ServiceFactory<
+            ServiceRequest,
+            Config = (),
+            Response = ServiceResponse<BoxBody>,
+            Error = actix_web::Error,
+            InitError = (),
+        > + 'static
+{
+}
+
 /// The app every pattern starts from: the pool, the after-request hook, JSON
 /// errors for what actix rejects itself, and a log line per request. A
 /// pattern adds its routes with `.configure(routes)`.
-pub fn base_app(
-    pool: DbPool,
-) -> App<
-    impl ServiceFactory<
-        ServiceRequest,
-        Config = (),
-        Response = ServiceResponse<impl MessageBody>,
-        Error = actix_web::Error,
-        InitError = (),
-    >,
-> {
+pub fn base_app(pool: DbPool) -> App<impl AppService> {
     App::new()
         .app_data(web::Data::new(pool))
         .app_data(

@@ -10,7 +10,7 @@
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex, TryLockError};
 
-use actix_web::body::MessageBody;
+use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
@@ -120,8 +120,8 @@ impl FromRequest for DbSession {
 /// panic becomes a JSON 500 and the worker goes on serving.
 pub async fn shutdown_session(
     req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let Some(pool) = req.app_data::<web::Data<DbPool>>() else {
         return Err(AppError::Internal("the App has no DbPool in its app_data".into()).into());
     };
@@ -131,6 +131,9 @@ pub async fn shutdown_session(
     let outcome = AssertUnwindSafe(next.call(req)).catch_unwind().await;
     session.remove().await;
 
+    // The body is boxed so that every app has one nameable type,
+    // `App<impl AppService>`, whatever the middleware inside produce.
+    let outcome = outcome.map(|result| result.map(ServiceResponse::map_into_boxed_body));
     outcome.unwrap_or_else(|panic| {
         let message = panic
             .downcast_ref::<&str>()

@@ -4,12 +4,11 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::{App, HttpServer};
 
 use crate::database::{DbConnection, DbPool, PoolSettings, engine, init_db};
 use crate::database_url::{DEFAULT_SQLITE_FILE, DatabaseUrl};
+use crate::http::AppService;
 
 /// Where the server listens unless `BIND_ADDR` says otherwise.
 pub const DEFAULT_BIND_ADDR: &str = "127.0.0.1:8080";
@@ -49,7 +48,7 @@ impl Settings {
             Ok(url) if !url.trim().is_empty() => (DatabaseUrl::parse(&url)?, false),
             _ => (DatabaseUrl::Sqlite(default_sqlite_path()), true),
         };
-        let mut pool = PoolSettings::default();
+        let mut pool = PoolSettings::for_backend(&database);
         if let Some(size) = number_from_env("DB_POOL_SIZE", 1, 1000)? {
             pool.max_size = size as u32;
         }
@@ -93,23 +92,17 @@ environment (or .env):
   DATABASE_URL            sqlite://PATH, a file path, or postgres://USER@HOST:PORT/DB
                           (default: users.db in the working directory)
   BIND_ADDR               host:port to listen on
-  DB_POOL_SIZE            most database connections at once (default 10)
+  DB_POOL_SIZE            most database connections at once (default: 10 on
+                          PostgreSQL, twice the cores on SQLite)
   DB_CHECKOUT_TIMEOUT_MS  how long a request waits for a connection (default 3000)
   RUST_LOG                log verbosity, e.g. debug or warn (default info)";
 
 /// The whole of a pattern's `main`: returns a failure exit code, with a
 /// one-line message saying what it was doing, rather than panicking.
-pub fn run<F, T, B>(pattern: Pattern<F>) -> ExitCode
+pub fn run<F, T>(pattern: Pattern<F>) -> ExitCode
 where
     F: Fn(DbPool) -> App<T> + Send + Clone + 'static,
-    T: ServiceFactory<
-            ServiceRequest,
-            Config = (),
-            Response = ServiceResponse<B>,
-            Error = actix_web::Error,
-            InitError = (),
-        > + 'static,
-    B: MessageBody + 'static,
+    T: AppService,
 {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let demo = match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
@@ -179,22 +172,26 @@ fn run_demo<F>(pattern: &Pattern<F>, settings: &Settings, pool: &DbPool) -> Resu
         .map_err(|e| format!("the demo failed: {e}"))
 }
 
-fn serve<F, T, B>(pattern: Pattern<F>, settings: &Settings, pool: DbPool) -> Result<(), String>
+fn serve<F, T>(pattern: Pattern<F>, settings: &Settings, pool: DbPool) -> Result<(), String>
 where
     F: Fn(DbPool) -> App<T> + Send + Clone + 'static,
-    T: ServiceFactory<
-            ServiceRequest,
-            Config = (),
-            Response = ServiceResponse<B>,
-            Error = actix_web::Error,
-            InitError = (),
-        > + 'static,
-    B: MessageBody + 'static,
+    T: AppService,
 {
     let app = pattern.app;
     let bind_addr = settings.bind_addr.clone();
+    let pool_size = pool.state().connections.max(settings.pool.max_size);
     actix_web::rt::System::new().block_on(async move {
+        // One server worker per core, and a bounded number of threads for
+        // blocking database work. Context switches between the workers and
+        // these threads are the largest cost of a request, and a thread
+        // beyond the pool's connections can only wait for one. Twice the
+        // pool in all keeps a thread free for every request that holds a
+        // connection, even when as many others wait for one.
+        let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let blocking_threads = (2 * pool_size as usize).div_ceil(workers).max(1);
         let server = HttpServer::new(move || app(pool.clone()))
+            .workers(workers)
+            .worker_max_blocking_threads(blocking_threads)
             .bind(&bind_addr)
             .map_err(|e| {
                 let hint = if e.kind() == std::io::ErrorKind::AddrInUse {

@@ -6,11 +6,10 @@
 use std::io::Write;
 
 use actix_web::App;
-use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::test::TestRequest;
 use conformance::{Reply, TestApp, TestDb};
+use shared::http::AppService;
 use shared::{AppError, DbConnection};
 
 /// The output named `name` (`demo PATTERN` or `http PATTERN`), or `None` for
@@ -122,16 +121,9 @@ fn http_tour(pattern: &str) -> Option<String> {
     })
 }
 
-async fn tour<T, B>(app: App<T>, db: TestDb) -> String
+async fn tour<T>(app: App<T>, db: TestDb) -> String
 where
-    T: ServiceFactory<
-            ServiceRequest,
-            Config = (),
-            Response = ServiceResponse<B>,
-            Error = actix_web::Error,
-            InitError = (),
-        > + 'static,
-    B: MessageBody + 'static,
+    T: AppService,
 {
     let app = TestApp::start(app, db).await;
     let mut transcript = Vec::new();

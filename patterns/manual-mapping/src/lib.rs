@@ -19,9 +19,8 @@
 //! shared.
 
 use actix_web::App;
-use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use shared::DbPool;
+use shared::http::AppService;
 
 pub mod store;
 pub mod users_mapping;
@@ -29,16 +28,6 @@ pub mod users_mapping;
 /// The app: shared plumbing (session hook, JSON errors, logging) and the
 /// shared routes over this pattern's store. `main` and the tests both build
 /// it here.
-pub fn app(
-    pool: DbPool,
-) -> App<
-    impl ServiceFactory<
-        ServiceRequest,
-        Config = (),
-        Response = ServiceResponse<impl MessageBody>,
-        Error = actix_web::Error,
-        InitError = (),
-    >,
-> {
+pub fn app(pool: DbPool) -> App<impl AppService> {
     shared::http::base_app(pool).configure(shared::routes::routes::<store::Store>)
 }

@@ -48,6 +48,16 @@ fn the_mapping_covers_every_column_of_the_table(backend: Backend) {
     );
 }
 
+/// The `name` and `email` columns of a row, read by column name, without
+/// the mapping.
+fn columns_by_name(conn: &mut shared::DbConnection, id: i32) -> (String, String) {
+    users::table
+        .find(id)
+        .select((users::name, users::email))
+        .first(conn)
+        .expect("read the columns by name")
+}
+
 fn each_field_goes_to_its_own_column_and_back(backend: Backend) {
     let Some(db) = TestDb::on(backend) else {
         return conformance::skipped();
@@ -63,11 +73,7 @@ fn each_field_goes_to_its_own_column_and_back(backend: Backend) {
         .get_result(conn)
         .expect("insert through the mapping");
     // ...each column, read by name without the mapping, holds its own field.
-    let (name, email): (String, String) = users::table
-        .find(id)
-        .select((users::name, users::email))
-        .first(conn)
-        .expect("read the columns by name");
+    let (name, email) = columns_by_name(conn, id);
     assert_eq!(
         (name.as_str(), email.as_str()),
         ("the name", "the@email"),
@@ -95,11 +101,7 @@ fn each_field_goes_to_its_own_column_and_back(backend: Backend) {
         .set(update_assignments(&changes))
         .execute(conn)
         .expect("update through the mapping");
-    let (name, email): (String, String) = users::table
-        .find(id)
-        .select((users::name, users::email))
-        .first(conn)
-        .expect("read the columns by name");
+    let (name, email) = columns_by_name(conn, id);
     assert_eq!(
         (name.as_str(), email.as_str()),
         ("the name", "new@email"),

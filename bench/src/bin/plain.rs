@@ -1,0 +1,42 @@
+//! The reference point: the plainest correct handler, with no request
+//! session and no hook. `GET /users/{id}` takes a pooled connection inside
+//! `web::block`, runs one diesel query and answers with JSON. The benchmark
+//! runs it beside the patterns to show what the shared plumbing costs.
+
+use actix_web::{App, HttpResponse, HttpServer, web};
+use shared::DbPool;
+use shared::database::{PoolSettings, engine};
+use shared::database_url::DatabaseUrl;
+use shared::store::UserStore;
+
+async fn get_user(pool: web::Data<DbPool>, id: web::Path<i32>) -> HttpResponse {
+    let id = id.into_inner();
+    let found = web::block(move || {
+        let mut conn = pool.get().map_err(|e| e.to_string())?;
+        declarative::store::Store::find_user(&mut conn, id).map_err(|e| e.to_string())
+    })
+    .await;
+    match found {
+        Ok(Ok(Some(user))) => HttpResponse::Ok().json(user),
+        Ok(Ok(None)) => HttpResponse::NotFound().finish(),
+        _ => HttpResponse::InternalServerError().finish(),
+    }
+}
+
+#[actix_web::main]
+async fn main() -> std::io::Result<()> {
+    let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| "users.db".to_owned());
+    let url = DatabaseUrl::parse(&url).map_err(std::io::Error::other)?;
+    let pool = engine(&url, &PoolSettings::default()).map_err(std::io::Error::other)?;
+    let addr = std::env::var("BIND_ADDR").unwrap_or_else(|_| "127.0.0.1:8091".to_owned());
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(web::Data::new(pool.clone()))
+            .route("/users/{id}", web::get().to(get_user))
+    })
+    .bind(&addr)?;
+    for bound in server.addrs() {
+        println!("plain listening on http://{bound}");
+    }
+    server.run().await
+}

@@ -1,0 +1,407 @@
+//! `just bench`: each pattern, side by side with a server that uses no
+//! database at all, under the same load from `wrk`, on this machine.
+//!
+//! For each pattern it seeds a fresh SQLite database with 1,000 users,
+//! starts the release binary, and runs four workloads (32 connections, a
+//! warm-up, then `BENCH_SECONDS`, default 10): `GET /users/{id}` over random
+//! ids, `GET /users?page=..` (20 rows), `POST /users` with unique users, and a
+//! 90/10 read/write mix. It prints requests/s, latency, non-2xx answers and
+//! the ratio to the ceiling, and for writes the rows found against the 201s
+//! counted. When `DATABASE_URL` names a PostgreSQL server, it runs the
+//! patterns there too, each in a schema of its own. Nothing is asserted:
+//! the figures vary between runs, so the table leads with ratios.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitCode, Stdio};
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use shared::database::{PoolSettings, engine, init_db};
+use shared::database_url::DatabaseUrl;
+use shared::models::NewUser;
+use shared::schema::users;
+use shared::store::UserStore;
+
+const PATTERNS: [&str; 3] = ["declarative", "manual-mapping", "sql-abstraction"];
+const ALL_WORKLOADS: [(&str, &str); 4] = [
+    ("read", "GET /users/{id}"),
+    ("page", "GET /users?page="),
+    ("write", "POST /users"),
+    ("mixed", "90% GET / 10% POST"),
+];
+const SEED_USERS: usize = 1000;
+const CONNECTIONS: u32 = 32;
+
+/// One wrk run, as its `done` hook reported it.
+#[derive(Debug, Default, Clone, Copy)]
+struct Run {
+    requests: u64,
+    duration_us: u64,
+    p50_us: u64,
+    p99_us: u64,
+    non2xx: u64,
+    socket_errors: u64,
+}
+
+impl Run {
+    fn per_second(&self) -> f64 {
+        self.requests as f64 / (self.duration_us.max(1) as f64 / 1e6)
+    }
+}
+
+/// A warm-up and the measured run after it.
+struct Load {
+    warm_up: Run,
+    measured: Run,
+}
+
+/// A running server, stopped when dropped.
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    /// Peak resident memory so far, in MiB (Linux `VmHWM`).
+    fn peak_rss_mib(&self) -> Option<f64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
+        let kib: f64 = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))?
+            .trim()
+            .trim_end_matches("kB")
+            .trim()
+            .parse()
+            .ok()?;
+        Some(kib / 1024.0)
+    }
+}
+
+struct Bench {
+    binaries: PathBuf,
+    script: PathBuf,
+    seconds: u64,
+    // Every wrk run gets its own prefix for the users it creates, so runs
+    // never collide on the unique name.
+    runs: std::cell::Cell<u64>,
+    started: u64,
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<(), String> {
+    if Command::new("wrk").arg("--version").output().is_err() {
+        return Err(
+            "wrk is not installed: `apt-get install wrk` (Debian, Ubuntu), \
+             `brew install wrk` (macOS), or build it from its sources"
+                .into(),
+        );
+    }
+    let seconds = match std::env::var("BENCH_SECONDS") {
+        Ok(s) => s
+            .parse()
+            .map_err(|_| format!("BENCH_SECONDS must be a whole number, got {s:?}"))?,
+        Err(_) => 10,
+    };
+    let work = std::env::temp_dir().join(format!("bench-{}", std::process::id()));
+    std::fs::create_dir_all(&work).map_err(|e| format!("cannot create {}: {e}", work.display()))?;
+    let script = work.join("wrk.lua");
+    std::fs::write(&script, include_str!("wrk.lua")).map_err(|e| e.to_string())?;
+    let binaries = std::env::current_exe()
+        .map_err(|e| e.to_string())?
+        .parent()
+        .map(Path::to_path_buf)
+        .ok_or("no folder for the binaries")?;
+    let bench = Bench {
+        binaries,
+        script,
+        seconds,
+        runs: std::cell::Cell::new(0),
+        started: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0),
+    };
+
+    println!(
+        "machine: {} cores, {}; wrk -c{CONNECTIONS}, {seconds} s per workload after a 2 s warm-up\n",
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1),
+        cpu_model()
+    );
+    let ceiling = {
+        let server = start(&bench.binaries.join("ceiling"), &[])?;
+        bench.load(&server, "read")?.measured
+    };
+    println!(
+        "ceiling (no database), GET /users/{{id}}: {:.0} requests/s\n",
+        ceiling.per_second()
+    );
+
+    let only = std::env::var("BENCH_WORKLOADS").unwrap_or_default();
+    let workloads: Vec<(&str, &str)> = ALL_WORKLOADS
+        .into_iter()
+        .filter(|(name, _)| only.is_empty() || only.split(',').any(|w| w == *name))
+        .collect();
+
+    let mut backends = vec![("SQLite".to_owned(), None)];
+    if let Ok(url) = std::env::var("DATABASE_URL")
+        && url.starts_with("postgres")
+    {
+        backends.push(("PostgreSQL".to_owned(), Some(url)));
+    }
+    for (backend, server_url) in backends {
+        println!("== {backend} ==");
+        println!(
+            "{:<16} {:<20} {:>6} {:>9} {:>9} {:>9} {:>7}",
+            "pattern", "workload", "ratio", "req/s", "p50 ms", "p99 ms", "non-2xx"
+        );
+        {
+            let (database_url, cleanup) = fresh_database(&work, "plain", server_url.as_deref())?;
+            seed(&database_url)?;
+            let server = start(
+                &bench.binaries.join("plain"),
+                &[("DATABASE_URL", database_url.as_str())],
+            )?;
+            let result = bench.load(&server, "read")?.measured;
+            println!(
+                "{:<16} {:<20} {:>6.2} {:>9.0} {:>9.2} {:>9.2} {:>7}",
+                "(plain handler)",
+                "GET /users/{id}",
+                result.per_second() / ceiling.per_second(),
+                result.per_second(),
+                result.p50_us as f64 / 1000.0,
+                result.p99_us as f64 / 1000.0,
+                result.non2xx
+            );
+            drop(server);
+            cleanup();
+        }
+        for pattern in PATTERNS {
+            let (database_url, cleanup) = fresh_database(&work, pattern, server_url.as_deref())?;
+            seed(&database_url)?;
+            let server = start(
+                &bench.binaries.join(pattern),
+                &[
+                    ("DATABASE_URL", database_url.as_str()),
+                    ("RUST_LOG", "warn"),
+                ],
+            )?;
+            let mut write_check = None;
+            for &(workload, label) in &workloads {
+                let rows_before = count_users(&database_url)?;
+                let load = bench.load(&server, workload)?;
+                let result = load.measured;
+                if workload == "write" {
+                    let rows = count_users(&database_url)? - rows_before;
+                    let created = load.warm_up.requests - load.warm_up.non2xx + result.requests
+                        - result.non2xx;
+                    write_check = Some((rows, created));
+                }
+                println!(
+                    "{pattern:<16} {label:<20} {:>6.2} {:>9.0} {:>9.2} {:>9.2} {:>7}{}",
+                    result.per_second() / ceiling.per_second(),
+                    result.per_second(),
+                    result.p50_us as f64 / 1000.0,
+                    result.p99_us as f64 / 1000.0,
+                    result.non2xx,
+                    if result.socket_errors > 0 {
+                        format!("  ({} socket errors)", result.socket_errors)
+                    } else {
+                        String::new()
+                    }
+                );
+            }
+            let memory = server.peak_rss_mib();
+            drop(server);
+            let writes = match write_check {
+                // wrk stops with up to one request per connection in flight: those
+                // may commit after wrk stopped counting, so rows may exceed 201s by
+                // at most the connections of each run (warm-up and measured), and
+                // must never fall short of them.
+                Some((rows, created)) => format!(
+                    "; POST: {rows} rows added, {created} 201s received ({} cut off in flight at wrk's stop)",
+                    rows - created as i64
+                ),
+                None => String::new(),
+            };
+            println!(
+                "{pattern:<16} peak memory {}{writes}\n",
+                memory.map_or("?".to_owned(), |m| format!("{m:.1} MiB")),
+            );
+            cleanup();
+        }
+    }
+    let _ = std::fs::remove_dir_all(&work);
+    Ok(())
+}
+
+impl Bench {
+    /// A warm-up, then the measured run.
+    fn load(&self, server: &Server, workload: &str) -> Result<Load, String> {
+        Ok(Load {
+            warm_up: self.wrk(server, workload, 2)?,
+            measured: self.wrk(server, workload, self.seconds)?,
+        })
+    }
+
+    fn wrk(&self, server: &Server, workload: &str, seconds: u64) -> Result<Run, String> {
+        self.runs.set(self.runs.get() + 1);
+        let nonce = format!("{}r{}", self.started, self.runs.get());
+        let output = Command::new("wrk")
+            .args([
+                "-t2",
+                &format!("-c{CONNECTIONS}"),
+                &format!("-d{seconds}s"),
+                "--latency",
+                "-s",
+            ])
+            .arg(&self.script)
+            .arg(&server.url)
+            .args(["--", workload, &nonce])
+            .output()
+            .map_err(|e| format!("cannot run wrk: {e}"))?;
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let line = stdout
+            .lines()
+            .find_map(|l| l.strip_prefix("RESULT "))
+            .ok_or_else(|| {
+                format!(
+                    "wrk printed no result: {stdout}{}",
+                    String::from_utf8_lossy(&output.stderr)
+                )
+            })?;
+        let mut run = Run::default();
+        for pair in line.split_whitespace() {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, "0"));
+            let value: u64 = value.parse().unwrap_or(0);
+            match key {
+                "requests" => run.requests = value,
+                "duration_us" => run.duration_us = value,
+                "p50_us" => run.p50_us = value,
+                "p99_us" => run.p99_us = value,
+                "non2xx" => run.non2xx = value,
+                "socket_errors" => run.socket_errors = value,
+                _ => {}
+            }
+        }
+        Ok(run)
+    }
+}
+
+fn start(binary: &Path, env: &[(&str, &str)]) -> Result<Server, String> {
+    let mut child = Command::new(binary)
+        .envs(env.iter().copied())
+        .env("BIND_ADDR", "127.0.0.1:0")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(|e| {
+            format!(
+                "cannot start {} (run `just bench`, which builds it): {e}",
+                binary.display()
+            )
+        })?;
+    let stdout = child.stdout.take().ok_or("no stdout")?;
+    let mut lines = BufReader::new(stdout).lines();
+    let url = loop {
+        match lines.next() {
+            Some(Ok(line)) => {
+                if let Some((_, addr)) = line.split_once("listening on ") {
+                    break addr.trim().to_owned();
+                }
+            }
+            _ => return Err(format!("{} stopped before it listened", binary.display())),
+        }
+    };
+    // Keep reading so the server never blocks on a full pipe.
+    std::thread::spawn(move || lines.for_each(drop));
+    std::thread::sleep(Duration::from_millis(200));
+    Ok(Server { child, url })
+}
+
+type Cleanup = Box<dyn FnOnce()>;
+
+fn fresh_database(
+    work: &Path,
+    pattern: &str,
+    server_url: Option<&str>,
+) -> Result<(String, Cleanup), String> {
+    match server_url {
+        None => {
+            let path = work.join(format!("{pattern}.db"));
+            Ok((format!("sqlite://{}", path.display()), Box::new(|| ())))
+        }
+        Some(server_url) => {
+            let schema = format!("bench_{}_{}", pattern.replace('-', "_"), std::process::id());
+            shared::database::init_openssl_for_libpq();
+            let mut admin =
+                diesel::pg::PgConnection::establish(server_url).map_err(|e| e.to_string())?;
+            admin
+                .batch_execute(&format!(
+                    "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
+                ))
+                .map_err(|e| e.to_string())?;
+            let separator = if server_url.contains('?') { '&' } else { '?' };
+            let url = format!("{server_url}{separator}options=-csearch_path%3D{schema}");
+            Ok((
+                url,
+                Box::new(move || {
+                    let _ = admin.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
+                }),
+            ))
+        }
+    }
+}
+
+fn seed(database_url: &str) -> Result<(), String> {
+    let url = DatabaseUrl::parse(database_url)?;
+    let pool = engine(&url, &PoolSettings::default()).map_err(|e| e.to_string())?;
+    init_db(&pool)?;
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    for i in 1..=SEED_USERS {
+        let user = NewUser::new(format!("user{i}"), format!("user{i}@example.com"));
+        declarative::store::Store::create_user(&mut conn, &user)
+            .map_err(|e| format!("seeding: {e}"))?;
+    }
+    Ok(())
+}
+
+fn count_users(database_url: &str) -> Result<i64, String> {
+    let url = DatabaseUrl::parse(database_url)?;
+    let pool = engine(&url, &PoolSettings::default()).map_err(|e| e.to_string())?;
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    users::table
+        .count()
+        .get_result(&mut *conn)
+        .map_err(|e| e.to_string())
+}
+
+fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find_map(|l| l.strip_prefix("model name"))
+                .map(|l| l.trim_start_matches([' ', '\t', ':']).to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".to_owned())
+}
