@@ -17,6 +17,13 @@ use shared::database_url::DatabaseUrl;
 /// skipped; set, a server that cannot be reached fails them.
 pub const POSTGRES_ENV: &str = "TEST_DATABASE_URL";
 
+/// The pool every test app gets: small, with a short checkout timeout, so
+/// that the pool-exhaustion case runs in a second.
+pub const TEST_POOL: PoolSettings = PoolSettings {
+    max_size: 4,
+    checkout_timeout: std::time::Duration::from_millis(1000),
+};
+
 /// Which backend a test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -103,7 +110,7 @@ impl TestDb {
 
     fn open(url: String, backend: Backend, cleanup: Cleanup) -> TestDb {
         let parsed = DatabaseUrl::parse(&url).expect("a test database URL");
-        let pool = engine(&parsed, &PoolSettings::default()).expect("open the test database");
+        let pool = engine(&parsed, &TEST_POOL).expect("open the test database");
         init_db(&pool).expect("migrate the test database");
         TestDb {
             pool,

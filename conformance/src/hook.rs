@@ -3,16 +3,19 @@
 //!
 //! A few probe routes, mounted only in tests, misbehave on purpose.
 
+use std::time::{Duration, Instant};
+
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::error::InternalError;
-use actix_web::http::StatusCode;
 use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::http::{StatusCode, header};
 use actix_web::middleware::Next;
 use actix_web::test::TestRequest;
 use actix_web::{HttpResponse, web};
 use diesel::connection::{Connection, SimpleConnection, TransactionManager};
 use diesel::prelude::*;
+use futures_util::future::join_all;
 use serde_json::json;
 use shared::models::NewUser;
 use shared::schema::users;
@@ -37,7 +40,8 @@ pub fn probe_routes(cfg: &mut web::ServiceConfig) {
     .route(
         "/__probe/one-connection",
         web::post().to(one_connection_per_request),
-    );
+    )
+    .route("/__probe/slow-query", web::post().to(slow_query));
 }
 
 fn insert_probe_user(conn: &mut DbConnection) -> QueryResult<usize> {
@@ -73,6 +77,22 @@ async fn transaction_left_open(session: DbSession) -> Result<HttpResponse, AppEr
             Err(AppError::Conflict(
                 "probe: failed with a transaction open".into(),
             ))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().finish())
+}
+
+/// How long the slow probe holds its connection: well past the test pool's
+/// checkout timeout, so requests that wait for a connection give up first.
+const SLOW_QUERY: Duration = Duration::from_millis(2500);
+
+/// A query that takes its time (a sleep while holding the connection
+/// stands in for a slow statement, alike on both backends).
+async fn slow_query(session: DbSession) -> Result<HttpResponse, AppError> {
+    session
+        .run(|conn| {
+            std::thread::sleep(SLOW_QUERY);
+            conn.batch_execute("SELECT 1")
         })
         .await?;
     Ok(HttpResponse::Ok().finish())
@@ -251,6 +271,46 @@ pub async fn a_panic_in_a_handler_is_a_json_500(app: &TestApp) {
         .send(TestRequest::post().uri("/__probe/panic-after-query"))
         .await;
     assert_a_clean_json_500(app, &reply).await;
+}
+
+/// More requests than connections, all slow: those that cannot get a
+/// connection within the checkout timeout get a JSON 503 with
+/// `Retry-After` (and get it before the slow ones finish, not after), the
+/// others succeed, and once the load is gone the app serves normally.
+pub async fn an_exhausted_pool_answers_503_with_retry_after(app: &TestApp) {
+    let connections = crate::db::TEST_POOL.max_size as usize;
+    let started = Instant::now();
+    let replies = join_all((0..2 * connections).map(|_| async {
+        let reply = app
+            .send(TestRequest::post().uri("/__probe/slow-query"))
+            .await;
+        (reply, started.elapsed())
+    }))
+    .await;
+    let served = replies
+        .iter()
+        .filter(|(r, _)| r.status == StatusCode::OK)
+        .count();
+    let refused: Vec<_> = replies
+        .iter()
+        .filter(|(r, _)| r.status == StatusCode::SERVICE_UNAVAILABLE)
+        .collect();
+    assert_eq!(
+        (served, refused.len()),
+        (connections, connections),
+        "{replies:?}"
+    );
+    for (reply, after) in refused {
+        assert_eq!(reply.header(header::RETRY_AFTER), "1", "{reply:?}");
+        assert!(!reply.error().is_empty(), "{reply:?}");
+        assert!(
+            *after < SLOW_QUERY,
+            "a 503 came only after {after:?}: it waited past the timeout"
+        );
+    }
+    let reply = app.get("/users").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_session_removed(app, &reply, 0);
 }
 
 /// Every use of the session within one request shares one connection.

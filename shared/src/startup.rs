@@ -179,7 +179,7 @@ where
 {
     let app = pattern.app;
     let bind_addr = settings.bind_addr.clone();
-    let pool_size = pool.state().connections.max(settings.pool.max_size);
+    let pool_size = settings.pool.max_size;
     actix_web::rt::System::new().block_on(async move {
         // One server worker per core, and a bounded number of threads for
         // blocking database work. Context switches between the workers and
