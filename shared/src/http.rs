@@ -59,8 +59,9 @@ pub fn base_app(pool: DbPool) -> App<impl AppService> {
         .app_data(web::PathConfig::default().error_handler(path_error))
         .app_data(web::QueryConfig::default().error_handler(query_error))
         .default_service(web::to(no_such_route))
-        // Registered last, so it runs first: the session exists before any
-        // handler or extractor and is removed after everything else.
+        // The middleware registered last runs first: the hook, last here,
+        // opens the session before any handler or extractor and removes it
+        // after everything else, the log line included.
         .wrap(ErrorHandlers::new().default_handler(json_error_body))
         .wrap(Logger::new("%r %s %b bytes %D ms"))
         .wrap(from_fn(shutdown_session))
