@@ -164,6 +164,31 @@ impl TestDb {
     }
 }
 
+impl TestDb {
+    /// On PostgreSQL, has the server terminate every connection of this
+    /// test's pool, as a server restart would; returns how many it ended.
+    /// 0 on SQLite.
+    pub fn terminate_connections(&self) -> i64 {
+        let Cleanup::Schema { server_url, schema } = &self.cleanup else {
+            return 0;
+        };
+        #[derive(QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let mut admin = PgConnection::establish(server_url).expect("reach the test server");
+        diesel::sql_query(
+            "SELECT count(pg_terminate_backend(pid)) AS n FROM pg_stat_activity \
+             WHERE application_name = $1",
+        )
+        .bind::<diesel::sql_types::Text, _>(schema)
+        .get_result::<Count>(&mut admin)
+        .expect("terminate the test's connections")
+        .n
+    }
+}
+
 impl Drop for TestDb {
     fn drop(&mut self) {
         match &self.cleanup {

@@ -313,6 +313,27 @@ pub async fn an_exhausted_pool_answers_503_with_retry_after(app: &TestApp) {
     assert_session_removed(app, &reply, 0);
 }
 
+/// Connections the server closed (here: terminated with
+/// `pg_terminate_backend`, as a restart would) are replaced by the pool:
+/// no request fails for it, and none answers 500. SQLite has no server to
+/// lose, so there the case only checks that the app serves on.
+pub async fn connections_closed_by_the_server_are_replaced(app: &TestApp) {
+    // Open a few connections, then have the server end all of them.
+    join_all((0..4).map(|_| app.get("/users"))).await;
+    let terminated = app.db.terminate_connections();
+    if app.db.backend == crate::Backend::Postgres {
+        assert!(
+            terminated > 0,
+            "no connection of the test was found to terminate"
+        );
+    }
+    let replies = join_all((0..8).map(|_| app.get("/users"))).await;
+    for reply in &replies {
+        assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+    }
+    app_serves_on(app).await;
+}
+
 /// Every use of the session within one request shares one connection.
 pub async fn one_request_uses_one_connection(app: &TestApp) {
     let reply = app

@@ -100,7 +100,8 @@ macro_rules! __all_cases {
             a_panic_inside_a_transaction_is_rolled_back,
             a_panic_in_a_handler_is_a_json_500,
             one_request_uses_one_connection,
-            an_exhausted_pool_answers_503_with_retry_after
+            an_exhausted_pool_answers_503_with_retry_after,
+            connections_closed_by_the_server_are_replaced
         );
         #[test]
         fn serves_the_api_on_the_printed_port() {

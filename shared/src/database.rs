@@ -186,6 +186,9 @@ pub fn engine(url: &DatabaseUrl, settings: &PoolSettings) -> Result<DbPool, Conn
         .max_size(settings.max_size)
         // Open connections as requests need them rather than all at start-up.
         .min_idle(Some(1))
+        // Ping each connection as it is lent: one the server closed (a restart,
+        // a terminated backend) is replaced instead of failing a request.
+        .test_on_check_out(true)
         .connection_timeout(settings.checkout_timeout)
         .build_unchecked(manager))
 }

@@ -31,10 +31,11 @@ pub enum AppError {
     /// The JSON is well formed but a value breaks a rule of the model (422).
     #[error("{0}")]
     Invalid(String),
-    /// No database connection could be had in time: the pool is exhausted or
-    /// the server is down (503). Worth retrying.
+    /// No working database connection could be had in time: the pool is
+    /// exhausted, the server is down, or it closed the connection (503).
+    /// Worth retrying. Holds the cause, for the log.
     #[error("the database is unavailable or busy, try again shortly")]
-    Unavailable(#[source] r2d2::Error),
+    Unavailable(String),
     /// The database failed in a way the client cannot fix (500).
     #[error("internal error")]
     Database(#[source] DieselError),
@@ -79,7 +80,7 @@ impl ResponseError for AppError {
         match self {
             AppError::Database(cause) => log::error!("database error: {cause}"),
             AppError::Internal(cause) => log::error!("internal error: {cause}"),
-            AppError::Unavailable(cause) => log::warn!("no database connection: {cause}"),
+            AppError::Unavailable(cause) => log::warn!("no working database connection: {cause}"),
             _ => {}
         }
         let mut response = HttpResponse::build(self.status_code());
@@ -102,6 +103,12 @@ impl From<DieselError> for AppError {
                 AppError::Conflict(format!("a user with this {field} already exists"))
             }
             DieselError::NotFound => AppError::NotFound("not found".to_owned()),
+            // The server went away under the query (restarted, or the
+            // connection was terminated): the pool drops this connection as
+            // broken, and a retry gets a fresh one.
+            DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
+                AppError::Unavailable(info.message().to_owned())
+            }
             _ => AppError::Database(error),
         }
     }
@@ -109,7 +116,7 @@ impl From<DieselError> for AppError {
 
 impl From<r2d2::Error> for AppError {
     fn from(error: r2d2::Error) -> Self {
-        AppError::Unavailable(error)
+        AppError::Unavailable(error.to_string())
     }
 }
 
