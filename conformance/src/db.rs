@@ -144,31 +144,19 @@ impl TestDb {
     /// On PostgreSQL, how many of this test's connections sit `idle in
     /// transaction` (a transaction nobody will finish); 0 on SQLite.
     pub fn connections_idle_in_transaction(&self) -> i64 {
-        let Cleanup::Schema { server_url, schema } = &self.cleanup else {
-            return 0;
-        };
-        #[derive(QueryableByName)]
-        struct Count {
-            #[diesel(sql_type = diesel::sql_types::BigInt)]
-            n: i64,
-        }
-        let mut admin = PgConnection::establish(server_url).expect("reach the test server");
-        diesel::sql_query(
-            "SELECT count(*) AS n FROM pg_stat_activity \
-             WHERE application_name = $1 AND state LIKE 'idle in transaction%'",
-        )
-        .bind::<diesel::sql_types::Text, _>(schema)
-        .get_result::<Count>(&mut admin)
-        .expect("read pg_stat_activity")
-        .n
+        self.count_own_connections("count(*)", "AND state LIKE 'idle in transaction%'")
     }
-}
 
-impl TestDb {
     /// On PostgreSQL, has the server terminate every connection of this
     /// test's pool, as a server restart would; returns how many it ended.
     /// 0 on SQLite.
     pub fn terminate_connections(&self) -> i64 {
+        self.count_own_connections("count(pg_terminate_backend(pid))", "")
+    }
+
+    /// Runs `SELECT <aggregate> FROM pg_stat_activity` over this test's
+    /// connections (named after its schema), from a connection of its own.
+    fn count_own_connections(&self, aggregate: &str, condition: &str) -> i64 {
         let Cleanup::Schema { server_url, schema } = &self.cleanup else {
             return 0;
         };
@@ -178,13 +166,12 @@ impl TestDb {
             n: i64,
         }
         let mut admin = PgConnection::establish(server_url).expect("reach the test server");
-        diesel::sql_query(
-            "SELECT count(pg_terminate_backend(pid)) AS n FROM pg_stat_activity \
-             WHERE application_name = $1",
-        )
+        diesel::sql_query(format!(
+            "SELECT {aggregate} AS n FROM pg_stat_activity WHERE application_name = $1 {condition}"
+        ))
         .bind::<diesel::sql_types::Text, _>(schema)
         .get_result::<Count>(&mut admin)
-        .expect("terminate the test's connections")
+        .expect("read pg_stat_activity")
         .n
     }
 }
