@@ -120,12 +120,6 @@ impl TestDb {
         }
     }
 
-    /// Runs a statement on a connection of its own, outside any request.
-    pub fn execute(&self, sql: &str) {
-        let mut conn = self.pool.get().expect("a connection for the test");
-        conn.batch_execute(sql).expect("a test statement");
-    }
-
     /// How many rows the `users` table holds, read outside any request.
     pub fn count_users(&self) -> i64 {
         let mut conn = self.pool.get().expect("a connection for the test");

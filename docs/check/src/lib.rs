@@ -32,24 +32,28 @@ pub struct Chapter {
 }
 
 /// Every `.md` file of `docs/src`, in name order.
-pub fn chapters() -> Vec<Chapter> {
+pub fn chapters() -> Result<Vec<Chapter>, String> {
     let dir = repo_root().join("docs/src");
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
+    let entries =
+        std::fs::read_dir(&dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+    let mut paths: Vec<PathBuf> = entries
         .filter_map(|entry| entry.ok().map(|e| e.path()))
         .filter(|path| path.extension().is_some_and(|ext| ext == "md"))
         .collect();
     paths.sort();
     paths
         .into_iter()
-        .map(|path| Chapter {
-            name: format!(
-                "docs/src/{}",
-                path.file_name().unwrap_or_default().to_string_lossy()
-            ),
-            text: std::fs::read_to_string(&path)
-                .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display())),
-            path,
+        .map(|path| {
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            Ok(Chapter {
+                name: format!(
+                    "docs/src/{}",
+                    path.file_name().unwrap_or_default().to_string_lossy()
+                ),
+                text,
+                path,
+            })
         })
         .collect()
 }

@@ -2,7 +2,11 @@
 //! what the programs print today. Run by `just docs-output`.
 
 fn main() {
-    for chapter in docs_check::chapters() {
+    let chapters = docs_check::chapters().unwrap_or_else(|message| {
+        eprintln!("error: {message}");
+        std::process::exit(1);
+    });
+    for chapter in chapters {
         let current = docs_check::with_current_outputs(&chapter);
         if current != chapter.text {
             if let Err(e) = std::fs::write(&chapter.path, current) {
