@@ -65,7 +65,15 @@ async fn update_user<S: UserStore>(
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let user = session
-        .run(move |conn| S::update_user(conn, id, &changes))
+        .run(move |conn| {
+            // A PATCH that changes nothing needs no UPDATE (and an UPDATE
+            // with nothing to SET is not valid SQL): answer with the user.
+            if changes.is_empty() {
+                S::find_user(conn, id)
+            } else {
+                S::update_user(conn, id, &changes)
+            }
+        })
         .await?;
     let user = user.ok_or_else(|| AppError::user_not_found(id))?;
     Ok(HttpResponse::Ok().json(user))

@@ -31,7 +31,9 @@ pub trait UserStore: 'static {
     /// Inserts a user and commits, returning it with its new id.
     fn create_user(conn: &mut DbConnection, new_user: &NewUser) -> QueryResult<Self::User>;
 
-    /// Applies the changes that are present and commits; `None` if no such user.
+    /// Applies the changes that are present and commits; `None` if no such
+    /// user. `changes` is never empty: the routes answer an empty PATCH with
+    /// [`UserStore::find_user`].
     fn update_user(
         conn: &mut DbConnection,
         id: i32,

@@ -63,10 +63,6 @@ impl UserStore for Store {
         id: i32,
         changes: &UserChanges,
     ) -> QueryResult<Option<User>> {
-        if changes.is_empty() {
-            // An UPDATE with nothing to SET is not valid SQL: answer with the user as is.
-            return Self::find_user(conn, id);
-        }
         let row: Option<UserRow> = write_transaction(conn, |conn| {
             diesel::update(user_row(id))
                 .set(update_assignments(changes))
