@@ -18,6 +18,7 @@ use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
+use shared::DbPool;
 use shared::database::{PoolSettings, engine, init_db};
 use shared::database_url::DatabaseUrl;
 use shared::models::NewUser;
@@ -197,7 +198,7 @@ fn run() -> Result<(), String> {
         }
         for pattern in PATTERNS {
             let (database_url, cleanup) = fresh_database(&work, pattern, server_url.as_deref())?;
-            seed(&database_url)?;
+            let pool = seed(&database_url)?;
             let server = start(
                 &bench.binaries.join(pattern),
                 &[
@@ -207,11 +208,11 @@ fn run() -> Result<(), String> {
             )?;
             let mut write_check = None;
             for &(workload, label) in &workloads {
-                let rows_before = count_users(&database_url)?;
+                let rows_before = count_users(&pool)?;
                 let load = bench.load(&server, workload)?;
                 let result = load.measured;
                 if workload == "write" {
-                    let rows = count_users(&database_url)? - rows_before;
+                    let rows = count_users(&pool)? - rows_before;
                     let created = load.warm_up.requests - load.warm_up.non2xx + result.requests
                         - result.non2xx;
                     write_check = Some((rows, created));
@@ -372,9 +373,15 @@ fn fresh_database(
     }
 }
 
-fn seed(database_url: &str) -> Result<(), String> {
+/// Migrates and fills a database with `SEED_USERS` users; returns a small
+/// pool on it, to count rows with later.
+fn seed(database_url: &str) -> Result<DbPool, String> {
     let url = DatabaseUrl::parse(database_url)?;
-    let pool = engine(&url, &PoolSettings::default()).map_err(|e| e.to_string())?;
+    let settings = PoolSettings {
+        max_size: 1,
+        ..PoolSettings::default()
+    };
+    let pool = engine(&url, &settings).map_err(|e| e.to_string())?;
     init_db(&pool)?;
     let mut conn = pool.get().map_err(|e| e.to_string())?;
     for i in 1..=SEED_USERS {
@@ -382,12 +389,11 @@ fn seed(database_url: &str) -> Result<(), String> {
         declarative::store::Store::create_user(&mut conn, &user)
             .map_err(|e| format!("seeding: {e}"))?;
     }
-    Ok(())
+    drop(conn);
+    Ok(pool)
 }
 
-fn count_users(database_url: &str) -> Result<i64, String> {
-    let url = DatabaseUrl::parse(database_url)?;
-    let pool = engine(&url, &PoolSettings::default()).map_err(|e| e.to_string())?;
+fn count_users(pool: &DbPool) -> Result<i64, String> {
     let mut conn = pool.get().map_err(|e| e.to_string())?;
     users::table
         .count()
