@@ -8,7 +8,7 @@ use crate::http::{ValidJson, created};
 use crate::listing::UserListing;
 use crate::models::{NewUser, UserChanges};
 use crate::session::DbSession;
-use crate::store::{UserId, UserStore};
+use crate::user_store::{UserId, UserStore};
 
 /// Registers the routes of the JSON API over the store `S`.
 pub fn routes<S: UserStore>(cfg: &mut web::ServiceConfig) {
@@ -30,7 +30,7 @@ async fn list_users<S: UserStore>(
     listing: UserListing,
 ) -> Result<HttpResponse, AppError> {
     let users = session
-        .run(move |conn| S::list_users(conn, &listing))
+        .read(move |conn| S::list_users(conn, &listing))
         .await?;
     Ok(HttpResponse::Ok().json(users))
 }
@@ -40,7 +40,7 @@ async fn get_user<S: UserStore>(
     id: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let user = session.run(move |conn| S::find_user(conn, id)).await?;
+    let user = session.read(move |conn| S::find_user(conn, id)).await?;
     let user = user.ok_or_else(|| AppError::user_not_found(id))?;
     Ok(HttpResponse::Ok().json(user))
 }

@@ -67,6 +67,50 @@ impl DbSession {
         .await?
     }
 
+    /// Runs a read that takes microseconds, such as a lookup by key or one
+    /// page of rows, with this request's connection.
+    ///
+    /// On SQLite, when a connection is free at once, the read runs right
+    /// here on the async worker. SQLite is a library inside this process, and
+    /// in WAL mode a reader never waits for a writer, so such a read costs
+    /// less than handing it to another thread and waking this one again (two
+    /// context switches, the largest cost of a request in `just bench`).
+    /// Everything that can wait goes through [`DbSession::run`]: a read on
+    /// PostgreSQL (a network round trip), a read when the pool has no idle
+    /// connection, and every write (it may wait for SQLite's write lock).
+    pub async fn read<T, E, F>(&self, work: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: Into<AppError> + Send + 'static,
+    {
+        match self.read_in_place(work) {
+            Ok(result) => result,
+            Err(work) => self.run(work).await,
+        }
+    }
+
+    /// Runs `work` here if this request has, or can take without waiting,
+    /// a SQLite connection; otherwise hands `work` back.
+    fn read_in_place<T, E, F>(&self, work: F) -> Result<Result<T, AppError>, F>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E>,
+        E: Into<AppError>,
+    {
+        let Ok(mut slot) = self.connection.try_lock() else {
+            return Err(work);
+        };
+        if slot.is_none() {
+            // `try_get`, never `get`: waiting for a connection would stall
+            // every request on this worker.
+            *slot = self.pool.try_get();
+        }
+        match slot.as_deref_mut() {
+            Some(conn @ DbConnection::Sqlite(_)) => Ok(work(conn).map_err(Into::into)),
+            _ => Err(work),
+        }
+    }
+
     /// Gives the connection back to the pool, first rolling back anything
     /// left uncommitted. What `db_session.remove()` does on the Flask page.
     async fn remove(&self) {
