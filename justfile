@@ -23,6 +23,16 @@ test:
 test-all:
     TEST_DATABASE_URL={{postgres_url}} cargo test --workspace
 
+# Start your own app from a pattern, outside this repo: just new-app declarative ../my-service [--name NAME] (--help lists the patterns)
+[no-cd]
+[positional-arguments]
+new-app *args:
+    @cargo run -q -p new-app -- "$@"
+
+# Run the hostile-input tests with many more generated requests (both backends)
+soak cases="5000":
+    PROPTEST_CASES={{cases}} TEST_DATABASE_URL={{postgres_url}} cargo test --workspace -- hostile --nocapture
+
 # Build the book into docs/book (installs mdbook if missing)
 docs:
     bash docs/build.sh

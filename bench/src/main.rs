@@ -23,7 +23,7 @@ use shared::database::{PoolSettings, engine, init_db};
 use shared::database_url::DatabaseUrl;
 use shared::models::NewUser;
 use shared::schema::users;
-use shared::store::UserStore;
+use shared::user_store::UserStore;
 
 const PATTERNS: [&str; 3] = ["declarative", "manual-mapping", "sql-abstraction"];
 const ALL_WORKLOADS: [(&str, &str); 4] = [

@@ -3,9 +3,10 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::sync::{Arc, Mutex, PoisonError, mpsc};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use crate::db::{Backend, TestDb};
 
@@ -16,6 +17,50 @@ pub struct Server {
     pub addr: String,
     /// The lines it printed on start-up.
     pub banner: Vec<String>,
+    output: Arc<Mutex<Vec<String>>>,
+    readers: Vec<JoinHandle<()>>,
+}
+
+impl Server {
+    /// Sends the process a signal by name (`TERM`, `INT`), as `kill` or a
+    /// Ctrl-C in its terminal would.
+    pub fn signal(&self, name: &str) {
+        let status = Command::new("kill")
+            .args(["-s", name, &self.child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -s {name} failed: {status}");
+    }
+
+    /// Waits for the process to exit by itself, failing the test if it is
+    /// still running after `timeout`.
+    pub fn wait_for_exit(&mut self, timeout: Duration) -> ExitStatus {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("poll the server process") {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the server did not exit within {timeout:?}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Everything it printed, standard output and standard error, one line
+    /// each; all of it once the process has exited.
+    pub fn output(&mut self) -> String {
+        if matches!(self.child.try_wait(), Ok(Some(_))) {
+            for reader in self.readers.drain(..) {
+                let _ = reader.join();
+            }
+        }
+        self.output
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .join("\n")
+    }
 }
 
 impl Drop for Server {
@@ -26,7 +71,7 @@ impl Drop for Server {
 }
 
 /// The binary, with a clean environment for the settings it reads.
-fn command(binary: &str, database_url: &str) -> Command {
+pub(crate) fn command(binary: &str, database_url: &str) -> Command {
     let mut command = Command::new(binary);
     command
         .env("DATABASE_URL", database_url)
@@ -41,26 +86,35 @@ fn command(binary: &str, database_url: &str) -> Command {
 
 /// Starts the server on a port the OS picks and waits for its banner.
 pub fn start(binary: &str, database_url: &str) -> Server {
+    start_with(binary, database_url, &[])
+}
+
+/// [`start`], with more environment variables (`RUST_LOG`, pool settings).
+/// What the server prints goes to the test's standard error as well as to
+/// [`Server::output`].
+pub fn start_with(binary: &str, database_url: &str, env: &[(&str, &str)]) -> Server {
     let mut child = command(binary, database_url)
         .env("BIND_ADDR", "127.0.0.1:0")
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
+        .stderr(Stdio::piped())
         .spawn()
         .expect("start the binary");
+    let output = Arc::new(Mutex::new(Vec::new()));
     let stdout = child.stdout.take().expect("piped stdout");
+    let stderr = child.stderr.take().expect("piped stderr");
     let (lines_tx, lines_rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if lines_tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
+    let readers = vec![
+        collect_lines(stdout, Arc::clone(&output), Some(lines_tx)),
+        collect_lines(stderr, Arc::clone(&output), None),
+    ];
     let mut banner = Vec::new();
     let mut server = Server {
         child,
         addr: String::new(),
         banner: Vec::new(),
+        output,
+        readers,
     };
     while !banner.iter().any(|l: &String| l.starts_with("try: ")) {
         let line = lines_rx
@@ -78,6 +132,28 @@ pub fn start(binary: &str, database_url: &str) -> Server {
     server.addr = listening;
     server.banner = banner;
     server
+}
+
+/// Reads a stream of the server line by line into `output`, echoing it on
+/// the test's standard error (shown when the test fails) and, while anyone
+/// listens, to `lines`.
+fn collect_lines(
+    stream: impl Read + Send + 'static,
+    output: Arc<Mutex<Vec<String>>>,
+    lines: Option<mpsc::Sender<String>>,
+) -> JoinHandle<()> {
+    std::thread::spawn(move || {
+        for line in BufReader::new(stream).lines().map_while(Result::ok) {
+            eprintln!("server: {line}");
+            if let Some(lines) = &lines {
+                let _ = lines.send(line.clone());
+            }
+            output
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(line);
+        }
+    })
 }
 
 /// One HTTP/1.1 request over a fresh TCP connection: (status, body).
@@ -116,8 +192,19 @@ pub fn http(addr: &str, method: &str, path: &str, json: Option<&str>) -> (u16, S
 
 /// Runs the binary to completion with extra arguments.
 pub fn run_to_end(binary: &str, database_url: &str, args: &[&str]) -> Output {
+    run_to_end_with(binary, database_url, args, &[])
+}
+
+/// [`run_to_end`], with more environment variables (`RUST_LOG`).
+pub fn run_to_end_with(
+    binary: &str,
+    database_url: &str,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> Output {
     command(binary, database_url)
         .args(args)
+        .envs(env.iter().copied())
         .output()
         .expect("run the binary")
 }

@@ -1,5 +1,6 @@
 //! A database of its own for every test: a temporary SQLite file, or a fresh
-//! schema on the PostgreSQL server named by `TEST_DATABASE_URL`.
+//! schema on the PostgreSQL server named by `TEST_DATABASE_URL` (or else by a
+//! PostgreSQL `DATABASE_URL`).
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -17,6 +18,23 @@ use shared::database_url::DatabaseUrl;
 /// skipped; set, a server that cannot be reached fails them.
 pub const POSTGRES_ENV: &str = "TEST_DATABASE_URL";
 
+/// The PostgreSQL server the tests may use, and the variable that named it:
+/// `TEST_DATABASE_URL`, or else `DATABASE_URL` when it names PostgreSQL (so
+/// the server the app runs on is tested with no other setting). Both are
+/// read from the environment or `.env`, as the app reads them.
+pub fn postgres_server() -> Option<(&'static str, String)> {
+    // A missing .env is normal; the environment alone is enough.
+    let _ = dotenvy::dotenv();
+    let named = |var: &'static str| std::env::var(var).ok().map(|url| (var, url));
+    named(POSTGRES_ENV)
+        .filter(|(_, url)| !url.is_empty())
+        .or_else(|| {
+            named("DATABASE_URL").filter(|(_, url)| {
+                url.starts_with("postgres://") || url.starts_with("postgresql://")
+            })
+        })
+}
+
 /// The pool every test app gets: small, with a short checkout timeout, so
 /// that the pool-exhaustion case runs in a second.
 pub const TEST_POOL: PoolSettings = PoolSettings {
@@ -29,7 +47,7 @@ pub const TEST_POOL: PoolSettings = PoolSettings {
 pub enum Backend {
     /// A temporary SQLite file.
     Sqlite,
-    /// A fresh schema on `TEST_DATABASE_URL`.
+    /// A fresh schema on the PostgreSQL server of [`postgres_server`].
     Postgres,
 }
 
@@ -79,18 +97,20 @@ impl TestDb {
         TestDb::open(url, Backend::Sqlite, Cleanup::File(path))
     }
 
-    /// A fresh schema on the server of `TEST_DATABASE_URL`, migrated; `None`
-    /// if the variable is not set.
+    /// A fresh schema on the server of [`postgres_server`], migrated; `None`
+    /// if no server is named.
     ///
     /// # Panics
-    /// When the variable is set but the server cannot be reached: a test run
-    /// that was asked for PostgreSQL must not pass without it.
+    /// When a server is named but cannot be reached: a test run that was
+    /// asked for PostgreSQL must not pass without it.
     pub fn postgres() -> Option<TestDb> {
-        let server_url = std::env::var(POSTGRES_ENV).ok().filter(|u| !u.is_empty())?;
+        let (var, server_url) = postgres_server()?;
         let schema = unique_name("conformance");
         shared::database::init_openssl_for_libpq();
         let mut admin = PgConnection::establish(&server_url).unwrap_or_else(|e| {
-            panic!("{POSTGRES_ENV}={server_url} but that server cannot be reached: {e}")
+            let shown = DatabaseUrl::parse(&server_url)
+                .map_or_else(|_| server_url.clone(), |u| u.to_string());
+            panic!("{var}={shown} but that server cannot be reached: {e}")
         });
         admin
             .batch_execute(&format!("CREATE SCHEMA {schema}"))

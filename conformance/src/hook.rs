@@ -17,7 +17,6 @@ use diesel::connection::{Connection, SimpleConnection, TransactionManager};
 use diesel::prelude::*;
 use futures_util::future::join_all;
 use serde_json::json;
-use shared::models::NewUser;
 use shared::schema::users;
 use shared::{AppError, DbConnection, DbPool, DbSession, write_transaction};
 
@@ -41,12 +40,18 @@ pub fn probe_routes(cfg: &mut web::ServiceConfig) {
         "/__probe/one-connection",
         web::post().to(one_connection_per_request),
     )
-    .route("/__probe/slow-query", web::post().to(slow_query));
+    .route("/__probe/slow-query", web::post().to(slow_query))
+    .configure(crate::faults::probe_routes);
 }
 
-fn insert_probe_user(conn: &mut DbConnection) -> QueryResult<usize> {
+/// Inserts the user `name` (email `name@example.com`), by column names rather
+/// than `NewUser`: the suite needs no derive on the model.
+pub(crate) fn insert_user_named(conn: &mut DbConnection, name: &str) -> QueryResult<usize> {
     diesel::insert_into(users::table)
-        .values(NewUser::new("probe", "probe@example.com"))
+        .values((
+            users::name.eq(name),
+            users::email.eq(format!("{name}@example.com")),
+        ))
         .execute(conn)
 }
 
@@ -54,7 +59,7 @@ async fn panic_in_transaction(session: DbSession) -> Result<HttpResponse, AppErr
     session
         .run(|conn| {
             write_transaction(conn, |conn| -> QueryResult<()> {
-                insert_probe_user(conn)?;
+                insert_user_named(conn, "probe")?;
                 panic!("probe: a bug after an uncommitted write");
             })
         })
@@ -73,7 +78,7 @@ async fn transaction_left_open(session: DbSession) -> Result<HttpResponse, AppEr
     session
         .run(|conn| -> Result<(), AppError> {
             <DbConnection as Connection>::TransactionManager::begin_transaction(conn)?;
-            insert_probe_user(conn)?;
+            insert_user_named(conn, "probe")?;
             Err(AppError::Conflict(
                 "probe: failed with a transaction open".into(),
             ))

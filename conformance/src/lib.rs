@@ -9,14 +9,19 @@
 //!
 //! That expands to one `#[test]` per case and backend: `sqlite::…` always,
 //! `postgres::…` against a fresh schema on the server named by
-//! `TEST_DATABASE_URL` (skipped, with a note, when it is unset; failing when
-//! it is set but unreachable).
+//! `TEST_DATABASE_URL`, or by a PostgreSQL `DATABASE_URL` (skipped, with a
+//! note, when neither is set; failing when the server cannot be reached).
 
 pub mod app;
 pub mod cli;
 pub mod contract;
 pub mod db;
+pub mod faults;
 pub mod hook;
+pub mod hostile;
+pub mod proxy;
+pub mod secrets;
+pub mod server;
 
 pub use app::{Reply, TestApp};
 pub use db::{Backend, POSTGRES_ENV, TestDb};
@@ -24,7 +29,7 @@ pub use db::{Backend, POSTGRES_ENV, TestDb};
 /// Notes on standard error that a PostgreSQL case did not run.
 pub fn skipped() {
     eprintln!(
-        "skipped: set {POSTGRES_ENV}=postgres://root@127.0.0.1:5432/test to run the PostgreSQL cases"
+        "skipped: set {POSTGRES_ENV} (or DATABASE_URL) to postgres://root@127.0.0.1:5432/test to run the PostgreSQL cases"
     );
 }
 
@@ -37,9 +42,17 @@ macro_rules! conformance_suite {
         mod sqlite {
             $crate::__all_cases!($app, $bin, Sqlite);
         }
-        /// Every case against a fresh schema on `TEST_DATABASE_URL`.
+        /// Every case against a fresh schema on the PostgreSQL server named by
+        /// `TEST_DATABASE_URL` (or a PostgreSQL `DATABASE_URL`).
         mod postgres {
             $crate::__all_cases!($app, $bin, Postgres);
+            // Faults only a database server can have.
+            $crate::__server_cases!($app, Postgres, faults;
+                a_database_outage_answers_503_then_recovers
+            );
+            $crate::__binary_backend_cases!($bin, Postgres, secrets;
+                a_password_in_the_url_never_shows
+            );
         }
         /// Start-up failures, which do not depend on a backend.
         mod startup {
@@ -50,6 +63,10 @@ macro_rules! conformance_suite {
                 an_unwritable_sqlite_path_fails_clearly,
                 a_port_in_use_fails_clearly,
                 unknown_arguments_get_the_usage
+            );
+            $crate::__binary_cases!(
+                $bin, secrets;
+                a_password_never_shows_when_the_database_is_unreachable
             );
         }
     };
@@ -103,14 +120,28 @@ macro_rules! __all_cases {
             an_exhausted_pool_answers_503_with_retry_after,
             connections_closed_by_the_server_are_replaced
         );
-        #[test]
-        fn serves_the_api_on_the_printed_port() {
-            $crate::cli::serves_the_api_on_the_printed_port($bin, $crate::Backend::$backend);
-        }
-        #[test]
-        fn the_demo_runs_the_console_session() {
-            $crate::cli::the_demo_runs_the_console_session($bin, $crate::Backend::$backend);
-        }
+        $crate::__app_cases!($app, $backend, faults;
+            a_request_dropped_mid_transaction_keeps_nothing
+        );
+        $crate::__app_cases!($app, $backend, hostile;
+            a_nul_character_is_refused_on_every_route_that_takes_text
+        );
+        $crate::__server_cases!($app, $backend, hostile;
+            generated_hostile_requests_get_a_json_4xx_never_a_5xx,
+            hostile_bytes_on_the_wire_get_a_4xx_never_a_5xx
+        );
+        $crate::__server_cases!($app, $backend, faults;
+            a_client_that_hangs_up_leaks_no_connection_and_loses_no_commit
+        );
+        $crate::__binary_backend_cases!($bin, $backend, cli;
+            serves_the_api_on_the_printed_port,
+            the_demo_runs_the_console_session
+        );
+        $crate::__binary_backend_cases!($bin, $backend, faults;
+            sigterm_under_load_loses_no_acknowledged_write,
+            ctrl_c_under_load_loses_no_acknowledged_write,
+            many_writers_and_readers_get_no_lock_errors
+        );
     };
 }
 
@@ -136,14 +167,49 @@ macro_rules! __app_cases {
     };
 }
 
+/// Cases that serve the app over TCP from the test process
+/// (`fn(app_factory, TestDb)`).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __server_cases {
+    ($app:path, $backend:ident, $module:ident; $($case:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $case() {
+                let Some(db) = $crate::TestDb::on($crate::Backend::$backend) else {
+                    return $crate::skipped();
+                };
+                $crate::$module::$case($app, db);
+            }
+        )*
+    };
+}
+
+/// Cases of the real binary on one backend (`fn(binary, Backend)`).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __binary_backend_cases {
+    ($bin:expr, $backend:ident, $module:ident; $($case:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $case() {
+                $crate::$module::$case($bin, $crate::Backend::$backend);
+            }
+        )*
+    };
+}
+
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __binary_cases {
     ($bin:expr; $($case:ident),* $(,)?) => {
+        $crate::__binary_cases!($bin, cli; $($case),*);
+    };
+    ($bin:expr, $module:ident; $($case:ident),* $(,)?) => {
         $(
             #[test]
             fn $case() {
-                $crate::cli::$case($bin);
+                $crate::$module::$case($bin);
             }
         )*
     };

@@ -129,11 +129,13 @@ impl r2d2::ManageConnection for DbConnectionManager {
             DatabaseUrl::Postgres(url) => PgConnection::establish(&with_connect_timeout(url))
                 .map(DbConnection::Postgres)
                 .map_err(|e| {
-                    // libpq's message names the host and port it tried.
+                    // libpq's message names the host and port it tried, and
+                    // may quote the part of the URL it could not read: the
+                    // password is masked there too.
                     ConnectError(format!(
                         "cannot connect to PostgreSQL at {}: {}",
                         self.url,
-                        e.to_string().trim()
+                        self.url.hide_password_in(e.to_string().trim())
                     ))
                 }),
         }
@@ -186,9 +188,11 @@ pub fn engine(url: &DatabaseUrl, settings: &PoolSettings) -> Result<DbPool, Conn
         .max_size(settings.max_size)
         // Open connections as requests need them rather than all at start-up.
         .min_idle(Some(1))
-        // Ping each connection as it is lent: one the server closed (a restart,
-        // a terminated backend) is replaced instead of failing a request.
-        .test_on_check_out(true)
+        // Ping each PostgreSQL connection as it is lent: one the server closed
+        // (a restart, a terminated backend) is replaced instead of failing a
+        // request. A SQLite connection is a file handle of this process that
+        // nothing closes behind our back, so there the ping would be pure cost.
+        .test_on_check_out(matches!(url, DatabaseUrl::Postgres(_)))
         .connection_timeout(settings.checkout_timeout)
         .build_unchecked(manager))
 }

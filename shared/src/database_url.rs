@@ -3,7 +3,10 @@
 use std::fmt;
 
 /// A database location, with the backend decided from the URL at run time.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// Shown with `{}` or `{:?}` alike, a PostgreSQL URL has its password
+/// masked: a debug print of the settings or of the pool cannot leak it.
+#[derive(Clone, PartialEq, Eq)]
 pub enum DatabaseUrl {
     /// A SQLite file: `sqlite://PATH`, `sqlite:PATH`, `file:PATH` or a bare path.
     Sqlite(String),
@@ -11,7 +14,7 @@ pub enum DatabaseUrl {
     Postgres(String),
 }
 
-/// Where a pattern keeps its data when `DATABASE_URL` is not set.
+/// Where the app keeps its data when `DATABASE_URL` is not set.
 pub const DEFAULT_SQLITE_FILE: &str = "users.db";
 
 impl DatabaseUrl {
@@ -66,6 +69,88 @@ impl fmt::Display for DatabaseUrl {
             DatabaseUrl::Postgres(url) => f.write_str(&mask_password(url)),
         }
     }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DatabaseUrl::Sqlite(path) => f.debug_tuple("Sqlite").field(path).finish(),
+            DatabaseUrl::Postgres(url) => f
+                .debug_tuple("Postgres")
+                .field(&mask_password(url))
+                .finish(),
+        }
+    }
+}
+
+impl DatabaseUrl {
+    /// `text` with the URL's password, as written and as decoded, replaced
+    /// by `***`: for a driver's error message, which may quote the part of
+    /// the URL it could not read (libpq does, for a bad `%` escape).
+    pub fn hide_password_in(&self, text: &str) -> String {
+        let DatabaseUrl::Postgres(url) = self else {
+            return text.to_owned();
+        };
+        let mut text = text.to_owned();
+        for password in passwords(url) {
+            let decoded = percent_decode(&password);
+            for secret in [password, decoded] {
+                if !secret.is_empty() {
+                    text = text.replace(&secret, "***");
+                }
+            }
+        }
+        text
+    }
+}
+
+/// The passwords a URL carries: in its user info, and in `password=`.
+fn passwords(url: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let Some((_, rest)) = url.split_once("://") else {
+        return found;
+    };
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    if let Some((userinfo, _)) = authority.rsplit_once('@')
+        && let Some((_, password)) = userinfo.split_once(':')
+    {
+        found.push(password.to_owned());
+    }
+    if let Some((_, query)) = tail.split_once('?') {
+        for pair in query.split('&') {
+            if let Some((key, value)) = pair.split_once('=')
+                && key.eq_ignore_ascii_case("password")
+            {
+                found.push(value.to_owned());
+            }
+        }
+    }
+    found
+}
+
+/// `%XX` escapes decoded; anything that is not one is kept as it is.
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let escape = bytes
+            .get(i + 1..i + 3)
+            .and_then(|hex| std::str::from_utf8(hex).ok())
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
+        match (bytes[i], escape) {
+            (b'%', Some(byte)) => {
+                decoded.push(byte);
+                i += 3;
+            }
+            (byte, _) => {
+                decoded.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&decoded).into_owned()
 }
 
 /// `postgres://user:secret@host/db` → `postgres://user:***@host/db`; also
@@ -140,5 +225,25 @@ mod tests {
         assert_eq!(url.to_string(), "postgres://app@db/prod?password=***");
         let url = DatabaseUrl::parse("postgres://app@db/prod").unwrap();
         assert_eq!(url.to_string(), "postgres://app@db/prod");
+    }
+
+    #[test]
+    fn debug_output_masks_the_password_too() {
+        let url = DatabaseUrl::parse("postgres://app:s3cret@db/prod").unwrap();
+        assert_eq!(
+            format!("{url:?}"),
+            r#"Postgres("postgres://app:***@db/prod")"#
+        );
+    }
+
+    #[test]
+    fn a_driver_message_quoting_the_password_is_masked() {
+        let url = DatabaseUrl::parse("postgres://app:s3cret%zz@db/prod").unwrap();
+        assert_eq!(
+            url.hide_password_in(r#"invalid percent-encoded token: "s3cret%zz""#),
+            r#"invalid percent-encoded token: "***""#
+        );
+        let url = DatabaseUrl::parse("postgres://app@db/prod?password=p%40ss").unwrap();
+        assert_eq!(url.hide_password_in("p@ss and p%40ss"), "*** and ***");
     }
 }

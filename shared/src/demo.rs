@@ -11,7 +11,7 @@ use crate::database::DbConnection;
 use crate::error::AppError;
 use crate::listing::UserListing;
 use crate::models::NewUser;
-use crate::store::UserStore;
+use crate::user_store::UserStore;
 
 /// Runs the session with the store `S`, writing each call and its result to
 /// `out` (standard output for `-- demo`; a buffer for the docs).

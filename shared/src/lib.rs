@@ -7,10 +7,11 @@
 //!   [`shutdown_session`].
 //! - [`models`] and [`schema`]: the `User` model and its table.
 //! - [`error`]: one error type, turned into JSON answers.
-//! - [`store`]: the [`store::UserStore`] trait, the data access each pattern
-//!   implements its own way.
+//! - [`user_store`]: the [`user_store::UserStore`] trait: the data access the
+//!   routes need, which each pattern implements its own way.
 //! - [`routes`], [`http`], [`listing`]: the HTTP API, written once over that trait.
-//! - [`startup`], [`demo`]: what `cargo run -p PATTERN` does.
+//! - [`startup`], [`demo`], [`database_url`]: what `cargo run -p PATTERN` does,
+//!   and the `DATABASE_URL` it reads (with its password masked when shown).
 
 pub mod database;
 pub mod database_url;
@@ -23,7 +24,7 @@ pub mod routes;
 pub mod schema;
 pub mod session;
 pub mod startup;
-pub mod store;
+pub mod user_store;
 
 pub use database::{DbConnection, DbPool, write_transaction};
 pub use error::AppError;

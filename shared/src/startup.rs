@@ -1,4 +1,4 @@
-//! What `cargo run -p PATTERN` does: read the configuration, open the
+//! What `cargo run` does: read the configuration, open the
 //! database, migrate it, then serve the app or run the demo.
 
 use std::process::ExitCode;
@@ -13,8 +13,8 @@ use crate::http::AppService;
 /// Where the server listens unless `BIND_ADDR` says otherwise.
 pub const DEFAULT_BIND_ADDR: &str = "127.0.0.1:8080";
 
-/// A pattern as `main` hands it over: its name, its app factory and its demo.
-pub struct Pattern<F> {
+/// The program as `main` hands it over: its name, its app factory and its demo.
+pub struct Program<F> {
     /// The package name, as in `cargo run -p NAME`.
     pub name: &'static str,
     /// Builds the app around a pool; called once per server worker.
@@ -83,7 +83,7 @@ fn number_from_env(name: &str, min: u64, max: u64) -> Result<Option<u64>, String
     }
 }
 
-const USAGE: &str = "usage: cargo run -p PATTERN [-- demo]
+const USAGE: &str = "usage: cargo run -p NAME [-- demo]
 
   (no argument)  serve the JSON API on BIND_ADDR (default 127.0.0.1:8080)
   demo           run the console session of the Flask page and exit
@@ -97,9 +97,9 @@ environment (or .env):
   DB_CHECKOUT_TIMEOUT_MS  how long a request waits for a connection (default 3000)
   RUST_LOG                log verbosity, e.g. debug or warn (default info)";
 
-/// The whole of a pattern's `main`: returns a failure exit code, with a
+/// The whole of `main`: returns a failure exit code, with a
 /// one-line message saying what it was doing, rather than panicking.
-pub fn run<F, T>(pattern: Pattern<F>) -> ExitCode
+pub fn run<F, T>(program: Program<F>) -> ExitCode
 where
     F: Fn(DbPool) -> App<T> + Send + Clone + 'static,
     T: AppService,
@@ -109,13 +109,13 @@ where
         [] => false,
         ["demo"] => true,
         ["-h" | "--help" | "help"] => {
-            println!("{}", USAGE.replace("PATTERN", pattern.name));
+            println!("{}", USAGE.replace("NAME", program.name));
             return ExitCode::SUCCESS;
         }
         _ => {
             eprintln!(
                 "error: unexpected arguments {args:?}\n\n{}",
-                USAGE.replace("PATTERN", pattern.name)
+                USAGE.replace("NAME", program.name)
             );
             return ExitCode::from(2);
         }
@@ -125,9 +125,9 @@ where
     let outcome = Settings::from_env().and_then(|settings| {
         let pool = open_database(&settings)?;
         if demo {
-            run_demo(&pattern, &settings, &pool)
+            run_demo(&program, &settings, &pool)
         } else {
-            serve(pattern, &settings, pool)
+            serve(program, &settings, pool)
         }
     });
     match outcome {
@@ -159,25 +159,25 @@ fn describe_database(settings: &Settings) -> String {
     )
 }
 
-fn run_demo<F>(pattern: &Pattern<F>, settings: &Settings, pool: &DbPool) -> Result<(), String> {
+fn run_demo<F>(program: &Program<F>, settings: &Settings, pool: &DbPool) -> Result<(), String> {
     println!(
-        "The Flask page's console session, with the {} pattern.\ndatabase: {}\n",
-        pattern.name,
+        "The Flask page's console session ({}).\ndatabase: {}\n",
+        program.name,
         describe_database(settings)
     );
     let mut conn = pool
         .get()
         .map_err(|e| format!("no database connection: {e}"))?;
-    (pattern.demo)(&mut conn, &mut std::io::stdout().lock())
+    (program.demo)(&mut conn, &mut std::io::stdout().lock())
         .map_err(|e| format!("the demo failed: {e}"))
 }
 
-fn serve<F, T>(pattern: Pattern<F>, settings: &Settings, pool: DbPool) -> Result<(), String>
+fn serve<F, T>(program: Program<F>, settings: &Settings, pool: DbPool) -> Result<(), String>
 where
     F: Fn(DbPool) -> App<T> + Send + Clone + 'static,
     T: AppService,
 {
-    let app = pattern.app;
+    let app = program.app;
     let bind_addr = settings.bind_addr.clone();
     let pool_size = settings.pool.max_size;
     actix_web::rt::System::new().block_on(async move {
@@ -192,10 +192,15 @@ where
         let server = HttpServer::new(move || app(pool.clone()))
             .workers(workers)
             .worker_max_blocking_threads(blocking_threads)
+            // Ctrl-C and SIGTERM alike stop gracefully: no new connections,
+            // the requests in flight are finished, then the process exits.
+            // Left to itself, actix-server takes Ctrl-C as a forced stop
+            // that drops requests in flight, some of them already committed.
+            .shutdown_signal(stop_requested())
             .bind(&bind_addr)
             .map_err(|e| {
                 let hint = if e.kind() == std::io::ErrorKind::AddrInUse {
-                    " (another program, maybe another pattern, uses it: set BIND_ADDR, e.g. BIND_ADDR=127.0.0.1:8081)"
+                    " (another program, maybe another copy of this one, uses it: set BIND_ADDR, e.g. BIND_ADDR=127.0.0.1:8081)"
                 } else {
                     ""
                 };
@@ -206,7 +211,7 @@ where
             Some(addr) => format!("http://{addr}"),
             None => format!("http://{bind_addr}"),
         };
-        println!("{} pattern listening on {url}", pattern.name);
+        println!("{} listening on {url}", program.name);
         println!("database: {}", describe_database(settings));
         println!(
             "try: curl -i -X POST {url}/users -H 'content-type: application/json' \
@@ -217,4 +222,27 @@ where
             .await
             .map_err(|e| format!("the server stopped: {e}"))
     })
+}
+
+/// Resolves on the first Ctrl-C (SIGINT) or, on Unix, SIGTERM: what
+/// `kill`, `docker stop` and systemd send.
+async fn stop_requested() {
+    let ctrl_c = Box::pin(actix_web::rt::signal::ctrl_c());
+    #[cfg(unix)]
+    {
+        use actix_web::rt::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                let terminated = Box::pin(async move { terminate.recv().await });
+                futures_util::future::select(ctrl_c, terminated).await;
+            }
+            Err(e) => {
+                log::warn!("cannot listen for SIGTERM ({e}); only Ctrl-C stops the server");
+                let _ = ctrl_c.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+    log::info!("stopping: finishing the requests in flight, then exiting");
 }

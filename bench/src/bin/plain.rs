@@ -7,7 +7,7 @@ use actix_web::{App, HttpResponse, HttpServer, web};
 use shared::DbPool;
 use shared::database::{PoolSettings, engine};
 use shared::database_url::DatabaseUrl;
-use shared::store::UserStore;
+use shared::user_store::UserStore;
 
 async fn get_user(pool: web::Data<DbPool>, id: web::Path<i32>) -> HttpResponse {
     let id = id.into_inner();

@@ -9,7 +9,7 @@ use shared::database::{PoolSettings, engine, init_db};
 use shared::database_url::DatabaseUrl;
 use shared::listing::UserListing;
 use shared::models::NewUser;
-use shared::store::UserStore;
+use shared::user_store::UserStore;
 
 /// Microseconds per call of `call`, run `times` times; the first error stops it.
 fn per_call<E: std::fmt::Display>(

@@ -12,13 +12,15 @@ use conformance::{Reply, TestApp, TestDb};
 use shared::http::AppService;
 use shared::{AppError, DbConnection};
 
-/// The output named `name` (`demo PATTERN` or `http PATTERN`), or `None` for
-/// a name it does not know.
+/// The output named `name` (`demo PATTERN`, `http PATTERN`, `lines`,
+/// `new-app help` or `new-app PATTERN`), or `None` for a name it does not know.
 pub fn render(name: &str) -> Option<String> {
     match name.split_whitespace().collect::<Vec<_>>()[..] {
         ["demo", pattern] => demo(pattern),
         ["http", pattern] => http_tour(pattern),
         ["lines"] => Some(lines_of_data_access()),
+        ["new-app", "help"] => Some(new_app::usage()),
+        ["new-app", pattern] => new_app_run(pattern),
         _ => None,
     }
 }
@@ -67,6 +69,35 @@ fn lines_of_data_access() -> String {
         ));
     }
     table
+}
+
+/// `just new-app PATTERN ../my-service`: what it prints and the files it
+/// writes (generated for real, into a temporary directory).
+fn new_app_run(pattern: &str) -> Option<String> {
+    let pattern = new_app::patterns::find(pattern)?;
+    let temp = std::env::temp_dir().join(conformance::db::unique_name("book-new-app"));
+    let request = new_app::Request {
+        pattern,
+        dir: temp.join("my-service"),
+        package: None,
+    };
+    let generated = new_app::generate(&new_app::repo_root(), &request);
+    let _ = std::fs::remove_dir_all(&temp);
+    let (package, files) = generated.ok()?;
+    let shown = new_app::Request {
+        dir: "../my-service".into(),
+        ..request
+    };
+    Some(format!(
+        "$ just new-app {} ../my-service\n{}\n\n$ find ../my-service -type f | sort\n{}",
+        pattern.name,
+        new_app::report(&shown, &package, &files),
+        files
+            .iter()
+            .map(|f| format!("../my-service/{f}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    ))
 }
 
 type DemoFn = fn(&mut DbConnection, &mut dyn Write) -> Result<(), AppError>;

@@ -5,9 +5,10 @@
 //! `users` table, and the query DSL does the rest. It is the Rust side of the
 //! "Declarative" section of Flask's *SQLAlchemy in Flask* page.
 //!
-//! Diesel is synchronous, so every query runs on actix's blocking thread
-//! pool through [`shared::DbSession::run`]; the async workers never wait on
-//! the database.
+//! Diesel is synchronous, so queries run on actix's blocking thread pool
+//! through [`shared::DbSession::run`], and the async workers never wait for a
+//! lock or the network; short reads on SQLite run in place
+//! ([`shared::DbSession::read`]).
 //!
 //! Run it with `cargo run -p declarative`, or `cargo run -p declarative -- demo`
 //! for the console session. [`store`] is the file to compare with the other
@@ -19,9 +20,9 @@ use shared::http::AppService;
 
 pub mod store;
 
-/// The app: shared plumbing (session hook, JSON errors, logging) and the
-/// shared routes over this pattern's store. `main` and the tests both build
-/// it here.
+/// The app: the plumbing of [`shared::http::base_app`] (session hook, JSON
+/// errors, logging) and the routes of [`shared::routes`] over [`store::Store`].
+/// `main` and the tests both build it here.
 pub fn app(pool: DbPool) -> App<impl AppService> {
     shared::http::base_app(pool).configure(shared::routes::routes::<store::Store>)
 }

@@ -4,10 +4,10 @@
 use std::process::ExitCode;
 
 use declarative::store::Store;
-use shared::startup::{Pattern, run};
+use shared::startup::{Program, run};
 
 fn main() -> ExitCode {
-    run(Pattern {
+    run(Program {
         name: "declarative",
         app: declarative::app,
         demo: shared::demo::run::<Store>,

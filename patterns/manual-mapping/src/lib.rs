@@ -10,8 +10,9 @@
 //! must be kept in step with the schema by hand; `tests/mapping.rs` makes a
 //! mapping that falls out of step fail `cargo test`.
 //!
-//! Diesel is synchronous, so every query runs on actix's blocking thread
-//! pool through [`shared::DbSession::run`].
+//! Diesel is synchronous, so queries run on actix's blocking thread pool
+//! through [`shared::DbSession::run`]; short reads on SQLite run in place
+//! ([`shared::DbSession::read`]).
 //!
 //! Run it with `cargo run -p manual-mapping`, or `cargo run -p manual-mapping -- demo`
 //! for the console session. [`store`] and [`users_mapping`] are the files to
@@ -25,9 +26,9 @@ use shared::http::AppService;
 pub mod store;
 pub mod users_mapping;
 
-/// The app: shared plumbing (session hook, JSON errors, logging) and the
-/// shared routes over this pattern's store. `main` and the tests both build
-/// it here.
+/// The app: the plumbing of [`shared::http::base_app`] (session hook, JSON
+/// errors, logging) and the routes of [`shared::routes`] over [`store::Store`].
+/// `main` and the tests both build it here.
 pub fn app(pool: DbPool) -> App<impl AppService> {
     shared::http::base_app(pool).configure(shared::routes::routes::<store::Store>)
 }

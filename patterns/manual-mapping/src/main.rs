@@ -4,10 +4,10 @@
 use std::process::ExitCode;
 
 use manual_mapping::store::Store;
-use shared::startup::{Pattern, run};
+use shared::startup::{Program, run};
 
 fn main() -> ExitCode {
-    run(Pattern {
+    run(Program {
         name: "manual-mapping",
         app: manual_mapping::app,
         demo: shared::demo::run::<Store>,

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use shared::listing::UserListing;
 use shared::models::{NewUser, User, UserChanges};
 use shared::schema::users;
-use shared::store::UserStore;
+use shared::user_store::UserStore;
 use shared::{DbConnection, write_transaction};
 
 use crate::users_mapping::{

@@ -11,8 +11,9 @@
 //! less (a typo in SQL text fails at run time), so every statement needs a
 //! test; and values must always be bound, never pasted into SQL text.
 //!
-//! Diesel is synchronous, so every query runs on actix's blocking thread
-//! pool through [`shared::DbSession::run`].
+//! Diesel is synchronous, so queries run on actix's blocking thread pool
+//! through [`shared::DbSession::run`]; short reads on SQLite run in place
+//! ([`shared::DbSession::read`]).
 //!
 //! Run it with `cargo run -p sql-abstraction`, or
 //! `cargo run -p sql-abstraction -- demo` for the console session. [`store`]
@@ -26,9 +27,9 @@ use shared::http::AppService;
 pub mod json_rows;
 pub mod store;
 
-/// The app: shared plumbing (session hook, JSON errors, logging) and the
-/// shared routes over this pattern's store. `main` and the tests both build
-/// it here.
+/// The app: the plumbing of [`shared::http::base_app`] (session hook, JSON
+/// errors, logging) and the routes of [`shared::routes`] over [`store::Store`].
+/// `main` and the tests both build it here.
 pub fn app(pool: DbPool) -> App<impl AppService> {
     shared::http::base_app(pool).configure(shared::routes::routes::<store::Store>)
 }

@@ -3,11 +3,11 @@
 
 use std::process::ExitCode;
 
-use shared::startup::{Pattern, run};
+use shared::startup::{Program, run};
 use sql_abstraction::store::Store;
 
 fn main() -> ExitCode {
-    run(Pattern {
+    run(Program {
         name: "sql-abstraction",
         app: sql_abstraction::app,
         demo: shared::demo::run::<Store>,

@@ -22,7 +22,7 @@ use serde_json::{Value, json};
 use shared::listing::UserListing;
 use shared::models::{NewUser, UserChanges};
 use shared::schema::users;
-use shared::store::UserStore;
+use shared::user_store::UserStore;
 use shared::{DbConnection, write_transaction};
 
 use crate::json_rows::{NamedRow, row_to_json};

@@ -1,0 +1,828 @@
+//! Faults a pattern must survive under load: the database going away, a
+//! client hanging up mid-request, a stop signal, many writers at once on
+//! SQLite. Each case drives a real server over TCP from client threads,
+//! counts every answer by status and checks the rows against the 201s, so
+//! that nothing the server acknowledged is lost.
+//!
+//! Every case prints its counts on standard error (`--nocapture` shows them).
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::io::Write;
+use std::net::TcpStream;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use actix_web::test::TestRequest;
+use actix_web::{HttpResponse, web};
+use diesel::connection::{Connection, TransactionManager};
+use diesel::prelude::*;
+use futures_util::future::{Either, select};
+use serde_json::json;
+use shared::database::engine;
+use shared::database_url::DatabaseUrl;
+use shared::schema::users;
+use shared::{AppError, DbConnection, DbSession, write_transaction};
+
+use crate::app::TestApp;
+use crate::cli;
+use crate::db::{Backend, TEST_POOL, TestDb};
+use crate::hook::insert_user_named;
+use crate::proxy::{TcpProxy, redirect_url, server_address};
+use crate::server::{AppFactory, HttpReply, TestServer, exchange, request_bytes, send};
+
+// ---- counting --------------------------------------------------------------
+
+/// How many answers of each kind a run saw: a status, or `no reply`.
+#[derive(Debug, Default, Clone)]
+pub struct Tally(BTreeMap<String, usize>);
+
+impl Tally {
+    /// Counts one answer (or its absence).
+    pub fn add(&mut self, reply: &Result<HttpReply, String>) {
+        self.add_key(match reply {
+            Ok(reply) => reply.status.to_string(),
+            Err(_) => "no reply".to_owned(),
+        });
+    }
+
+    /// Counts one answer under `key`: its status, or `no reply`.
+    pub fn add_key(&mut self, key: impl Into<String>) {
+        *self.0.entry(key.into()).or_default() += 1;
+    }
+
+    /// How many answers had this status.
+    pub fn count(&self, status: u16) -> usize {
+        self.0.get(&status.to_string()).copied().unwrap_or(0)
+    }
+
+    /// Every answer counted.
+    pub fn total(&self) -> usize {
+        self.0.values().sum()
+    }
+
+    /// How many requests got no answer.
+    pub fn no_reply(&self) -> usize {
+        self.0.get("no reply").copied().unwrap_or(0)
+    }
+
+    /// How many answers were 5xx.
+    pub fn server_errors(&self) -> usize {
+        self.0
+            .iter()
+            .filter(|(key, _)| key.starts_with('5'))
+            .map(|(_, n)| n)
+            .sum()
+    }
+}
+
+impl fmt::Display for Tally {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let parts: Vec<String> = self.0.iter().map(|(k, n)| format!("{k}×{n}")).collect();
+        write!(f, "{} requests ({})", self.total(), parts.join(", "))
+    }
+}
+
+/// The pattern under test, for the printed counts (cargo names the package
+/// whose tests run).
+fn pattern() -> String {
+    std::env::var("CARGO_PKG_NAME").unwrap_or_else(|_| "pattern".into())
+}
+
+/// A name for a user that no other request of the run uses.
+fn unique_user(prefix: &str) -> String {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    format!("{prefix}{}", NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
+fn user_json(name: &str) -> String {
+    json!({ "name": name, "email": format!("{name}@example.com") }).to_string()
+}
+
+/// The ids of the 201 answers, and whether each is in the table: every
+/// acknowledged create must be.
+fn missing_rows(db: &TestDb, created: &[i32]) -> Vec<i32> {
+    let mut conn = db.pool.get().expect("a connection for the test");
+    let found: Vec<i32> = users::table
+        .select(users::id)
+        .filter(users::id.eq_any(created))
+        .load(&mut *conn)
+        .expect("read the created ids");
+    created
+        .iter()
+        .copied()
+        .filter(|id| !found.contains(id))
+        .collect()
+}
+
+fn created_id(reply: &HttpReply) -> i32 {
+    reply.json()["id"]
+        .as_i64()
+        .and_then(|id| i32::try_from(id).ok())
+        .unwrap_or_else(|| panic!("a 201 without an id: {}", reply.text()))
+}
+
+/// Waits until `condition` holds, at most `timeout`; returns whether it did.
+fn eventually(timeout: Duration, mut condition: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if condition() {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+// ---- probes: handlers that stop at a known point --------------------------
+
+/// Routes for the fault cases (mounted with [`crate::hook::probe_routes`]).
+pub fn probe_routes(cfg: &mut web::ServiceConfig) {
+    cfg.route(
+        "/__probe/commit-then-wait/{tag}",
+        web::post().to(commit_then_wait),
+    )
+    .route(
+        "/__probe/write-then-wait/{tag}",
+        web::post().to(write_then_wait),
+    );
+}
+
+/// How long the probes wait between their database steps: long enough
+/// for a client to hang up in between.
+const PROBE_WAIT: Duration = Duration::from_millis(500);
+
+/// What the probes have done so far, as `"{tag}: {event}"` lines. Global,
+/// so tags are unique per request.
+static PROBE_EVENTS: Mutex<Vec<String>> = Mutex::new(Vec::new());
+static PROBE_EVENT_ADDED: Condvar = Condvar::new();
+
+fn note(tag: &str, event: &str) {
+    let mut events = PROBE_EVENTS.lock().unwrap_or_else(PoisonError::into_inner);
+    events.push(format!("{tag}: {event}"));
+    PROBE_EVENT_ADDED.notify_all();
+}
+
+/// Waits for the probe of `tag` to note one of `events`; returns which.
+fn wait_for_note(tag: &str, events: &[&str], timeout: Duration) -> Option<String> {
+    let deadline = Instant::now() + timeout;
+    let wanted: Vec<String> = events.iter().map(|e| format!("{tag}: {e}")).collect();
+    let mut noted = PROBE_EVENTS.lock().unwrap_or_else(PoisonError::into_inner);
+    loop {
+        if let Some(found) = noted.iter().find(|line| wanted.contains(line)) {
+            return Some(found.clone());
+        }
+        let left = deadline.checked_duration_since(Instant::now())?;
+        noted = PROBE_EVENT_ADDED
+            .wait_timeout(noted, left)
+            .unwrap_or_else(PoisonError::into_inner)
+            .0;
+    }
+}
+
+/// Notes `dropped` if the handler's future is dropped before it answers:
+/// the server gave up on the request.
+struct NoteIfDropped(Option<String>);
+
+impl NoteIfDropped {
+    fn answered(mut self) {
+        if let Some(tag) = self.0.take() {
+            note(&tag, "answered");
+        }
+    }
+}
+
+impl Drop for NoteIfDropped {
+    fn drop(&mut self) {
+        if let Some(tag) = self.0.take() {
+            note(&tag, "dropped");
+        }
+    }
+}
+
+/// Commits a user, then takes its time before answering.
+async fn commit_then_wait(
+    session: DbSession,
+    tag: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let tag = tag.into_inner();
+    let guard = NoteIfDropped(Some(tag.clone()));
+    let user = tag.clone();
+    session
+        .run(move |conn| write_transaction(conn, |conn| insert_user_named(conn, &user)))
+        .await?;
+    note(&tag, "committed");
+    actix_web::rt::time::sleep(PROBE_WAIT).await;
+    guard.answered();
+    Ok(HttpResponse::Ok().json(json!({ "tag": tag })))
+}
+
+/// Writes a user in a transaction, takes its time, then commits: what a
+/// handler with async work (a call to another service) inside its
+/// transaction looks like.
+async fn write_then_wait(
+    session: DbSession,
+    tag: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let tag = tag.into_inner();
+    let guard = NoteIfDropped(Some(tag.clone()));
+    let user = tag.clone();
+    session
+        .run(move |conn| -> Result<(), AppError> {
+            <DbConnection as Connection>::TransactionManager::begin_transaction(conn)?;
+            insert_user_named(conn, &user)?;
+            Ok(())
+        })
+        .await?;
+    note(&tag, "written");
+    actix_web::rt::time::sleep(PROBE_WAIT).await;
+    session
+        .run(<DbConnection as Connection>::TransactionManager::commit_transaction)
+        .await?;
+    guard.answered();
+    Ok(HttpResponse::Ok().json(json!({ "tag": tag })))
+}
+
+fn count_named(db: &TestDb, name: &str) -> i64 {
+    let mut conn = db.pool.get().expect("a connection for the test");
+    users::table
+        .filter(users::name.eq(name))
+        .count()
+        .get_result(&mut *conn)
+        .expect("count users by name")
+}
+
+// ---- a client hangs up -----------------------------------------------------
+
+/// Clients that hang up mid-request: one after its handler committed, one
+/// while its handler holds a transaction open, one halfway through sending
+/// its body. Every connection goes back to the pool, none is left in a
+/// transaction, the committed write stays, a half-sent body stores
+/// nothing, and the server serves on.
+///
+/// Actix does not notice a client that hangs up while a handler runs: the
+/// handler finishes, and commits, for nobody. That is allowed; what is
+/// checked is that the table agrees with what each handler did (its write
+/// is there if and only if it finished). A handler that is dropped
+/// mid-transaction is [`a_request_dropped_mid_transaction_keeps_nothing`].
+pub fn a_client_that_hangs_up_leaks_no_connection_and_loses_no_commit<F: AppFactory>(
+    app: F,
+    db: TestDb,
+) {
+    let server = TestServer::start(app, db.pool.clone());
+    let committed = unique_user("gone-after-commit-");
+    let in_transaction = unique_user("gone-in-transaction-");
+
+    let hang_up_after = |probe: &str, tag: &str, event: &str| {
+        let mut stream = TcpStream::connect(&server.addr).expect("connect");
+        stream
+            .write_all(&request_bytes(
+                "POST",
+                &format!("/__probe/{probe}/{tag}"),
+                None,
+            ))
+            .expect("send the request");
+        assert!(
+            wait_for_note(tag, &[event], Duration::from_secs(10)).is_some(),
+            "{tag}: the probe never got to {event:?}"
+        );
+        drop(stream);
+    };
+    hang_up_after("commit-then-wait", &committed, "committed");
+    hang_up_after("write-then-wait", &in_transaction, "written");
+
+    // Headers and half the body, then gone.
+    let mut stream = TcpStream::connect(&server.addr).expect("connect");
+    let body = user_json("half-sent");
+    write!(
+        stream,
+        "POST /users HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{}",
+        body.len(),
+        &body[..body.len() / 2]
+    )
+    .expect("send half a request");
+    std::thread::sleep(Duration::from_millis(100));
+    drop(stream);
+
+    let handler_end = |tag: &str| {
+        wait_for_note(
+            tag,
+            &["dropped", "answered"],
+            PROBE_WAIT + Duration::from_secs(5),
+        )
+        .unwrap_or_else(|| panic!("{tag}: the handler neither finished nor was dropped"))
+    };
+    let ends = [handler_end(&committed), handler_end(&in_transaction)];
+    let pool_idle = eventually(Duration::from_secs(5), || db.pool_is_idle());
+    let finished = ends[1].ends_with("answered");
+    eprintln!(
+        "client hang-up [{} {:?}]: 3 requests cut (after a commit, in a transaction, \
+         mid-body), 0 answers read; handlers: {ends:?}; rows: {} (committed: {}, \
+         in a transaction: {}, half-sent: {}); rows lost: {}; pool idle: {pool_idle}",
+        pattern(),
+        db.backend,
+        db.count_users(),
+        count_named(&db, &committed),
+        count_named(&db, &in_transaction),
+        count_named(&db, "half-sent"),
+        1 - count_named(&db, &committed),
+    );
+    assert!(
+        pool_idle,
+        "a connection leaked: {:?} (connections, idle)",
+        (
+            db.pool.state().connections,
+            db.pool.state().idle_connections
+        )
+    );
+    assert_eq!(
+        db.connections_idle_in_transaction(),
+        0,
+        "idle in transaction"
+    );
+    assert_eq!(
+        count_named(&db, &committed),
+        1,
+        "a committed write was lost"
+    );
+    assert_eq!(
+        count_named(&db, &in_transaction),
+        i64::from(finished),
+        "the table disagrees with the handler ({})",
+        ends[1]
+    );
+    assert_eq!(count_named(&db, "half-sent"), 0, "half a body was stored");
+
+    let reply = send(&server.addr, "GET", "/users", None).expect("the server serves on");
+    assert_eq!(reply.status, 200, "{}", reply.text());
+}
+
+/// A request given up on while its handler holds a transaction open (a
+/// timeout around the call, a forced shutdown): the handler's future is
+/// dropped mid-transaction. Nothing of it is committed, the connection is
+/// not returned to the pool with the transaction open (the pool drops it),
+/// and the app serves on.
+pub async fn a_request_dropped_mid_transaction_keeps_nothing(app: &TestApp) {
+    let tag = unique_user("dropped-");
+    let request =
+        Box::pin(app.send(TestRequest::post().uri(&format!("/__probe/write-then-wait/{tag}"))));
+    let written = Box::pin(async {
+        while wait_for_note(&tag, &["written"], Duration::ZERO).is_none() {
+            actix_web::rt::time::sleep(Duration::from_millis(10)).await;
+        }
+    });
+    match select(request, written).await {
+        Either::Left((reply, _)) => panic!("the probe answered before it wrote: {reply:?}"),
+        // Dropping the request's future here is what giving up on it means.
+        Either::Right(((), request)) => drop(request),
+    }
+    assert_eq!(
+        wait_for_note(&tag, &["dropped", "answered"], Duration::ZERO).as_deref(),
+        Some(format!("{tag}: dropped").as_str())
+    );
+    let gone_in_transaction =
+        eventually_async(|| app.db.connections_idle_in_transaction() == 0).await;
+    eprintln!(
+        "request dropped mid-transaction [{} {:?}]: rows: {} (expected 0); pool: {:?}",
+        pattern(),
+        app.db.backend,
+        app.db.count_users(),
+        app.db.pool.state()
+    );
+    assert!(app.db.pool_is_idle(), "{:?}", app.db.pool.state());
+    assert!(
+        gone_in_transaction,
+        "a connection stayed idle in transaction"
+    );
+    assert_eq!(count_named(&app.db, &tag), 0, "an uncommitted write stayed");
+    app.create_user("ada", "ada@example.com").await;
+    assert_eq!(app.db.count_users(), 1);
+}
+
+/// [`eventually`] for async cases: gives the server a chance to run
+/// between checks. Up to 5 s.
+async fn eventually_async(mut condition: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !condition() {
+        if Instant::now() >= deadline {
+            return false;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(20)).await;
+    }
+    true
+}
+
+// ---- PostgreSQL goes away --------------------------------------------------
+
+/// How long the database is unreachable.
+const OUTAGE: Duration = Duration::from_millis(1000);
+/// The longest the service may take to recover once it is back.
+const RECOVERY: Duration = Duration::from_millis(1500);
+
+/// One request of a load run: when it started (since the run began), how
+/// long it took, and what came back.
+struct Outcome {
+    started: Duration,
+    took: Duration,
+    reply: Result<HttpReply, String>,
+}
+
+/// PostgreSQL becomes unreachable for a second under load (a proxy between
+/// the pool and the server resets every connection and refuses new ones,
+/// as a restart would), then comes back. During the outage every request
+/// gets an answer within the checkout timeout: a success, or a JSON 503
+/// with `Retry-After`, never a 500 and never a hang. Once the server is
+/// back the pool replaces the broken connections and every request
+/// succeeds again within 1.5 s, with no restart of the app. Every 201 is
+/// in the table, and the pool ends idle.
+pub fn a_database_outage_answers_503_then_recovers<F: AppFactory>(app: F, db: TestDb) {
+    let upstream = server_address(&db.url).expect("TEST_DATABASE_URL names a host and port");
+    let proxy = TcpProxy::start(&upstream);
+    let url = redirect_url(&db.url, &proxy.addr).expect("a URL through the proxy");
+    let pool = engine(&DatabaseUrl::parse(&url).expect("a URL"), &TEST_POOL)
+        .expect("a pool through the proxy");
+    let server = TestServer::start(app, pool.clone());
+
+    let clients = 4;
+    let begun = Instant::now();
+    let stop = AtomicBool::new(false);
+    let (cut_at, restored_at, outcomes) = std::thread::scope(|scope| {
+        let threads: Vec<_> = (0..clients)
+            .map(|_| {
+                let (addr, stop) = (&server.addr, &stop);
+                scope.spawn(move || {
+                    let mut outcomes = Vec::new();
+                    for i in 0.. {
+                        if stop.load(Ordering::SeqCst) {
+                            break;
+                        }
+                        let request = if i % 2 == 0 {
+                            request_bytes("POST", "/users", Some(&user_json(&unique_user("o"))))
+                        } else {
+                            request_bytes("GET", "/users?per_page=5", None)
+                        };
+                        let started = begun.elapsed();
+                        let reply = exchange(addr, &request, Duration::from_secs(10))
+                            .map_err(|e| e.to_string());
+                        outcomes.push(Outcome {
+                            started,
+                            took: begun.elapsed() - started,
+                            reply,
+                        });
+                    }
+                    outcomes
+                })
+            })
+            .collect();
+        std::thread::sleep(Duration::from_millis(300));
+        let cut_at = begun.elapsed();
+        proxy.cut();
+        std::thread::sleep(OUTAGE);
+        let restored_at = begun.elapsed();
+        proxy.restore();
+        std::thread::sleep(RECOVERY + Duration::from_millis(500));
+        stop.store(true, Ordering::SeqCst);
+        let outcomes: Vec<Outcome> = threads
+            .into_iter()
+            .flat_map(|t| t.join().expect("a client thread"))
+            .collect();
+        (cut_at, restored_at, outcomes)
+    });
+
+    let phase = |o: &Outcome| {
+        if o.started + o.took < cut_at {
+            "before"
+        } else if o.started < restored_at {
+            "outage"
+        } else if o.started < restored_at + RECOVERY {
+            "recovery"
+        } else {
+            "after"
+        }
+    };
+    let mut tallies: BTreeMap<&str, Tally> = BTreeMap::new();
+    for outcome in &outcomes {
+        tallies
+            .entry(phase(outcome))
+            .or_default()
+            .add(&outcome.reply);
+    }
+    let recovered_in = outcomes
+        .iter()
+        .filter(|o| o.started >= restored_at)
+        .filter(|o| o.reply.as_ref().is_ok_and(|r| r.status < 300))
+        .map(|o| o.started + o.took - restored_at)
+        .min();
+    let created: Vec<i32> = outcomes
+        .iter()
+        .filter_map(|o| o.reply.as_ref().ok())
+        .filter(|r| r.status == 201)
+        .map(created_id)
+        .collect();
+    let lost = missing_rows(&db, &created);
+    let rows = db.count_users();
+    let pool_idle = eventually(Duration::from_secs(5), || {
+        let state = pool.state();
+        state.idle_connections == state.connections
+    });
+    eprintln!(
+        "database outage [{} postgres]: {} clients, cut at {cut_at:.1?} for {OUTAGE:?}; \
+         before: {}; outage: {}; recovery: {}; after: {}; recovered {recovered_in:.2?} after \
+         the restore; 201s: {}, rows: {rows}, rows lost: {}; pool idle: {pool_idle}",
+        pattern(),
+        clients,
+        tallies.get("before").cloned().unwrap_or_default(),
+        tallies.get("outage").cloned().unwrap_or_default(),
+        tallies.get("recovery").cloned().unwrap_or_default(),
+        tallies.get("after").cloned().unwrap_or_default(),
+        created.len(),
+        lost.len()
+    );
+
+    let give_up = TEST_POOL.checkout_timeout + Duration::from_millis(1500);
+    for outcome in &outcomes {
+        let reply = outcome
+            .reply
+            .as_ref()
+            .unwrap_or_else(|e| panic!("a request got no answer ({}): {e}", phase(outcome)));
+        assert!(
+            outcome.took < give_up,
+            "an answer took {:?}, past the checkout timeout ({})",
+            outcome.took,
+            phase(outcome)
+        );
+        match reply.status {
+            200 | 201 => {}
+            503 => {
+                assert!(reply.is_json_error(), "{reply:?}");
+                assert_eq!(reply.header("retry-after"), Some("1"), "{reply:?}");
+            }
+            _ => panic!("during a database outage: {reply:?}"),
+        }
+        if phase(outcome) == "after" {
+            assert!(
+                reply.status < 300,
+                "not recovered {RECOVERY:?} after the restore: {reply:?}"
+            );
+        }
+    }
+    let outage = tallies.get("outage").cloned().unwrap_or_default();
+    assert!(outage.count(503) > 0, "the outage was not seen: {outage}");
+    let after = tallies.get("after").cloned().unwrap_or_default();
+    assert!(after.total() > 0, "no request after the recovery");
+    assert!(lost.is_empty(), "acknowledged creates lost: {lost:?}");
+    assert!(pool_idle, "connections still checked out");
+    assert_eq!(
+        db.connections_idle_in_transaction(),
+        0,
+        "idle in transaction"
+    );
+    drop(server);
+    drop(pool);
+}
+
+// ---- a stop signal under load ----------------------------------------------
+
+/// `kill` (SIGTERM) under load: the server stops accepting, finishes the
+/// request in flight, exits with success, and loses no acknowledged write.
+pub fn sigterm_under_load_loses_no_acknowledged_write(binary: &str, backend: Backend) {
+    a_stop_signal_under_load_loses_nothing(binary, backend, "TERM");
+}
+
+/// Ctrl-C (SIGINT) under load: the same graceful stop as SIGTERM, not
+/// actix-server's own forced one, which drops the requests in flight.
+pub fn ctrl_c_under_load_loses_no_acknowledged_write(binary: &str, backend: Backend) {
+    a_stop_signal_under_load_loses_nothing(binary, backend, "INT");
+}
+
+/// Eight clients create users as fast as they can; one more has sent the
+/// headers of a create and half its body. Then the server gets `signal`.
+/// It stops accepting connections, still finishes the request in flight
+/// (the half-sent one gets its 201 once the rest of its body arrives),
+/// exits with success, and the table holds exactly the users answered 201:
+/// none lost, none written for a request that was not answered.
+fn a_stop_signal_under_load_loses_nothing(binary: &str, backend: Backend, signal: &str) {
+    let Some(db) = TestDb::on(backend) else {
+        return crate::skipped();
+    };
+    let mut server = cli::start(binary, &db.url);
+    let addr = server.addr.clone();
+    let signalled = AtomicBool::new(false);
+    let clients = 8;
+
+    let mut in_flight = TcpStream::connect(&addr).expect("connect");
+    in_flight
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .expect("a timeout");
+    let body = user_json(&unique_user("in-flight-"));
+    let (first_half, second_half) = body.split_at(body.len() / 2);
+    write!(
+        in_flight,
+        "POST /users HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{first_half}",
+        body.len()
+    )
+    .expect("send half a request");
+
+    let (tally, mut created, in_flight_reply, refused_after, answered_after, signalled_at) =
+        std::thread::scope(|scope| {
+            let threads: Vec<_> = (0..clients)
+                .map(|_| {
+                    let (addr, signalled) = (&addr, &signalled);
+                    scope.spawn(move || {
+                        let mut replies = Vec::new();
+                        // Until the server stops answering: after the signal,
+                        // the first refused or cut connection ends the client.
+                        let deadline = Instant::now() + Duration::from_secs(20);
+                        while Instant::now() < deadline {
+                            let body = user_json(&unique_user("s"));
+                            let reply = send(addr, "POST", "/users", Some(&body))
+                                .map_err(|e| e.to_string());
+                            // Read once the request is over: one cut by the
+                            // stop started before the signal but ended after.
+                            let after_signal = signalled.load(Ordering::SeqCst);
+                            let failed = reply.is_err();
+                            replies.push((after_signal, reply));
+                            if failed && after_signal {
+                                break;
+                            }
+                        }
+                        replies
+                    })
+                })
+                .collect();
+            std::thread::sleep(Duration::from_millis(300));
+            signalled.store(true, Ordering::SeqCst);
+            server.signal(signal);
+            let signalled_at = Instant::now();
+            // The server stops accepting: a new connection is refused.
+            let refused_after = eventually(Duration::from_secs(5), || {
+                TcpStream::connect(&addr).is_err()
+            });
+            in_flight
+                .write_all(second_half.as_bytes())
+                .expect("send the rest of the request in flight");
+            let mut raw = Vec::new();
+            let in_flight_reply = std::io::Read::read_to_end(&mut in_flight, &mut raw).map(|_| raw);
+            let answered_after = signalled_at.elapsed();
+            let mut tally = Tally::default();
+            let mut created = Vec::new();
+            for (after_signal, reply) in threads
+                .into_iter()
+                .flat_map(|t| t.join().expect("a client thread"))
+            {
+                assert!(
+                    after_signal || reply.is_ok(),
+                    "no answer before the signal: {reply:?}"
+                );
+                tally.add(&reply);
+                if let Ok(reply) = &reply
+                    && reply.status == 201
+                {
+                    created.push(created_id(reply));
+                }
+            }
+            (
+                tally,
+                created,
+                in_flight_reply,
+                refused_after,
+                answered_after,
+                signalled_at,
+            )
+        });
+    let status = server.wait_for_exit(Duration::from_secs(20));
+    let exited_after = signalled_at.elapsed();
+
+    let in_flight_reply = in_flight_reply.ok().and_then(|raw| HttpReply::parse(&raw));
+    let in_flight_answered = in_flight_reply.as_ref().is_some_and(|r| r.status == 201);
+    if let Some(reply) = in_flight_reply.as_ref().filter(|_| in_flight_answered) {
+        created.push(created_id(reply));
+    }
+    let lost = missing_rows(&db, &created);
+    let rows = db.count_users();
+    eprintln!(
+        "SIG{signal} under load [{} {backend:?}]: {clients} clients: {tally}; the request in \
+         flight: {} ({answered_after:.2?} after the signal); exit: {status} ({exited_after:.2?} \
+         after the signal); 201s: {} (incl. the one in flight), rows: {rows}, rows lost: {}, \
+         rows never acknowledged: {}",
+        pattern(),
+        if in_flight_answered {
+            "201"
+        } else {
+            "no answer"
+        },
+        created.len(),
+        lost.len(),
+        rows - created.len() as i64
+    );
+    assert!(status.success(), "the server exited with {status}");
+    assert!(refused_after, "the server went on accepting connections");
+    assert!(
+        in_flight_answered,
+        "the request in flight was not finished: {in_flight_reply:?}"
+    );
+    assert_eq!(
+        tally.count(201) + tally.no_reply(),
+        tally.total(),
+        "only 201s, or no answer once the server stopped: {tally}"
+    );
+    assert!(lost.is_empty(), "acknowledged creates lost: {lost:?}");
+    assert_eq!(
+        rows,
+        created.len() as i64,
+        "a request was cut after its write: the row exists but its 201 never came"
+    );
+}
+
+// ---- many writers and readers ----------------------------------------------
+
+/// Sixteen clients for a second, each creating, renaming, reading, listing and
+/// deleting its own users through the real server. No answer is a 5xx or
+/// mentions a lock ("database is locked" on SQLite), every answer is the
+/// expected one, and the table holds exactly the 201s less the 204s.
+pub fn many_writers_and_readers_get_no_lock_errors(binary: &str, backend: Backend) {
+    let Some(db) = TestDb::on(backend) else {
+        return crate::skipped();
+    };
+    let server = cli::start(binary, &db.url);
+    let clients = 16;
+    let run_for = Duration::from_millis(1000);
+    let begun = Instant::now();
+    let (tally, unexpected, created, deleted) = std::thread::scope(|scope| {
+        let threads: Vec<_> = (0..clients)
+            .map(|client| {
+                let addr = &server.addr;
+                scope.spawn(move || {
+                    let mut tally = Tally::default();
+                    let mut unexpected = Vec::new();
+                    let (mut created, mut deleted) = (0_i64, 0_i64);
+                    let mut mine: Vec<i32> = Vec::new();
+                    let mut step = 0_usize;
+                    while begun.elapsed() < run_for {
+                        let (method, path, body, expected) = match (step % 5, mine.last()) {
+                            (0, _) | (_, None) => (
+                                "POST",
+                                "/users".to_owned(),
+                                Some(user_json(&unique_user(&format!("w{client}-")))),
+                                201,
+                            ),
+                            (1, Some(id)) => (
+                                "PATCH",
+                                format!("/users/{id}"),
+                                Some(json!({ "name": unique_user("renamed-") }).to_string()),
+                                200,
+                            ),
+                            (2, Some(id)) => ("GET", format!("/users/{id}"), None, 200),
+                            (3, _) => ("GET", "/users?per_page=50".to_owned(), None, 200),
+                            (_, Some(id)) => ("DELETE", format!("/users/{id}"), None, 204),
+                        };
+                        let reply =
+                            send(addr, method, &path, body.as_deref()).map_err(|e| e.to_string());
+                        tally.add(&reply);
+                        match &reply {
+                            Ok(r) if r.status == expected && !r.text().contains("locked") => {
+                                if expected == 201 {
+                                    created += 1;
+                                    mine.push(created_id(r));
+                                }
+                                if expected == 204 {
+                                    deleted += 1;
+                                    mine.pop();
+                                }
+                            }
+                            other => unexpected.push(format!("{method} {path}: {other:?}")),
+                        }
+                        step += 1;
+                    }
+                    (tally, unexpected, created, deleted)
+                })
+            })
+            .collect();
+        let mut all = (Tally::default(), Vec::new(), 0, 0);
+        for thread in threads {
+            let (tally, unexpected, created, deleted) = thread.join().expect("a client thread");
+            for (status, n) in tally.0 {
+                *all.0.0.entry(status).or_default() += n;
+            }
+            all.1.extend(unexpected);
+            all.2 += created;
+            all.3 += deleted;
+        }
+        all
+    });
+    let rows = db.count_users();
+    eprintln!(
+        "writers and readers [{} {backend:?}]: {clients} clients for {run_for:?}: {tally}; \
+         5xx: {}, unexpected: {}; rows: {rows} = 201s {created} - 204s {deleted}? lost: {}",
+        pattern(),
+        tally.server_errors(),
+        unexpected.len(),
+        created - deleted - rows
+    );
+    assert_eq!(tally.server_errors(), 0, "{tally}: {unexpected:?}");
+    assert!(unexpected.is_empty(), "{unexpected:#?}");
+    assert_eq!(rows, created - deleted, "rows lost or left over");
+}

@@ -1,0 +1,194 @@
+//! A TCP proxy between the app's pool and PostgreSQL that can be cut: an
+//! outage of the database, for one test, without touching the server that
+//! every other test is using.
+
+use std::io;
+use std::net::{Shutdown, TcpListener, TcpStream, ToSocketAddrs};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+/// Forwards every connection made to [`TcpProxy::addr`] to the upstream
+/// server, until cut.
+pub struct TcpProxy {
+    /// `127.0.0.1:port` to connect to instead of the server.
+    pub addr: String,
+    state: Arc<ProxyState>,
+    accepting: Option<JoinHandle<()>>,
+}
+
+struct ProxyState {
+    upstream: String,
+    cut: AtomicBool,
+    stopping: AtomicBool,
+    // Both ends of every forwarded connection, so that a cut can reset them.
+    live: Mutex<Vec<TcpStream>>,
+}
+
+impl ProxyState {
+    fn close_live_connections(&self) {
+        let mut live = self.live.lock().unwrap_or_else(PoisonError::into_inner);
+        for stream in live.drain(..) {
+            let _ = stream.shutdown(Shutdown::Both);
+        }
+    }
+}
+
+impl TcpProxy {
+    /// Starts forwarding to `upstream` (`host:port`).
+    pub fn start(upstream: &str) -> TcpProxy {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind the proxy");
+        let addr = listener
+            .local_addr()
+            .expect("the proxy's address")
+            .to_string();
+        let state = Arc::new(ProxyState {
+            upstream: upstream.to_owned(),
+            cut: AtomicBool::new(false),
+            stopping: AtomicBool::new(false),
+            live: Mutex::new(Vec::new()),
+        });
+        let accepting = {
+            let state = Arc::clone(&state);
+            std::thread::spawn(move || accept_loop(&listener, &state))
+        };
+        TcpProxy {
+            addr,
+            state,
+            accepting: Some(accepting),
+        }
+    }
+
+    /// The database goes away: every open connection is closed under its
+    /// user, and new ones are closed as soon as they are made.
+    pub fn cut(&self) {
+        self.state.cut.store(true, Ordering::SeqCst);
+        self.state.close_live_connections();
+    }
+
+    /// The database is back: new connections are forwarded again.
+    pub fn restore(&self) {
+        self.state.cut.store(false, Ordering::SeqCst);
+    }
+}
+
+impl Drop for TcpProxy {
+    fn drop(&mut self) {
+        self.state.stopping.store(true, Ordering::SeqCst);
+        // Wake the accept loop so it sees that it is to stop.
+        let _ = TcpStream::connect(&self.addr);
+        self.state.close_live_connections();
+        if let Some(thread) = self.accepting.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn accept_loop(listener: &TcpListener, state: &Arc<ProxyState>) {
+    for client in listener.incoming() {
+        if state.stopping.load(Ordering::SeqCst) {
+            return;
+        }
+        let Ok(client) = client else { continue };
+        if state.cut.load(Ordering::SeqCst) {
+            // What a client sees of a server that is down or restarting:
+            // the connection ends before the server says anything.
+            let _ = client.shutdown(Shutdown::Both);
+            continue;
+        }
+        if let Err(error) = forward(client, state) {
+            eprintln!("proxy: cannot reach {}: {error}", state.upstream);
+        }
+    }
+}
+
+fn forward(client: TcpStream, state: &Arc<ProxyState>) -> io::Result<()> {
+    let upstream_addr = state
+        .upstream
+        .to_socket_addrs()?
+        .next()
+        .ok_or_else(|| io::Error::other("the upstream address resolves to nothing"))?;
+    let server = TcpStream::connect_timeout(&upstream_addr, Duration::from_secs(5))?;
+    {
+        let mut live = state.live.lock().unwrap_or_else(PoisonError::into_inner);
+        live.push(client.try_clone()?);
+        live.push(server.try_clone()?);
+    }
+    // A cut that came while this connection was being made has already
+    // closed the others: close this one too.
+    if state.cut.load(Ordering::SeqCst) {
+        state.close_live_connections();
+        return Ok(());
+    }
+    pump(client.try_clone()?, server.try_clone()?);
+    pump(server, client);
+    Ok(())
+}
+
+/// Copies one direction until either side ends, then ends both, as a
+/// dropped connection would.
+fn pump(mut from: TcpStream, mut to: TcpStream) {
+    std::thread::spawn(move || {
+        let _ = io::copy(&mut from, &mut to);
+        let _ = from.shutdown(Shutdown::Both);
+        let _ = to.shutdown(Shutdown::Both);
+    });
+}
+
+/// The `host:port` of the server a URL names (port 5432 when it names
+/// none); `None` for a URL that names no host, such as one for a socket.
+pub fn server_address(url: &str) -> Option<String> {
+    let (_, authority, _) = split_authority(url)?;
+    let host_port = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host_port)| host_port);
+    if host_port.is_empty() {
+        return None;
+    }
+    // A port is what follows the last colon, unless that colon is inside
+    // an IPv6 address in brackets.
+    let has_port = host_port
+        .rsplit_once(':')
+        .is_some_and(|(_, port)| !port.contains(']'));
+    Some(if has_port {
+        host_port.to_owned()
+    } else {
+        format!("{host_port}:5432")
+    })
+}
+
+/// `url` with the `host:port` of its server replaced by `addr`.
+pub fn redirect_url(url: &str, addr: &str) -> Option<String> {
+    let (scheme, authority, tail) = split_authority(url)?;
+    let userinfo = authority
+        .rsplit_once('@')
+        .map_or(String::new(), |(userinfo, _)| format!("{userinfo}@"));
+    Some(format!("{scheme}://{userinfo}{addr}{tail}"))
+}
+
+/// `scheme`, `user:password@host:port` and the rest of a URL.
+fn split_authority(url: &str) -> Option<(&str, &str, &str)> {
+    let (scheme, rest) = url.split_once("://")?;
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    Some((scheme, authority, tail))
+}
+
+/// `url` with `password` as the password of its user (or as a `password`
+/// parameter when it names no user).
+pub fn with_password(url: &str, password: &str) -> String {
+    let Some((scheme, authority, tail)) = split_authority(url) else {
+        return url.to_owned();
+    };
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split_once(':').map_or(userinfo, |(user, _)| user);
+            format!("{scheme}://{user}:{password}@{host}{tail}")
+        }
+        None => {
+            let separator = if tail.contains('?') { '&' } else { '?' };
+            format!("{url}{separator}password={password}")
+        }
+    }
+}

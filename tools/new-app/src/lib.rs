@@ -1,0 +1,225 @@
+//! Copies a pattern of this repository into a standalone Cargo project: the
+//! start of your own app.
+//!
+//! The app is one crate. The modules of `shared` become its own modules,
+//! next to the pattern's; the conformance suite becomes its test suite; the
+//! migrations, `.env.example` and `Cargo.lock` come along. Paths into other
+//! crates of the workspace are rewritten ([`rewrite`]), the manifest is
+//! written from the workspace's ([`manifest`]), and rustfmt formats the
+//! result, so the app reads as if written for itself.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub mod manifest;
+pub mod patterns;
+mod plan;
+pub mod rewrite;
+
+use patterns::PatternSpec;
+use plan::App;
+
+/// What to generate.
+pub struct Request {
+    /// The pattern to copy.
+    pub pattern: &'static PatternSpec,
+    /// Where: a directory that does not exist yet, or is empty.
+    pub dir: PathBuf,
+    /// The package name; `None` takes the directory's name.
+    pub package: Option<String>,
+}
+
+/// What `--help` prints, with every pattern.
+pub fn usage() -> String {
+    let mut text = String::from(
+        "usage: cargo run -p new-app -- PATTERN DIR [--name NAME]\n\
+         \x20      just new-app PATTERN DIR [--name NAME]\n\n\
+         Writes a standalone Cargo project into DIR (new, or empty): one crate with\n\
+         the pattern, the database setup, the migrations for SQLite and PostgreSQL,\n\
+         .env.example, a README and the pattern's tests. Nothing points back here.\n\n\
+         patterns:\n",
+    );
+    for pattern in patterns::PATTERNS {
+        text.push_str(&format!("  {:<17} {}\n", pattern.name, pattern.summary));
+    }
+    text.push_str(
+        "\noptions:\n  --name NAME        the package name (default: DIR's last component)\n  -h, --help         this help",
+    );
+    text
+}
+
+/// What a successful run prints: what was written, and what to do next.
+pub fn report(request: &Request, package: &str, files: &[String]) -> String {
+    let dir = request.dir.display();
+    format!(
+        "wrote {package} ({} pattern), {} files, to {dir}\n\nnext:\n  cd {dir}\n  cargo run        # serves http://127.0.0.1:8080\n  cargo test       # its tests, on SQLite (DATABASE_URL=postgres://… adds PostgreSQL)",
+        request.pattern.name,
+        files.len()
+    )
+}
+
+/// The root of this repository, which holds the sources to copy.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
+
+/// Reads a file of the repository, saying which one on failure.
+pub fn read(repo: &Path, file: &str) -> Result<String, String> {
+    fs::read_to_string(repo.join(file)).map_err(|e| format!("cannot read {file}: {e}"))
+}
+
+/// Writes the app described by `request`, using the sources under `repo`.
+/// Returns the package name and the files written, relative to the app's
+/// directory, in order.
+pub fn generate(repo: &Path, request: &Request) -> Result<(String, Vec<String>), String> {
+    let package = match &request.package {
+        Some(name) => name.clone(),
+        None => request
+            .dir
+            .file_name()
+            .and_then(|n| n.to_str())
+            .ok_or_else(|| {
+                format!(
+                    "cannot take a package name from {}: pass --name NAME",
+                    request.dir.display()
+                )
+            })?
+            .to_string(),
+    };
+    check_package_name(&package)?;
+    check_target(repo, &request.dir)?;
+
+    let app = App::plan(repo, request.pattern, &package)?;
+    fs::create_dir_all(&request.dir)
+        .map_err(|e| format!("cannot create {}: {e}", request.dir.display()))?;
+    for (path, text) in &app.files {
+        let target = request.dir.join(path);
+        if let Some(parent) = target.parent() {
+            fs::create_dir_all(parent)
+                .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+        }
+        fs::write(&target, text).map_err(|e| format!("cannot write {}: {e}", target.display()))?;
+    }
+    format_rust(&request.dir)?;
+    Ok((
+        package,
+        app.files.into_iter().map(|(path, _)| path).collect(),
+    ))
+}
+
+/// Refuses what Cargo would refuse, before anything is written.
+fn check_package_name(name: &str) -> Result<(), String> {
+    let valid = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if !valid {
+        return Err(format!(
+            "{name:?} cannot be a package name: use letters, digits, - and _, starting with a letter (pass --name NAME)"
+        ));
+    }
+    // Names the app's own dependencies or Rust's crates already take.
+    const TAKEN: &[&str] = &[
+        "std",
+        "core",
+        "alloc",
+        "test",
+        "proc_macro",
+        "self",
+        "crate",
+        "super",
+        "actix-web",
+        "actix_web",
+        "diesel",
+        "diesel_migrations",
+        "serde",
+        "serde_json",
+        "r2d2",
+        "dotenvy",
+        "thiserror",
+        "log",
+        "env_logger",
+        "futures-util",
+        "futures_util",
+        "libsqlite3-sys",
+        "pq-sys",
+        "openssl-sys",
+        "diesel-dynamic-schema",
+        "proptest",
+    ];
+    if TAKEN.contains(&name) {
+        return Err(format!(
+            "{name:?} is the name of a crate the app uses: pick another with --name NAME"
+        ));
+    }
+    Ok(())
+}
+
+/// The target must be new or empty, and outside this repository (Cargo would
+/// take it for a member of this workspace).
+fn check_target(repo: &Path, dir: &Path) -> Result<(), String> {
+    if dir.exists() {
+        let mut entries =
+            fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+        if entries.next().is_some() {
+            return Err(format!(
+                "{} is not empty: nothing was written. Pick a new directory.",
+                dir.display()
+            ));
+        }
+    }
+    let absolute = |path: &Path| {
+        // The nearest existing ancestor, resolved; the rest appended.
+        let mut existing = path.to_path_buf();
+        let mut rest = Vec::new();
+        while !existing.exists() {
+            match (existing.file_name(), existing.parent()) {
+                (Some(name), Some(parent)) => {
+                    rest.push(name.to_owned());
+                    existing = if parent.as_os_str().is_empty() {
+                        PathBuf::from(".")
+                    } else {
+                        parent.to_path_buf()
+                    };
+                }
+                _ => break,
+            }
+        }
+        let mut resolved = existing.canonicalize().unwrap_or(existing);
+        resolved.extend(rest.iter().rev());
+        resolved
+    };
+    let repo = absolute(repo);
+    if absolute(dir).starts_with(&repo) {
+        return Err(format!(
+            "{} is inside this repository ({}): generate the app outside it, e.g. ../my-service",
+            dir.display(),
+            repo.display()
+        ));
+    }
+    Ok(())
+}
+
+/// Runs rustfmt over the app's crate roots (it follows their modules).
+fn format_rust(dir: &Path) -> Result<(), String> {
+    let status = Command::new("rustfmt")
+        .args([
+            "--edition",
+            "2024",
+            "src/lib.rs",
+            "src/main.rs",
+            "tests/conformance/main.rs",
+        ])
+        .current_dir(dir)
+        .status()
+        .map_err(|e| format!("cannot run rustfmt (rustup component add rustfmt): {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("rustfmt failed on the generated app ({status})"))
+    }
+}

@@ -1,0 +1,154 @@
+//! The app's `Cargo.toml`: the dependencies of `shared`, the pattern and the
+//! test suite, with the versions, features and comments the workspace gives
+//! them, and the workspace's lints.
+//!
+//! The manifests of this repository are read line by line: they only use the
+//! forms below, and anything else is reported rather than guessed at.
+
+use std::path::Path;
+
+use crate::read;
+
+/// The parts of the workspace manifest an app inherits.
+struct Workspace {
+    /// `[workspace.dependencies]`: each name with its line and the comment
+    /// lines just above it.
+    dependencies: Vec<(String, String)>,
+    /// `edition` and `rust-version` of `[workspace.package]`.
+    package_fields: Vec<String>,
+    /// The `[workspace.lints.*]` tables, renamed `[lints.*]`.
+    lints: String,
+}
+
+/// The `Cargo.toml` of an app named `package` copied from `pattern_dir`.
+pub fn app_manifest(repo: &Path, pattern_dir: &str, package: &str) -> Result<String, String> {
+    let workspace = read_workspace(&read(repo, "Cargo.toml")?)?;
+    let pattern_toml = read(repo, &format!("{pattern_dir}/Cargo.toml"))?;
+
+    let mut dependencies =
+        inherited_dependencies(&read(repo, "shared/Cargo.toml")?, "dependencies")?;
+    for name in inherited_dependencies(&pattern_toml, "dependencies")? {
+        if !dependencies.contains(&name) {
+            dependencies.push(name);
+        }
+    }
+    let mut dev_dependencies = Vec::new();
+    let suite_toml = read(repo, "conformance/Cargo.toml")?;
+    for name in inherited_dependencies(&suite_toml, "dependencies")?
+        .into_iter()
+        .chain(inherited_dependencies(&pattern_toml, "dev-dependencies")?)
+    {
+        if !dependencies.contains(&name) && !dev_dependencies.contains(&name) {
+            dev_dependencies.push(name);
+        }
+    }
+
+    let description = field(&pattern_toml, "description")
+        .ok_or_else(|| format!("{pattern_dir}/Cargo.toml has no description"))?;
+    let mut toml = format!(
+        "[package]\nname = \"{package}\"\nversion = \"0.1.0\"\ndescription = {description}\n"
+    );
+    for line in &workspace.package_fields {
+        toml.push_str(line);
+        toml.push('\n');
+    }
+    toml.push_str("publish = false\n");
+    for (table, names) in [
+        ("dependencies", &dependencies),
+        ("dev-dependencies", &dev_dependencies),
+    ] {
+        if names.is_empty() {
+            continue;
+        }
+        toml.push_str(&format!("\n[{table}]\n"));
+        for name in names {
+            let line = workspace
+                .dependencies
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, line)| line)
+                .ok_or_else(|| format!("{name} is not in [workspace.dependencies]"))?;
+            toml.push_str(line);
+        }
+    }
+    toml.push('\n');
+    toml.push_str(&workspace.lints);
+    Ok(toml)
+}
+
+/// The value of `key = value` in the first table that has it, as written.
+fn field(toml: &str, key: &str) -> Option<String> {
+    toml.lines().find_map(|line| {
+        let (k, v) = line.split_once('=')?;
+        (k.trim() == key).then(|| v.trim().to_string())
+    })
+}
+
+/// The names in `[table]` of a member manifest that are `name.workspace =
+/// true`; path dependencies (other crates of this workspace) are skipped,
+/// as the app holds their code itself.
+fn inherited_dependencies(toml: &str, table: &str) -> Result<Vec<String>, String> {
+    let mut names = Vec::new();
+    for line in table_lines(toml, table) {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if let Some(name) = line.strip_suffix(".workspace = true") {
+            if !matches!(name, "shared" | "conformance") {
+                names.push(name.to_string());
+            }
+        } else if !line.contains("path = ") {
+            return Err(format!(
+                "unexpected dependency line in [{table}]: {line:?} (use name.workspace = true)"
+            ));
+        }
+    }
+    Ok(names)
+}
+
+/// The lines of `[table]`, up to the next table.
+fn table_lines<'a>(toml: &'a str, table: &str) -> impl Iterator<Item = &'a str> {
+    let header = format!("[{table}]");
+    toml.lines()
+        .skip_while(move |line| line.trim() != header)
+        .skip(1)
+        .take_while(|line| !line.starts_with('['))
+}
+
+fn read_workspace(toml: &str) -> Result<Workspace, String> {
+    let mut dependencies = Vec::new();
+    let mut comments = String::new();
+    for line in table_lines(toml, "workspace.dependencies") {
+        if line.starts_with('#') {
+            comments.push_str(line);
+            comments.push('\n');
+        } else if let Some((name, _)) = line.split_once('=') {
+            dependencies.push((name.trim().to_string(), format!("{comments}{line}\n")));
+            comments.clear();
+        } else {
+            comments.clear();
+        }
+    }
+    let package_fields = table_lines(toml, "workspace.package")
+        .filter(|line| line.starts_with("edition") || line.starts_with("rust-version"))
+        .map(str::to_string)
+        .collect::<Vec<_>>();
+    if package_fields.len() != 2 {
+        return Err("[workspace.package] must give edition and rust-version".into());
+    }
+    let mut lints = String::new();
+    for table in ["workspace.lints.rust", "workspace.lints.clippy"] {
+        lints.push_str(&format!("[{}]\n", table.trim_start_matches("workspace.")));
+        for line in table_lines(toml, table).filter(|l| !l.trim().is_empty()) {
+            lints.push_str(line);
+            lints.push('\n');
+        }
+        lints.push('\n');
+    }
+    Ok(Workspace {
+        dependencies,
+        package_fields,
+        lints: lints.trim_end().to_string() + "\n",
+    })
+}

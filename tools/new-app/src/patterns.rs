@@ -1,0 +1,55 @@
+//! The patterns an app can start from, and what differs when one is copied.
+
+/// A pattern of this repository, as the generator copies it.
+pub struct PatternSpec {
+    /// Its package name, and its directory under `patterns/`.
+    pub name: &'static str,
+    /// One line for `--help`.
+    pub summary: &'static str,
+    /// Whether its store reads and writes through the diesel derives on
+    /// `User`, `NewUser` and `UserChanges`. The other patterns never use
+    /// them, so their apps get the model without them.
+    pub uses_model_derives: bool,
+    /// What `models.rs` says about the mapping, in place of the repository's
+    /// note comparing the patterns.
+    pub models_note: &'static str,
+}
+
+/// Every pattern under `patterns/`; a test checks that none is missing.
+pub const PATTERNS: &[PatternSpec] = &[
+    PatternSpec {
+        name: "declarative",
+        summary: "diesel derives on User are the mapping; the query DSL does the work",
+        uses_model_derives: true,
+        models_note: "//! The derives map `User`, `NewUser` and `UserChanges` to the `users` table:\n\
+                      //! they are the mapping `store` relies on.",
+    },
+    PatternSpec {
+        name: "manual-mapping",
+        summary: "a plain User and the table, joined by a mapping written by hand",
+        uses_model_derives: false,
+        models_note: "//! These types know nothing of the database: `users_mapping` maps them to\n\
+                      //! the `users` table.",
+    },
+    PatternSpec {
+        name: "sql-abstraction",
+        summary: "no model: the query builder, a table read at run time, textual SQL",
+        uses_model_derives: false,
+        models_note: "//! These types know nothing of the database: the store reads rows as JSON\n\
+                      //! objects, and uses `NewUser` and `UserChanges` for what clients send.",
+    },
+];
+
+/// The pattern called `name`, if there is one.
+pub fn find(name: &str) -> Option<&'static PatternSpec> {
+    PATTERNS.iter().find(|p| p.name == name)
+}
+
+/// The names, for messages: `declarative, manual-mapping, sql-abstraction`.
+pub fn names() -> String {
+    PATTERNS
+        .iter()
+        .map(|p| p.name)
+        .collect::<Vec<_>>()
+        .join(", ")
+}

@@ -1,0 +1,382 @@
+//! How a file of this repository is rewritten for a standalone app: paths to
+//! other crates of the workspace become paths inside the app, and sentences
+//! that only make sense beside the other patterns are replaced.
+//!
+//! Every edit must find its text. When a source file changes so that an edit
+//! no longer matches, generation fails (and with it the test that generates
+//! every pattern), rather than leaving a stale sentence in someone's app.
+
+use crate::patterns::PatternSpec;
+
+/// One replacement in one file of the repository.
+pub struct Edit {
+    /// The file, relative to the repository root.
+    pub file: &'static str,
+    /// The text to find (every occurrence is replaced; at least one must exist).
+    pub find: &'static str,
+    /// What replaces it.
+    pub replace: String,
+}
+
+impl Edit {
+    fn new(file: &'static str, find: &'static str, replace: &str) -> Edit {
+        Edit {
+            file,
+            find,
+            replace: replace.to_string(),
+        }
+    }
+}
+
+/// Where a copied file lands, which decides how it names the app's library.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    /// A module of the app's library: `crate::…`.
+    Library,
+    /// `src/main.rs` or a test: the library by its crate name.
+    Outside,
+    /// The test suite, whose own modules (the repository's `conformance`
+    /// crate) are `crate::…`.
+    Tests,
+}
+
+/// The names a rewrite needs.
+pub struct Names<'a> {
+    /// The app's package name, e.g. `my-service`.
+    pub package: &'a str,
+    /// Its crate name, e.g. `my_service`.
+    pub app_crate: &'a str,
+    /// The pattern copied.
+    pub pattern: &'a PatternSpec,
+}
+
+/// The sentences to replace for `pattern`. Paths are handled by
+/// [`rewrite_paths`]; these are the words.
+pub fn edits_for(pattern: &PatternSpec) -> Vec<Edit> {
+    let mut edits = vec![
+        Edit::new(
+            "shared/src/demo.rs",
+            "`cargo run -p PATTERN -- demo`",
+            "`cargo run -- demo`",
+        ),
+        Edit::new(
+            "shared/src/demo.rs",
+            "the pattern's store",
+            "the app's store",
+        ),
+        Edit::new(
+            "shared/src/http.rs",
+            "//! What every pattern's app has in common: the app skeleton",
+            "//! The app skeleton",
+        ),
+        Edit::new(
+            "shared/src/http.rs",
+            "/// The app every pattern starts from:",
+            "/// The app before its routes:",
+        ),
+        Edit::new(
+            "shared/src/http.rs",
+            "A\n/// pattern adds its routes",
+            "`app`\n/// adds the routes",
+        ),
+        Edit::new(
+            "shared/src/routes.rs",
+            "//! The HTTP routes, written once for every pattern: thin handlers that take\n\
+             //! the request session and hand the work to the pattern's [`UserStore`].",
+            "//! The HTTP routes: thin handlers that take the request session and hand\n\
+             //! the work to the app's [`UserStore`], `store::Store`.",
+        ),
+        Edit::new(
+            "shared/src/lib.rs",
+            "which each pattern implements its own way.",
+            "which [`store`] implements.",
+        ),
+        Edit::new(
+            "shared/src/lib.rs",
+            "what `cargo run -p PATTERN` does",
+            "what `cargo run` does",
+        ),
+        Edit::new(
+            "shared/src/user_store.rs",
+            "//! What a pattern provides: its data access, as an implementation of\n\
+             //! [`UserStore`]. The routes and the demo are written once, against this\n\
+             //! trait, so the patterns differ only where their approach differs.",
+            "//! The data access the routes and the demo need, as a trait: [`UserStore`].\n\
+             //! `store::Store` implements it, so every query of the app is in one file.",
+        ),
+        Edit::new(
+            "shared/src/models.rs",
+            "//! The derives are what the *declarative* pattern is about: they map `User` to\n\
+             //! the `users` table. The other patterns use the same types without them.",
+            pattern.models_note,
+        ),
+        Edit::new(
+            "conformance/src/app.rs",
+            "/// A pattern's app,",
+            "/// The app,",
+        ),
+        Edit::new(
+            "conformance/src/cli.rs",
+            "//! Tests of a pattern's real binary:",
+            "//! Tests of the real binary:",
+        ),
+        Edit::new(
+            "conformance/src/contract.rs",
+            "//! The HTTP contract of DESIGN.md, one behaviour per case. Every pattern\n\
+             //! runs every case, on SQLite and on PostgreSQL.",
+            "//! The HTTP contract of the API, one behaviour per case, each run on SQLite\n\
+             //! and on PostgreSQL.",
+        ),
+        Edit::new(
+            "conformance/src/lib.rs",
+            "the whole suite for a pattern:",
+            "the whole suite for an app:",
+        ),
+    ];
+    match pattern.name {
+        "declarative" => {
+            edits.push(Edit::new(
+                "patterns/declarative/src/store.rs",
+                "(in `shared`)",
+                "(in `models`)",
+            ));
+            edits.push(Edit::new(
+                "patterns/declarative/src/lib.rs",
+                "diesel derives on the shared `User`",
+                "diesel derives on `User`",
+            ));
+        }
+        "manual-mapping" => {
+            edits.push(Edit::new(
+                "patterns/manual-mapping/src/lib.rs",
+                "`tests/mapping.rs`",
+                "`tests/conformance/mapping.rs`",
+            ));
+            edits.push(Edit::new(
+                "patterns/manual-mapping/src/users_mapping.rs",
+                "the shared `User`",
+                "`User`",
+            ));
+            edits.push(Edit::new(
+                "patterns/manual-mapping/src/users_mapping.rs",
+                "this pattern never uses the\n//! diesel derives it carries for the declarative pattern.",
+                "it carries no diesel derives.",
+            ));
+        }
+        _ => {}
+    }
+    if !pattern.uses_model_derives {
+        // The model without the derives its pattern never uses.
+        for derive in [", Queryable, Selectable", ", Insertable", ", AsChangeset"] {
+            edits.push(Edit::new("shared/src/models.rs", derive, ""));
+        }
+        for line in [
+            "#[diesel(table_name = users)]\n",
+            "#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]\n",
+            "use diesel::prelude::*;\n",
+            "use crate::schema::users;\n",
+        ] {
+            edits.push(Edit::new("shared/src/models.rs", line, ""));
+        }
+    }
+    edits
+}
+
+/// Applies every edit meant for `file` to `text`; an edit that finds nothing
+/// is an error naming it.
+pub fn apply_edits(file: &str, mut text: String, edits: &[Edit]) -> Result<String, String> {
+    for edit in edits.iter().filter(|e| e.file == file) {
+        if !text.contains(edit.find) {
+            return Err(format!(
+                "{file} no longer contains {:?}: update the generator's edits in tools/new-app/src/rewrite.rs",
+                edit.find
+            ));
+        }
+        text = text.replace(edit.find, &edit.replace);
+    }
+    Ok(text)
+}
+
+/// Rewrites the paths into other crates of the workspace (`shared::`, the
+/// pattern's crate, `conformance::`) into paths inside the app.
+pub fn rewrite_paths(text: &str, place: Place, names: &Names) -> String {
+    let library = match place {
+        Place::Library => "crate",
+        Place::Outside | Place::Tests => names.app_crate,
+    };
+    let pattern_crate = names.pattern.name.replace('-', "_");
+    let mut text = replace_path(text, "shared", library);
+    text = replace_path(&text, &pattern_crate, library);
+    if place == Place::Tests {
+        // The suite's macro, invoked inside the suite itself.
+        text = text.replace("conformance::conformance_suite!", "conformance_suite!");
+        text = replace_path(&text, "conformance", "crate");
+    }
+    if place != Place::Outside {
+        text = group_crate_imports(&text);
+    }
+    // Files of `shared` named in comments are the app's own now.
+    text.replace("shared/src/", "src/")
+        .replace("shared/migrations/", "migrations/")
+        .replace(
+            &format!("CARGO_BIN_EXE_{}", names.pattern.name),
+            &format!("CARGO_BIN_EXE_{}", names.package),
+        )
+}
+
+/// Puts the `use crate::…` statements of a block of imports in a group of
+/// their own after the others, as one writes them by hand: what were imports
+/// from `shared` are now the app's own. (rustfmt sorts inside a group, and
+/// never across the blank line between groups.)
+fn group_crate_imports(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let is_crate_use = |i: usize| lines.get(i).is_some_and(|l| l.starts_with("use crate::"));
+    let mut out: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        if !lines[i].starts_with("use ") {
+            out.push(lines[i].to_string());
+            i += 1;
+            continue;
+        }
+        let (mut others, mut crates) = (Vec::new(), Vec::new());
+        loop {
+            let start = i;
+            while i + 1 < lines.len() && !lines[i].trim_end().ends_with(';') {
+                i += 1;
+            }
+            let statement = lines[start..=i].join("\n");
+            if is_crate_use(start) {
+                crates.push(statement);
+            } else {
+                others.push(statement);
+            }
+            i += 1;
+            if lines.get(i).is_some_and(|l| l.starts_with("use ")) {
+                continue;
+            }
+            // A group of `use crate::` just after joins the one being built.
+            if !crates.is_empty()
+                && lines.get(i).is_some_and(|l| l.is_empty())
+                && is_crate_use(i + 1)
+            {
+                i += 1;
+                continue;
+            }
+            break;
+        }
+        let separate = !others.is_empty() && !crates.is_empty();
+        out.extend(others);
+        if separate {
+            out.push(String::new());
+        }
+        out.extend(crates);
+    }
+    let mut joined = out.join("\n");
+    if text.ends_with('\n') {
+        joined.push('\n');
+    }
+    joined
+}
+
+/// Whether `text` has a path starting with the segment `name::`.
+pub fn names_path(text: &str, name: &str) -> bool {
+    replace_path(text, name, "\u{0}") != text
+}
+
+/// Whether what comes `before` a segment leaves it at the start of a path
+/// (not inside a longer name such as `unshared::`, nor after `a::`).
+fn starts_a_path(before: &str) -> bool {
+    !before
+        .chars()
+        .next_back()
+        .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '$' || c == ':')
+}
+
+/// Replaces the path segment `from::` by `to::` wherever it starts a path.
+fn replace_path(text: &str, from: &str, to: &str) -> String {
+    let needle = format!("{from}::");
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(&needle) {
+        let before = &rest[..at];
+        let starts_a_path = starts_a_path(before);
+        out.push_str(before);
+        out.push_str(if starts_a_path { to } else { from });
+        out.push_str("::");
+        rest = &rest[at + needle.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::patterns::find;
+
+    fn names() -> Names<'static> {
+        Names {
+            package: "my-service",
+            app_crate: "my_service",
+            pattern: find("manual-mapping").expect("a pattern"),
+        }
+    }
+
+    #[test]
+    fn library_paths_become_crate_paths() {
+        let text = "use shared::models::User;\nuse shared::{DbConnection, write_transaction};\n";
+        assert_eq!(
+            rewrite_paths(text, Place::Library, &names()),
+            "use crate::models::User;\nuse crate::{DbConnection, write_transaction};\n"
+        );
+    }
+
+    #[test]
+    fn outside_the_library_paths_name_the_app() {
+        let text = "use manual_mapping::store::Store;\nshared::startup::run(x);\nenv!(\"CARGO_BIN_EXE_manual-mapping\")";
+        assert_eq!(
+            rewrite_paths(text, Place::Outside, &names()),
+            "use my_service::store::Store;\nmy_service::startup::run(x);\nenv!(\"CARGO_BIN_EXE_my-service\")"
+        );
+    }
+
+    #[test]
+    fn longer_names_and_macro_paths_are_left_alone() {
+        let text = "unshared::x; $crate::shared::y; a::shared::z;";
+        assert_eq!(rewrite_paths(text, Place::Library, &names()), text);
+    }
+
+    #[test]
+    fn the_suite_calls_itself_by_crate() {
+        let text =
+            "conformance::conformance_suite!(manual_mapping::app);\nuse conformance::TestDb;";
+        assert_eq!(
+            rewrite_paths(text, Place::Tests, &names()),
+            "conformance_suite!(my_service::app);\nuse crate::TestDb;"
+        );
+    }
+
+    #[test]
+    fn imports_of_the_app_get_a_group_of_their_own() {
+        let text = "use diesel::prelude::*;\nuse shared::models::{\n    User,\n};\nuse shared::DbPool;\n\nuse crate::users_mapping::x;\n\nfn f() {}\n";
+        assert_eq!(
+            rewrite_paths(text, Place::Library, &names()),
+            "use diesel::prelude::*;\n\nuse crate::models::{\n    User,\n};\nuse crate::DbPool;\nuse crate::users_mapping::x;\n\nfn f() {}\n"
+        );
+    }
+
+    #[test]
+    fn an_edit_that_finds_nothing_is_an_error() {
+        let edits = [Edit::new("a.rs", "gone", "x")];
+        let error = apply_edits("a.rs", "text".into(), &edits).expect_err("no match");
+        assert!(
+            error.contains("a.rs no longer contains \"gone\""),
+            "{error}"
+        );
+        assert_eq!(
+            apply_edits("b.rs", "text".into(), &edits).expect("not its file"),
+            "text"
+        );
+    }
+}

@@ -1,0 +1,241 @@
+//! `new-app` writes apps that build, pass their own tests and stand alone:
+//! each pattern is generated into a temporary directory outside this
+//! repository, then built and tested there with `cargo test`, as a user would.
+//! With `TEST_DATABASE_URL` set (as in CI) the app's PostgreSQL cases run too.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use new_app::patterns::PATTERNS;
+use new_app::repo_root;
+
+fn new_app(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_new-app"))
+        .args(args)
+        .output()
+        .expect("run new-app")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A directory outside the repository, removed when the test ends.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> TempDir {
+        let dir = std::env::temp_dir().join(format!("new-app-{}-{name}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).expect("create a temporary directory");
+        TempDir(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Runs cargo in `dir` as a user would, with every warning an error. The
+/// generated apps share one target directory, so their dependencies build once.
+fn cargo_in(dir: &Path, args: &[&str]) -> Output {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    Command::new(cargo)
+        .args(args)
+        .current_dir(dir)
+        .env(
+            "CARGO_TARGET_DIR",
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join("generated-apps"),
+        )
+        .env("RUSTFLAGS", "-D warnings")
+        .output()
+        .expect("run cargo")
+}
+
+fn generates_an_app_that_passes_its_tests(pattern: &str) {
+    let temp = TempDir::new(pattern);
+    let dir = temp.0.join("my-service");
+    let dir_arg = dir.to_str().expect("a UTF-8 temporary path");
+    let out = new_app(&[pattern, dir_arg]);
+    assert!(
+        out.status.success(),
+        "new-app failed: {}",
+        text(&out.stderr)
+    );
+    assert!(
+        text(&out.stdout).contains("wrote my-service"),
+        "{}",
+        text(&out.stdout)
+    );
+
+    // Nothing points back into this repository.
+    let manifest = fs::read_to_string(dir.join("Cargo.toml")).expect("a Cargo.toml");
+    assert!(manifest.contains("name = \"my-service\""), "{manifest}");
+    assert!(
+        !manifest.contains("path =") && !manifest.contains("workspace"),
+        "{manifest}"
+    );
+
+    let fmt = Command::new("rustfmt")
+        .args([
+            "--check",
+            "--edition",
+            "2024",
+            "src/lib.rs",
+            "src/main.rs",
+            "tests/conformance/main.rs",
+        ])
+        .current_dir(&dir)
+        .output()
+        .expect("run rustfmt");
+    assert!(
+        fmt.status.success(),
+        "not formatted:\n{}",
+        text(&fmt.stdout)
+    );
+
+    let test = cargo_in(&dir, &["test"]);
+    let stdout = text(&test.stdout);
+    assert!(
+        test.status.success(),
+        "cargo test failed in the {pattern} app:\n{}\n{stdout}",
+        text(&test.stderr)
+    );
+    // The suite really ran: the contract's cases are there, and passed.
+    assert!(
+        stdout.contains("sqlite::creating_a_user_answers_201_with_location ... ok"),
+        "{stdout}"
+    );
+    if std::env::var("TEST_DATABASE_URL").is_ok_and(|u| !u.is_empty()) {
+        assert!(
+            stdout.contains("postgres::creating_a_user_answers_201_with_location ... ok"),
+            "{stdout}"
+        );
+    }
+}
+
+#[test]
+fn the_declarative_app_passes_its_tests() {
+    generates_an_app_that_passes_its_tests("declarative");
+}
+
+#[test]
+fn the_manual_mapping_app_passes_its_tests() {
+    generates_an_app_that_passes_its_tests("manual-mapping");
+}
+
+#[test]
+fn the_sql_abstraction_app_passes_its_tests() {
+    generates_an_app_that_passes_its_tests("sql-abstraction");
+}
+
+#[test]
+fn every_pattern_of_the_repository_is_offered() {
+    let mut dirs: Vec<String> = fs::read_dir(repo_root().join("patterns"))
+        .expect("the patterns directory")
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .collect();
+    dirs.sort();
+    let offered: Vec<&str> = PATTERNS.iter().map(|p| p.name).collect();
+    assert_eq!(
+        dirs, offered,
+        "add the new pattern to tools/new-app/src/patterns.rs"
+    );
+}
+
+#[test]
+fn help_lists_every_pattern() {
+    let out = new_app(&["--help"]);
+    assert!(out.status.success());
+    let help = text(&out.stdout);
+    for pattern in PATTERNS {
+        assert!(help.contains(pattern.name), "{help}");
+    }
+    assert!(help.contains("--name NAME"), "{help}");
+}
+
+#[test]
+fn a_directory_that_is_not_empty_is_refused_and_left_alone() {
+    let temp = TempDir::new("not-empty");
+    let kept = temp.0.join("notes.txt");
+    fs::write(&kept, "mine").expect("write a file");
+    let out = new_app(&["declarative", temp.0.to_str().expect("UTF-8")]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("is not empty: nothing was written"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(fs::read_dir(&temp.0).expect("read").count(), 1);
+    assert_eq!(fs::read_to_string(kept).expect("read"), "mine");
+}
+
+#[test]
+fn an_unknown_pattern_is_refused_with_the_choices() {
+    let temp = TempDir::new("unknown");
+    let out = new_app(&["active-record", temp.0.join("app").to_str().expect("UTF-8")]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("no pattern called \"active-record\": choose one of declarative, manual-mapping, sql-abstraction"), "{stderr}");
+    assert!(!temp.0.join("app").exists());
+}
+
+#[test]
+fn the_package_name_defaults_to_the_directory_and_can_be_given() {
+    let temp = TempDir::new("names");
+    let out = new_app(&[
+        "sql-abstraction",
+        temp.0.join("orders-api").to_str().expect("UTF-8"),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let manifest = fs::read_to_string(temp.0.join("orders-api/Cargo.toml")).expect("read");
+    assert!(manifest.contains("name = \"orders-api\""), "{manifest}");
+    let main = fs::read_to_string(temp.0.join("orders-api/src/main.rs")).expect("read");
+    assert!(main.contains("use orders_api::store::Store;"), "{main}");
+
+    let out = new_app(&[
+        "declarative",
+        temp.0.join("x").to_str().expect("UTF-8"),
+        "--name",
+        "billing",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let manifest = fs::read_to_string(temp.0.join("x/Cargo.toml")).expect("read");
+    assert!(manifest.contains("name = \"billing\""), "{manifest}");
+}
+
+#[test]
+fn names_cargo_would_refuse_are_refused_before_writing() {
+    let temp = TempDir::new("bad-names");
+    for (name, says) in [
+        ("9lives", "cannot be a package name"),
+        ("my service", "cannot be a package name"),
+        ("diesel", "is the name of a crate the app uses"),
+    ] {
+        let dir = temp.0.join("app");
+        let out = new_app(&["declarative", dir.to_str().expect("UTF-8"), "--name", name]);
+        assert_eq!(out.status.code(), Some(1), "{name}");
+        assert!(
+            text(&out.stderr).contains(says),
+            "{name}: {}",
+            text(&out.stderr)
+        );
+        assert!(!dir.exists(), "{name}: nothing may be written");
+    }
+}
+
+#[test]
+fn a_directory_inside_this_repository_is_refused() {
+    let inside = repo_root().join("target").join("an-app-here");
+    let out = new_app(&["declarative", inside.to_str().expect("UTF-8")]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("is inside this repository"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!inside.exists());
+}
