@@ -15,7 +15,7 @@ use actix_web::test::TestRequest;
 use actix_web::{HttpResponse, web};
 use diesel::connection::{Connection, SimpleConnection, TransactionManager};
 use diesel::prelude::*;
-use futures_util::future::join_all;
+use futures_util::future::{LocalBoxFuture, join_all};
 use serde_json::json;
 use shared::schema::users;
 use shared::{AppError, DbConnection, DbPool, DbSession, write_transaction};
@@ -41,6 +41,7 @@ pub fn probe_routes(cfg: &mut web::ServiceConfig) {
         web::post().to(one_connection_per_request),
     )
     .route("/__probe/slow-query", web::post().to(slow_query))
+    .route("/__probe/panic-in-write", web::post().to(panic_in_write))
     .configure(crate::faults::probe_routes);
 }
 
@@ -61,6 +62,20 @@ async fn panic_in_transaction(session: DbSession) -> Result<HttpResponse, AppErr
             write_transaction(conn, |conn| -> QueryResult<()> {
                 insert_user_named(conn, "probe")?;
                 panic!("probe: a bug after an uncommitted write");
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().finish())
+}
+
+/// The same bug on the write path of the routes (`DbSession::write`): on
+/// SQLite it panics on the writer thread, inside a group of writes.
+async fn panic_in_write(session: DbSession) -> Result<HttpResponse, AppError> {
+    session
+        .write(|conn| {
+            write_transaction(conn, |conn| -> QueryResult<()> {
+                insert_user_named(conn, "probe")?;
+                panic!("probe: a bug in a write");
             })
         })
         .await?;
@@ -268,6 +283,54 @@ pub async fn a_panic_inside_a_transaction_is_rolled_back(app: &TestApp) {
         .send(TestRequest::post().uri("/__probe/panic-in-transaction"))
         .await;
     assert_a_clean_json_500(app, &reply).await;
+}
+
+/// A panic in a write, alone and among concurrent creates: the write that
+/// panicked answers a JSON 500 and keeps nothing; every other create answers
+/// 201 (kept) or, if it shared the panicking write's commit, 503 with
+/// `Retry-After` (not kept); and writing goes on working afterwards.
+pub async fn a_panic_in_a_write_loses_nothing_acknowledged(app: &TestApp) {
+    let reply = app
+        .send(TestRequest::post().uri("/__probe/panic-in-write"))
+        .await;
+    assert_a_clean_json_500(app, &reply).await;
+
+    // The panicking write in the middle of the creates, so that it is likely
+    // to share a group (and a commit) with some of them.
+    let mut requests: Vec<LocalBoxFuture<'_, Reply>> = (0..16)
+        .map(|i| {
+            let body = json!({"name": format!("user{i}"), "email": format!("user{i}@example.com")});
+            Box::pin(app.post_json("/users", body)) as LocalBoxFuture<'_, Reply>
+        })
+        .collect();
+    requests.insert(
+        8,
+        Box::pin(app.send(TestRequest::post().uri("/__probe/panic-in-write"))),
+    );
+    let mut replies = join_all(requests).await;
+    let panicked = replies.remove(8);
+    assert_eq!(panicked.status, StatusCode::INTERNAL_SERVER_ERROR);
+    let mut created = 0;
+    for reply in &replies {
+        match reply.status {
+            StatusCode::CREATED => created += 1,
+            StatusCode::SERVICE_UNAVAILABLE => {
+                assert_eq!(reply.header(header::RETRY_AFTER), "1", "{:?}", reply.body);
+            }
+            other => panic!(
+                "a create beside a panicking write answered {other}: {:?}",
+                reply.body
+            ),
+        }
+    }
+    eprintln!(
+        "a panicking write beside {} creates: {created} × 201, {} × 503",
+        replies.len(),
+        replies.len() - created as usize
+    );
+    // "ada" from the first part, and exactly the creates answered 201.
+    assert_eq!(app.db.count_users(), 1 + created);
+    app.create_user("after", "after@example.com").await;
 }
 
 /// A panic in async handler code: JSON 500, and the app goes on serving.

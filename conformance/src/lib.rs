@@ -116,6 +116,7 @@ macro_rules! __all_cases {
             a_transaction_left_open_is_rolled_back,
             a_panic_inside_a_transaction_is_rolled_back,
             a_panic_in_a_handler_is_a_json_500,
+            a_panic_in_a_write_loses_nothing_acknowledged,
             one_request_uses_one_connection,
             an_exhausted_pool_answers_503_with_retry_after,
             connections_closed_by_the_server_are_replaced

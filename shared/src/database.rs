@@ -14,6 +14,7 @@ use diesel::sqlite::SqliteConnection;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use crate::database_url::DatabaseUrl;
+use crate::writer::{SqliteWriter, in_group_transaction};
 
 pub use connection::{DbConnection, MultiBackend as DbBackend, MultiRawValue as DbRawValue};
 
@@ -35,8 +36,30 @@ mod connection {
     }
 }
 
-/// The pool every request borrows its connection from.
-pub type DbPool = r2d2::Pool<DbConnectionManager>;
+/// The pool every request borrows its connection from and, on SQLite, the
+/// writer thread every write of the routes goes through ([`SqliteWriter`]).
+///
+/// It dereferences to the r2d2 pool: `pool.get()` lends a connection.
+#[derive(Clone, Debug)]
+pub struct DbPool {
+    connections: r2d2::Pool<DbConnectionManager>,
+    writer: Option<SqliteWriter>,
+}
+
+impl DbPool {
+    /// The writer thread of a SQLite database; `None` on PostgreSQL.
+    pub fn sqlite_writer(&self) -> Option<&SqliteWriter> {
+        self.writer.as_ref()
+    }
+}
+
+impl std::ops::Deref for DbPool {
+    type Target = r2d2::Pool<DbConnectionManager>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.connections
+    }
+}
 
 /// A connection on loan from the pool; it goes back when dropped.
 pub type PooledDbConnection = r2d2::PooledConnection<DbConnectionManager>;
@@ -183,8 +206,20 @@ pub fn engine(url: &DatabaseUrl, settings: &PoolSettings) -> Result<DbPool, Conn
         init_openssl_for_libpq();
     }
     let manager = DbConnectionManager::new(url.clone());
-    drop(r2d2::ManageConnection::connect(&manager)?);
-    Ok(r2d2::Pool::builder()
+    let first = r2d2::ManageConnection::connect(&manager)?;
+    let writer = match first {
+        // The first SQLite connection becomes the writer's own; it is not
+        // lent by the pool, so writes never wait for a pooled connection.
+        DbConnection::Sqlite(_) => {
+            let spare = DbConnectionManager::new(url.clone());
+            let reconnect = move || r2d2::ManageConnection::connect(&spare).ok();
+            let writer = SqliteWriter::start(first, reconnect, settings.checkout_timeout)
+                .map_err(|e| ConnectError(format!("cannot start the SQLite writer thread: {e}")))?;
+            Some(writer)
+        }
+        DbConnection::Postgres(_) => None,
+    };
+    let connections = r2d2::Pool::builder()
         .max_size(settings.max_size)
         // Open connections as requests need them rather than all at start-up.
         .min_idle(Some(1))
@@ -194,7 +229,11 @@ pub fn engine(url: &DatabaseUrl, settings: &PoolSettings) -> Result<DbPool, Conn
         // nothing closes behind our back, so there the ping would be pure cost.
         .test_on_check_out(matches!(url, DatabaseUrl::Postgres(_)))
         .connection_timeout(settings.checkout_timeout)
-        .build_unchecked(manager))
+        .build_unchecked(manager);
+    Ok(DbPool {
+        connections,
+        writer,
+    })
 }
 
 /// Creates or updates the schema, the counterpart of `Base.metadata.create_all`:
@@ -217,12 +256,14 @@ pub fn init_db(pool: &DbPool) -> Result<(), String> {
 }
 
 /// SQLite lets one connection write at a time. The writers of this process
-/// queue here, in turn, rather than in SQLite's busy handler, which polls
-/// with sleeps of up to 100 ms: under load a writer would sleep far longer
-/// than the lock is held. Writers in other processes still wait through
-/// `busy_timeout`. A shortcut worth knowing: it is one queue for every SQLite
-/// file the process writes to, which suits an app with one database.
-static SQLITE_WRITER: Mutex<()> = Mutex::new(());
+/// (the writer thread of [`crate::writer`], and code that writes through a
+/// pooled connection, such as the demo) take turns here, rather than in
+/// SQLite's busy handler, which polls with sleeps of up to 100 ms: under load
+/// a writer would sleep far longer than the lock is held. Writers in other
+/// processes still wait through `busy_timeout`. A shortcut worth knowing: it
+/// is one queue for every SQLite file the process writes to, which suits an
+/// app with one database.
+pub(crate) static SQLITE_WRITER: Mutex<()> = Mutex::new(());
 
 /// Runs `work` in a transaction: committed if it returns `Ok`, rolled back if
 /// it returns `Err`.
@@ -240,18 +281,18 @@ where
     let DbConnection::Sqlite(_) = conn else {
         return conn.transaction(work);
     };
+    if in_group_transaction() {
+        // On the writer thread, inside the transaction of a group of writes:
+        // a savepoint, so that a failed write undoes only itself.
+        return conn.transaction(work);
+    }
     if conn.is_broken() {
         // Already inside a transaction: waiting for the writer queue below
         // would wait for ourselves.
         return Err(diesel::result::Error::AlreadyInTransaction.into());
     }
     let _writer = SQLITE_WRITER.lock().unwrap_or_else(PoisonError::into_inner);
-    if let DbConnection::Sqlite(sqlite) = conn {
-        diesel::connection::AnsiTransactionManager::begin_transaction_sql(
-            sqlite,
-            "BEGIN IMMEDIATE",
-        )?;
-    }
+    begin_immediate(conn)?;
     match work(conn) {
         Ok(value) => {
             <DbConnection as Connection>::TransactionManager::commit_transaction(conn)?;
@@ -262,6 +303,21 @@ where
             // and the pool discards it; the caller's error is the one to show.
             let _ = <DbConnection as Connection>::TransactionManager::rollback_transaction(conn);
             Err(error)
+        }
+    }
+}
+
+/// Begins a transaction that holds SQLite's write lock from the start.
+pub(crate) fn begin_immediate(conn: &mut DbConnection) -> QueryResult<()> {
+    match conn {
+        DbConnection::Sqlite(sqlite) => {
+            diesel::connection::AnsiTransactionManager::begin_transaction_sql(
+                sqlite,
+                "BEGIN IMMEDIATE",
+            )
+        }
+        DbConnection::Postgres(_) => {
+            <DbConnection as Connection>::TransactionManager::begin_transaction(conn)
         }
     }
 }

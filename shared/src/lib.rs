@@ -4,7 +4,8 @@
 //! - [`database`]: the engine (a pool over SQLite or PostgreSQL, chosen from
 //!   the URL at run time), the migrations, and write transactions.
 //! - [`session`]: the request session [`DbSession`] and the after-request hook
-//!   [`shutdown_session`].
+//!   [`shutdown_session`]; [`writer`]: the thread that commits SQLite writes
+//!   in groups.
 //! - [`models`] and [`schema`]: the `User` model and its table.
 //! - [`error`]: one error type, turned into JSON answers.
 //! - [`user_store`]: the [`user_store::UserStore`] trait: the data access the
@@ -25,6 +26,7 @@ pub mod schema;
 pub mod session;
 pub mod startup;
 pub mod user_store;
+pub mod writer;
 
 pub use database::{DbConnection, DbPool, write_transaction};
 pub use error::AppError;

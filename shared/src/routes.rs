@@ -50,7 +50,7 @@ async fn create_user<S: UserStore>(
     ValidJson(new_user): ValidJson<NewUser>,
 ) -> Result<HttpResponse, AppError> {
     let user = session
-        .run(move |conn| S::create_user(conn, &new_user))
+        .write(move |conn| S::create_user(conn, &new_user))
         .await?;
     let id = user
         .user_id()
@@ -65,7 +65,7 @@ async fn update_user<S: UserStore>(
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let user = session
-        .run(move |conn| {
+        .write(move |conn| {
             // A PATCH that changes nothing needs no UPDATE (and an UPDATE
             // with nothing to SET is not valid SQL): answer with the user.
             if changes.is_empty() {
@@ -84,7 +84,7 @@ async fn delete_user<S: UserStore>(
     id: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let deleted = session.run(move |conn| S::delete_user(conn, id)).await?;
+    let deleted = session.write(move |conn| S::delete_user(conn, id)).await?;
     if !deleted {
         return Err(AppError::user_not_found(id));
     }

@@ -75,9 +75,9 @@ impl DbSession {
     /// in WAL mode a reader never waits for a writer, so such a read costs
     /// less than handing it to another thread and waking this one again (two
     /// context switches, the largest cost of a request in `just bench`).
-    /// Everything that can wait goes through [`DbSession::run`]: a read on
-    /// PostgreSQL (a network round trip), a read when the pool has no idle
-    /// connection, and every write (it may wait for SQLite's write lock).
+    /// A read that can wait goes through [`DbSession::run`]: on PostgreSQL
+    /// (a network round trip), or when the pool has no idle connection.
+    /// Writes have [`DbSession::write`].
     pub async fn read<T, E, F>(&self, work: F) -> Result<T, AppError>
     where
         F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
@@ -108,6 +108,23 @@ impl DbSession {
         match slot.as_deref_mut() {
             Some(conn @ DbConnection::Sqlite(_)) => Ok(work(conn).map_err(Into::into)),
             _ => Err(work),
+        }
+    }
+
+    /// Runs a write and answers once it is committed.
+    ///
+    /// On SQLite it goes to the database's writer thread, which commits the
+    /// writes that queued up together ([`crate::writer`]); the request's own
+    /// connection is not used. On PostgreSQL it is [`DbSession::run`].
+    pub async fn write<T, E, F>(&self, work: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: Into<AppError> + Send + 'static,
+    {
+        match self.pool.sqlite_writer() {
+            Some(writer) => writer.write(work).await,
+            None => self.run(work).await,
         }
     }
 

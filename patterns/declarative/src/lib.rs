@@ -7,8 +7,9 @@
 //!
 //! Diesel is synchronous, so queries run on actix's blocking thread pool
 //! through [`shared::DbSession::run`], and the async workers never wait for a
-//! lock or the network; short reads on SQLite run in place
-//! ([`shared::DbSession::read`]).
+//! lock or the network. On SQLite, short reads run in place
+//! ([`shared::DbSession::read`]) and writes go to one writer thread that
+//! commits them in groups ([`shared::DbSession::write`]).
 //!
 //! Run it with `cargo run -p declarative`, or `cargo run -p declarative -- demo`
 //! for the console session. [`store`] is the file to compare with the other

@@ -11,8 +11,9 @@
 //! mapping that falls out of step fail `cargo test`.
 //!
 //! Diesel is synchronous, so queries run on actix's blocking thread pool
-//! through [`shared::DbSession::run`]; short reads on SQLite run in place
-//! ([`shared::DbSession::read`]).
+//! through [`shared::DbSession::run`]. On SQLite, short reads run in place
+//! ([`shared::DbSession::read`]) and writes go to one writer thread that
+//! commits them in groups ([`shared::DbSession::write`]).
 //!
 //! Run it with `cargo run -p manual-mapping`, or `cargo run -p manual-mapping -- demo`
 //! for the console session. [`store`] and [`users_mapping`] are the files to

@@ -12,8 +12,9 @@
 //! test; and values must always be bound, never pasted into SQL text.
 //!
 //! Diesel is synchronous, so queries run on actix's blocking thread pool
-//! through [`shared::DbSession::run`]; short reads on SQLite run in place
-//! ([`shared::DbSession::read`]).
+//! through [`shared::DbSession::run`]. On SQLite, short reads run in place
+//! ([`shared::DbSession::read`]) and writes go to one writer thread that
+//! commits them in groups ([`shared::DbSession::write`]).
 //!
 //! Run it with `cargo run -p sql-abstraction`, or
 //! `cargo run -p sql-abstraction -- demo` for the console session. [`store`]

@@ -127,6 +127,11 @@ impl App {
         files.push(("Cargo.lock".to_string(), read(repo, "Cargo.lock")?));
         files.push((".env.example".to_string(), read(repo, ".env.example")?));
         files.push(("clippy.toml".to_string(), read(repo, "clippy.toml")?));
+        // How the bundled SQLite is compiled: the app's speed depends on it.
+        files.push((
+            ".cargo/config.toml".to_string(),
+            read(repo, ".cargo/config.toml")?,
+        ));
         files.push((
             ".gitignore".to_string(),
             include_str!("../templates/gitignore").to_string(),
