@@ -149,3 +149,9 @@ fn parse_body(bytes: &[u8]) -> Value {
         )
     })
 }
+
+/// The app under test, for printed counts: cargo names the package whose
+/// tests run.
+pub fn app_name() -> String {
+    std::env::var("CARGO_PKG_NAME").unwrap_or_else(|_| "app".into())
+}

@@ -1,4 +1,4 @@
-//! Faults a pattern must survive under load: the database going away, a
+//! Faults the app must survive under load: the database going away, a
 //! client hanging up mid-request, a stop signal, many writers at once on
 //! SQLite. Each case drives a real server over TCP from client threads,
 //! counts every answer by status and checks the rows against the 201s, so
@@ -25,7 +25,7 @@ use shared::database_url::DatabaseUrl;
 use shared::schema::users;
 use shared::{AppError, DbConnection, DbSession, write_transaction};
 
-use crate::app::TestApp;
+use crate::app::{TestApp, app_name};
 use crate::cli;
 use crate::db::{Backend, TEST_POOL, TestDb};
 use crate::hook::insert_user_named;
@@ -82,12 +82,6 @@ impl fmt::Display for Tally {
         let parts: Vec<String> = self.0.iter().map(|(k, n)| format!("{k}×{n}")).collect();
         write!(f, "{} requests ({})", self.total(), parts.join(", "))
     }
-}
-
-/// The pattern under test, for the printed counts (cargo names the package
-/// whose tests run).
-fn pattern() -> String {
-    std::env::var("CARGO_PKG_NAME").unwrap_or_else(|_| "pattern".into())
 }
 
 /// A name for a user that no other request of the run uses.
@@ -322,7 +316,7 @@ pub fn a_client_that_hangs_up_leaks_no_connection_and_loses_no_commit<F: AppFact
         "client hang-up [{} {:?}]: 3 requests cut (after a commit, in a transaction, \
          mid-body), 0 answers read; handlers: {ends:?}; rows: {} (committed: {}, \
          in a transaction: {}, half-sent: {}); rows lost: {}; pool idle: {pool_idle}",
-        pattern(),
+        app_name(),
         db.backend,
         db.count_users(),
         count_named(&db, &committed),
@@ -387,7 +381,7 @@ pub async fn a_request_dropped_mid_transaction_keeps_nothing(app: &TestApp) {
         eventually_async(|| app.db.connections_idle_in_transaction() == 0).await;
     eprintln!(
         "request dropped mid-transaction [{} {:?}]: rows: {} (expected 0); pool: {:?}",
-        pattern(),
+        app_name(),
         app.db.backend,
         app.db.count_users(),
         app.db.pool.state()
@@ -532,7 +526,7 @@ pub fn a_database_outage_answers_503_then_recovers<F: AppFactory>(app: F, db: Te
         "database outage [{} postgres]: {} clients, cut at {cut_at:.1?} for {OUTAGE:?}; \
          before: {}; outage: {}; recovery: {}; after: {}; recovered {recovered_in:.2?} after \
          the restore; 201s: {}, rows: {rows}, rows lost: {}; pool idle: {pool_idle}",
-        pattern(),
+        app_name(),
         clients,
         tallies.get("before").cloned().unwrap_or_default(),
         tallies.get("outage").cloned().unwrap_or_default(),
@@ -708,7 +702,7 @@ fn a_stop_signal_under_load_loses_nothing(binary: &str, backend: Backend, signal
          flight: {} ({answered_after:.2?} after the signal); exit: {status} ({exited_after:.2?} \
          after the signal); 201s: {} (incl. the one in flight), rows: {rows}, rows lost: {}, \
          rows never acknowledged: {}",
-        pattern(),
+        app_name(),
         if in_flight_answered {
             "201"
         } else {
@@ -817,7 +811,7 @@ pub fn many_writers_and_readers_get_no_lock_errors(binary: &str, backend: Backen
     eprintln!(
         "writers and readers [{} {backend:?}]: {clients} clients for {run_for:?}: {tally}; \
          5xx: {}, unexpected: {}; rows: {rows} = 201s {created} - 204s {deleted}? lost: {}",
-        pattern(),
+        app_name(),
         tally.server_errors(),
         unexpected.len(),
         created - deleted - rows

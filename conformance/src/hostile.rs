@@ -18,7 +18,7 @@ use proptest::sample::Index;
 use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
 use serde_json::{Value, json};
 
-use crate::app::{Reply, TestApp};
+use crate::app::{Reply, TestApp, app_name};
 use crate::db::TestDb;
 use crate::faults::Tally;
 use crate::hook::IN_USE_HEADER;
@@ -39,10 +39,6 @@ fn config() -> Config {
         failure_persistence: None,
         ..Config::default()
     }
-}
-
-fn pattern() -> String {
-    std::env::var("CARGO_PKG_NAME").unwrap_or_else(|_| "pattern".into())
 }
 
 // ---- the inputs ------------------------------------------------------------
@@ -337,7 +333,7 @@ pub fn generated_hostile_requests_get_a_json_4xx_never_a_5xx<F: AppFactory>(app:
     let all: usize = tallies.values().map(Tally::total).sum();
     eprintln!(
         "generated hostile requests [{} {backend:?}]: {all} requests sent",
-        pattern()
+        app_name()
     );
     for (class, tally) in &tallies {
         eprintln!("  {class}: {tally}");
@@ -529,7 +525,7 @@ pub fn hostile_bytes_on_the_wire_get_a_4xx_never_a_5xx<F: AppFactory>(app: F, db
     }
     eprintln!(
         "hostile bytes on the wire [{} {:?}]: {tally}",
-        pattern(),
+        app_name(),
         db.backend
     );
     assert!(failures.is_empty(), "{failures:#?}");

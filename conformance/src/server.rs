@@ -1,4 +1,4 @@
-//! A pattern's app served over real TCP inside the test process, and a
+//! The app served over real TCP inside the test process, and a
 //! plain HTTP/1.1 client that can misbehave on purpose (hang up early, send
 //! bytes no library would).
 //!
@@ -18,7 +18,7 @@ use serde_json::Value;
 use shared::DbPool;
 use shared::http::AppService;
 
-/// A pattern's app factory, as the suite's macro hands it over: the
+/// The app factory, as the suite's macro hands it over: the
 /// function that builds the app around a pool (`declarative::app`).
 pub trait AppFactory: Fn(DbPool) -> App<Self::Service> + Send + Clone + 'static {
     /// The service the app turns into.

@@ -9,14 +9,14 @@ use crate::database::DbConnection;
 use crate::listing::UserListing;
 use crate::models::{NewUser, User, UserChanges};
 
-/// The data access of one pattern: every database operation the app needs.
+/// The data access: every database operation the app needs.
 ///
 /// Each function runs synchronously on a borrowed connection (diesel is
 /// synchronous; the routes call these on the blocking pool). Writes commit
 /// before they return.
 pub trait UserStore: 'static {
-    /// How this pattern represents a user read from the database: the shared
-    /// [`User`] model, or a plain JSON object for a pattern with no model.
+    /// How the store represents a user read from the database: the [`User`]
+    /// model, or a plain JSON object when there is no model.
     type User: Serialize + UserId + Send + 'static;
 
     /// One page of users in id order, optionally only those with an exact name.
