@@ -33,6 +33,10 @@ new-app *args:
 soak cases="5000":
     PROPTEST_CASES={{cases}} TEST_DATABASE_URL={{postgres_url}} cargo test --workspace -- hostile --nocapture
 
+# Restart the PostgreSQL server for real while each pattern is under load (disturbs anything else using that server)
+outage-drill restart_command="pg_ctlcluster 15 main restart":
+    PG_RESTART_COMMAND="{{restart_command}}" TEST_DATABASE_URL={{postgres_url}} cargo test --workspace -- a_real_postgres_restart --nocapture --test-threads=1
+
 # Build the book into docs/book (installs mdbook if missing)
 docs:
     bash docs/build.sh

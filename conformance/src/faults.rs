@@ -436,8 +436,53 @@ pub fn a_database_outage_answers_503_then_recovers<F: AppFactory>(app: F, db: Te
     let upstream = server_address(&db.url).expect("TEST_DATABASE_URL names a host and port");
     let proxy = TcpProxy::start(&upstream);
     let url = redirect_url(&db.url, &proxy.addr).expect("a URL through the proxy");
-    let pool = engine(&DatabaseUrl::parse(&url).expect("a URL"), &TEST_POOL)
-        .expect("a pool through the proxy");
+    serves_through_an_outage(app, &db, &url, "proxy cut", || {
+        proxy.cut();
+        std::thread::sleep(OUTAGE);
+        proxy.restore();
+    });
+}
+
+/// The variable holding the command that restarts the PostgreSQL server,
+/// for [`a_real_postgres_restart_answers_503_then_recovers`].
+pub const RESTART_COMMAND_ENV: &str = "PG_RESTART_COMMAND";
+
+/// The same outage as [`a_database_outage_answers_503_then_recovers`], made
+/// by really restarting the server with the shell command in
+/// `PG_RESTART_COMMAND` (e.g. `pg_ctlcluster 15 main restart`). It restarts
+/// the server every other test uses, so it is skipped unless that variable
+/// is set, and runs alone: `just outage-drill`.
+pub fn a_real_postgres_restart_answers_503_then_recovers<F: AppFactory>(app: F, db: TestDb) {
+    let Some(command) = std::env::var(RESTART_COMMAND_ENV)
+        .ok()
+        .filter(|c| !c.is_empty())
+    else {
+        eprintln!(
+            "skipped: set {RESTART_COMMAND_ENV} (see `just outage-drill`) to restart PostgreSQL under load"
+        );
+        return;
+    };
+    let url = db.url.clone();
+    serves_through_an_outage(app, &db, &url, "server restart", || {
+        let status = std::process::Command::new("sh")
+            .args(["-c", &command])
+            .status()
+            .expect("run the restart command");
+        assert!(status.success(), "{command:?} failed: {status}");
+    });
+}
+
+/// Drives the app over a pool on `url` from a few clients, runs `interrupt`
+/// (which returns when the database is back), and checks every answer.
+fn serves_through_an_outage<F: AppFactory>(
+    app: F,
+    db: &TestDb,
+    url: &str,
+    how: &str,
+    interrupt: impl FnOnce(),
+) {
+    let pool = engine(&DatabaseUrl::parse(url).expect("a URL"), &TEST_POOL)
+        .expect("a pool on the database");
     let server = TestServer::start(app, pool.clone());
 
     let clients = 4;
@@ -473,10 +518,8 @@ pub fn a_database_outage_answers_503_then_recovers<F: AppFactory>(app: F, db: Te
             .collect();
         std::thread::sleep(Duration::from_millis(300));
         let cut_at = begun.elapsed();
-        proxy.cut();
-        std::thread::sleep(OUTAGE);
+        interrupt();
         let restored_at = begun.elapsed();
-        proxy.restore();
         std::thread::sleep(RECOVERY + Duration::from_millis(500));
         stop.store(true, Ordering::SeqCst);
         let outcomes: Vec<Outcome> = threads
@@ -516,18 +559,19 @@ pub fn a_database_outage_answers_503_then_recovers<F: AppFactory>(app: F, db: Te
         .filter(|r| r.status == 201)
         .map(created_id)
         .collect();
-    let lost = missing_rows(&db, &created);
+    let lost = missing_rows(db, &created);
     let rows = db.count_users();
     let pool_idle = eventually(Duration::from_secs(5), || {
         let state = pool.state();
         state.idle_connections == state.connections
     });
     eprintln!(
-        "database outage [{} postgres]: {} clients, cut at {cut_at:.1?} for {OUTAGE:?}; \
+        "database outage by {how} [{} postgres]: {} clients, cut at {cut_at:.1?} for {:.1?}; \
          before: {}; outage: {}; recovery: {}; after: {}; recovered {recovered_in:.2?} after \
          the restore; 201s: {}, rows: {rows}, rows lost: {}; pool idle: {pool_idle}",
         app_name(),
         clients,
+        restored_at - cut_at,
         tallies.get("before").cloned().unwrap_or_default(),
         tallies.get("outage").cloned().unwrap_or_default(),
         tallies.get("recovery").cloned().unwrap_or_default(),

@@ -48,7 +48,8 @@ macro_rules! conformance_suite {
             $crate::__all_cases!($app, $bin, Postgres);
             // Faults only a database server can have.
             $crate::__server_cases!($app, Postgres, faults;
-                a_database_outage_answers_503_then_recovers
+                a_database_outage_answers_503_then_recovers,
+                a_real_postgres_restart_answers_503_then_recovers
             );
             $crate::__binary_backend_cases!($bin, Postgres, secrets;
                 a_password_in_the_url_never_shows
