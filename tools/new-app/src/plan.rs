@@ -342,6 +342,7 @@ fn leftovers(path: &str, text: &str, names: &Names) -> Result<(), String> {
         "-p PATTERN",
         "every pattern",
         "each pattern",
+        "`just ",
     ];
     let mut crates = vec!["shared", "conformance"];
     if pattern_crate != names.app_crate {

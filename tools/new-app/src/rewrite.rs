@@ -132,6 +132,21 @@ pub fn edits_for(pattern: &PatternSpec) -> Vec<Edit> {
             "the whole suite for a pattern:",
             "the whole suite for an app:",
         ),
+        Edit::new(
+            "shared/src/session.rs",
+            "the largest cost of a request in `just bench`",
+            "the largest cost of a fast request",
+        ),
+        Edit::new(
+            "conformance/src/faults.rs",
+            "and runs alone: `just outage-drill`.",
+            "and runs alone:\n/// `PG_RESTART_COMMAND='pg_ctlcluster 15 main restart' cargo test -- a_real_postgres_restart --test-threads=1`.",
+        ),
+        Edit::new(
+            "conformance/src/faults.rs",
+            "(see `just outage-drill`)",
+            "(e.g. 'pg_ctlcluster 15 main restart')",
+        ),
     ];
     match pattern.name {
         "declarative" => {
