@@ -14,7 +14,7 @@ use diesel::sqlite::SqliteConnection;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use crate::database_url::DatabaseUrl;
-use crate::writer::{SqliteWriter, in_group_transaction};
+use crate::writer::SqliteWriter;
 
 pub use connection::{DbConnection, MultiBackend as DbBackend, MultiRawValue as DbRawValue};
 
@@ -272,7 +272,8 @@ pub(crate) static SQLITE_WRITER: Mutex<()> = Mutex::new(());
 /// lock up front. A plain `BEGIN` that reads before it writes would have to
 /// upgrade its lock later, and under concurrent writers that fails at once
 /// with "database is locked" instead of waiting for `busy_timeout`. Writers
-/// of this process also take turns in `SQLITE_WRITER` first.
+/// of this process also take turns in `SQLITE_WRITER` first. Called inside a
+/// transaction already, it opens a savepoint there instead.
 pub fn write_transaction<T, E, F>(conn: &mut DbConnection, work: F) -> Result<T, E>
 where
     F: FnOnce(&mut DbConnection) -> Result<T, E>,
@@ -281,15 +282,12 @@ where
     let DbConnection::Sqlite(_) = conn else {
         return conn.transaction(work);
     };
-    if in_group_transaction() {
-        // On the writer thread, inside the transaction of a group of writes:
-        // a savepoint, so that a failed write undoes only itself.
-        return conn.transaction(work);
-    }
     if conn.is_broken() {
-        // Already inside a transaction: waiting for the writer queue below
-        // would wait for ourselves.
-        return Err(diesel::result::Error::AlreadyInTransaction.into());
+        // Already inside a transaction (the writer thread's group of writes,
+        // or one the caller opened): a savepoint in it, so that a failed
+        // write undoes only itself. The outer transaction holds the locks;
+        // waiting for the writer queue here would wait for ourselves.
+        return conn.transaction(work);
     }
     let _writer = SQLITE_WRITER.lock().unwrap_or_else(PoisonError::into_inner);
     begin_immediate(conn)?;

@@ -13,7 +13,6 @@
 //! PostgreSQL takes concurrent writers by design; there the routes write
 //! through the request's own connection on the blocking pool.
 
-use std::cell::Cell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::PoisonError;
 use std::sync::mpsc::{Receiver, Sender, channel};
@@ -27,17 +26,6 @@ use crate::error::AppError;
 
 /// The most writes one transaction commits; the rest wait for the next.
 const MOST_WRITES_PER_COMMIT: usize = 64;
-
-thread_local! {
-    /// Set on the writer thread while a group transaction is open: there,
-    /// [`crate::write_transaction`] opens a savepoint instead of a transaction.
-    static IN_GROUP_TRANSACTION: Cell<bool> = const { Cell::new(false) };
-}
-
-/// Whether this thread is inside the writer's group transaction.
-pub(crate) fn in_group_transaction() -> bool {
-    IN_GROUP_TRANSACTION.with(Cell::get)
-}
 
 /// A handle on the writer thread of one SQLite database. Cloning it is cheap;
 /// the thread stops when the last handle (the pool holding it) is dropped.
@@ -181,7 +169,6 @@ fn write_group(conn: &mut DbConnection, group: Vec<Box<dyn Job>>) -> bool {
         }
         return true;
     }
-    IN_GROUP_TRANSACTION.with(|flag| flag.set(true));
     let mut answers = Vec::with_capacity(group.len());
     let mut jobs = group.into_iter();
     let mut panicked = false;
@@ -195,7 +182,6 @@ fn write_group(conn: &mut DbConnection, group: Vec<Box<dyn Job>>) -> bool {
             }
         }
     }
-    IN_GROUP_TRANSACTION.with(|flag| flag.set(false));
 
     let committed = if panicked {
         Err(AppError::Unavailable(
