@@ -28,6 +28,7 @@ impl Server {
         let status = Command::new("kill")
             .args(["-s", name, &self.child.id().to_string()])
             .status()
+            // No `kill` on the machine: the signal test cannot run at all.
             .expect("run kill");
         assert!(status.success(), "kill -s {name} failed: {status}");
     }
@@ -37,6 +38,7 @@ impl Server {
     pub fn wait_for_exit(&mut self, timeout: Duration) -> ExitStatus {
         let deadline = Instant::now() + timeout;
         loop {
+            // try_wait fails only if the OS cannot report on our own child.
             if let Some(status) = self.child.try_wait().expect("poll the server process") {
                 return status;
             }
@@ -101,6 +103,7 @@ pub fn start_with(binary: &str, database_url: &str, env: &[(&str, &str)]) -> Ser
         .spawn()
         .expect("start the binary");
     let output = Arc::new(Mutex::new(Vec::new()));
+    // Both were set to Stdio::piped() just above, so both are there.
     let stdout = child.stdout.take().expect("piped stdout");
     let stderr = child.stderr.take().expect("piped stderr");
     let (lines_tx, lines_rx) = mpsc::channel();

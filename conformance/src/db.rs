@@ -67,6 +67,12 @@ enum Cleanup {
     Schema { server_url: String, schema: String },
 }
 
+/// True when every connection `pool` opened is back in it.
+pub fn pool_is_idle(pool: &DbPool) -> bool {
+    let state = pool.state();
+    state.idle_connections == state.connections
+}
+
 /// A name no other test of this run, or of a run beside it, is using.
 pub fn unique_name(prefix: &str) -> String {
     static COUNTER: AtomicUsize = AtomicUsize::new(0);
@@ -107,6 +113,8 @@ impl TestDb {
         let (var, server_url) = postgres_server()?;
         let schema = unique_name("conformance");
         shared::database::init_openssl_for_libpq();
+        // See "Panics" above: an unreachable server named for the tests
+        // must fail them, not skip them.
         let mut admin = PgConnection::establish(&server_url).unwrap_or_else(|e| {
             let shown = DatabaseUrl::parse(&server_url)
                 .map_or_else(|_| server_url.clone(), |u| u.to_string());
@@ -130,6 +138,7 @@ impl TestDb {
 
     fn open(url: String, backend: Backend, cleanup: Cleanup) -> TestDb {
         let parsed = DatabaseUrl::parse(&url).expect("a test database URL");
+        // A test without its database cannot run: fail it, with the cause.
         let pool = engine(&parsed, &TEST_POOL).expect("open the test database");
         init_db(&pool).expect("migrate the test database");
         TestDb {
@@ -151,8 +160,7 @@ impl TestDb {
 
     /// True when every connection the pool opened is back in it.
     pub fn pool_is_idle(&self) -> bool {
-        let state = self.pool.state();
-        state.idle_connections == state.connections
+        pool_is_idle(&self.pool)
     }
 
     /// On PostgreSQL, how many of this test's connections sit `idle in

@@ -6,7 +6,7 @@
 //!
 //! Every case prints its counts on standard error (`--nocapture` shows them).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 use std::io::Write;
 use std::net::TcpStream;
@@ -27,7 +27,7 @@ use shared::{AppError, DbConnection, DbSession, write_transaction};
 
 use crate::app::{TestApp, app_name};
 use crate::cli;
-use crate::db::{Backend, TEST_POOL, TestDb};
+use crate::db::{Backend, TEST_POOL, TestDb, pool_is_idle};
 use crate::hook::insert_user_named;
 use crate::proxy::{TcpProxy, redirect_url, server_address};
 use crate::server::{AppFactory, HttpReply, TestServer, exchange, request_bytes, send};
@@ -98,11 +98,13 @@ fn user_json(name: &str) -> String {
 /// acknowledged create must be.
 fn missing_rows(db: &TestDb, created: &[i32]) -> Vec<i32> {
     let mut conn = db.pool.get().expect("a connection for the test");
-    let found: Vec<i32> = users::table
+    let found: HashSet<i32> = users::table
         .select(users::id)
         .filter(users::id.eq_any(created))
-        .load(&mut *conn)
-        .expect("read the created ids");
+        .load::<i32>(&mut *conn)
+        .expect("read the created ids")
+        .into_iter()
+        .collect();
     created
         .iter()
         .copied()
@@ -561,10 +563,7 @@ fn serves_through_an_outage<F: AppFactory>(
         .collect();
     let lost = missing_rows(db, &created);
     let rows = db.count_users();
-    let pool_idle = eventually(Duration::from_secs(5), || {
-        let state = pool.state();
-        state.idle_connections == state.connections
-    });
+    let pool_idle = eventually(Duration::from_secs(5), || pool_is_idle(&pool));
     eprintln!(
         "database outage by {how} [{} postgres]: {} clients, cut at {cut_at:.1?} for {:.1?}; \
          before: {}; outage: {}; recovery: {}; after: {}; recovered {recovered_in:.2?} after \

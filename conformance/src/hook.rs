@@ -56,29 +56,24 @@ pub(crate) fn insert_user_named(conn: &mut DbConnection, name: &str) -> QueryRes
         .execute(conn)
 }
 
+/// A bug after an uncommitted write: inserts a user in a transaction, then
+/// panics before the commit.
+fn write_then_panic(conn: &mut DbConnection) -> QueryResult<()> {
+    write_transaction(conn, |conn| -> QueryResult<()> {
+        insert_user_named(conn, "probe")?;
+        panic!("probe: a bug after an uncommitted write");
+    })
+}
+
 async fn panic_in_transaction(session: DbSession) -> Result<HttpResponse, AppError> {
-    session
-        .run(|conn| {
-            write_transaction(conn, |conn| -> QueryResult<()> {
-                insert_user_named(conn, "probe")?;
-                panic!("probe: a bug after an uncommitted write");
-            })
-        })
-        .await?;
+    session.run(write_then_panic).await?;
     Ok(HttpResponse::Ok().finish())
 }
 
 /// The same bug on the write path of the routes (`DbSession::write`): on
 /// SQLite it panics on the writer thread, inside a group of writes.
 async fn panic_in_write(session: DbSession) -> Result<HttpResponse, AppError> {
-    session
-        .write(|conn| {
-            write_transaction(conn, |conn| -> QueryResult<()> {
-                insert_user_named(conn, "probe")?;
-                panic!("probe: a bug in a write");
-            })
-        })
-        .await?;
+    session.write(write_then_panic).await?;
     Ok(HttpResponse::Ok().finish())
 }
 

@@ -12,6 +12,11 @@
 //! `TEST_DATABASE_URL`, or by a PostgreSQL `DATABASE_URL` (skipped, with a
 //! note, when neither is set; failing when the server cannot be reached).
 
+// This crate is test code that the patterns' tests call: where something
+// the test needs cannot be done (start the binary, reach the database), it
+// fails the test with a message (`expect`, `panic!`) instead of returning an
+// error for every caller to unwrap.
+
 pub mod app;
 pub mod cli;
 pub mod contract;
