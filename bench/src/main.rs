@@ -353,7 +353,7 @@ fn fresh_database(
         }
         Some(server_url) => {
             let schema = format!("bench_{}_{}", pattern.replace('-', "_"), std::process::id());
-            shared::database::init_openssl_for_libpq();
+            shared::connection::init_openssl_for_libpq();
             let mut admin =
                 diesel::pg::PgConnection::establish(server_url).map_err(|e| e.to_string())?;
             admin
@@ -383,21 +383,19 @@ fn seed(database_url: &str) -> Result<DbPool, String> {
     };
     let pool = engine(&url, &settings).map_err(|e| e.to_string())?;
     init_db(&pool)?;
-    let mut conn = pool.get().map_err(|e| e.to_string())?;
-    for i in 1..=SEED_USERS {
-        let user = NewUser::new(format!("user{i}"), format!("user{i}@example.com"));
-        declarative::store::Store::create_user(&mut conn, &user)
-            .map_err(|e| format!("seeding: {e}"))?;
-    }
-    drop(conn);
+    pool.write(|conn| {
+        for i in 1..=SEED_USERS {
+            let user = NewUser::new(format!("user{i}"), format!("user{i}@example.com"));
+            declarative::store::Store::create_user(conn, &user)?;
+        }
+        Ok(())
+    })
+    .map_err(|e| format!("seeding: {e}"))?;
     Ok(pool)
 }
 
 fn count_users(pool: &DbPool) -> Result<i64, String> {
-    let mut conn = pool.get().map_err(|e| e.to_string())?;
-    users::table
-        .count()
-        .get_result(&mut *conn)
+    pool.read(|conn| users::table.count().get_result(conn))
         .map_err(|e| e.to_string())
 }
 

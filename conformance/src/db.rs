@@ -9,9 +9,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
-use shared::DbPool;
+use shared::connection::{Access, connect};
 use shared::database::{PoolSettings, engine, init_db};
 use shared::database_url::DatabaseUrl;
+use shared::{DbConnection, DbPool};
 
 /// The variable naming the PostgreSQL server the tests may use, e.g.
 /// `postgres://root@127.0.0.1:5432/test`. Unset, the PostgreSQL tests are
@@ -112,7 +113,7 @@ impl TestDb {
     pub fn postgres() -> Option<TestDb> {
         let (var, server_url) = postgres_server()?;
         let schema = unique_name("conformance");
-        shared::database::init_openssl_for_libpq();
+        shared::connection::init_openssl_for_libpq();
         // See "Panics" above: an unreachable server named for the tests
         // must fail them, not skip them.
         let mut admin = PgConnection::establish(&server_url).unwrap_or_else(|e| {
@@ -149,12 +150,17 @@ impl TestDb {
         }
     }
 
+    /// A connection of the test's own that may write, outside the pool (whose
+    /// connections only read): for a test that writes and reads step by
+    /// step, typically inside diesel's `begin_test_transaction`.
+    pub fn connection(&self) -> DbConnection {
+        connect(self.pool.url(), Access::ReadWrite).expect("a connection for the test")
+    }
+
     /// How many rows the `users` table holds, read outside any request.
     pub fn count_users(&self) -> i64 {
-        let mut conn = self.pool.get().expect("a connection for the test");
-        shared::schema::users::table
-            .count()
-            .get_result(&mut *conn)
+        self.pool
+            .read(|conn| shared::schema::users::table.count().get_result(conn))
             .expect("count the users")
     }
 

@@ -16,14 +16,13 @@ use std::time::{Duration, Instant};
 
 use actix_web::test::TestRequest;
 use actix_web::{HttpResponse, web};
-use diesel::connection::{Connection, TransactionManager};
 use diesel::prelude::*;
 use futures_util::future::{Either, select};
 use serde_json::json;
 use shared::database::engine;
 use shared::database_url::DatabaseUrl;
 use shared::schema::users;
-use shared::{AppError, DbConnection, DbSession, write_transaction};
+use shared::{AppError, DbSession};
 
 use crate::app::{TestApp, app_name};
 use crate::cli;
@@ -97,11 +96,14 @@ fn user_json(name: &str) -> String {
 /// The ids of the 201 answers, and whether each is in the table: every
 /// acknowledged create must be.
 fn missing_rows(db: &TestDb, created: &[i32]) -> Vec<i32> {
-    let mut conn = db.pool.get().expect("a connection for the test");
-    let found: HashSet<i32> = users::table
-        .select(users::id)
-        .filter(users::id.eq_any(created))
-        .load::<i32>(&mut *conn)
+    let found: HashSet<i32> = db
+        .pool
+        .read(|conn| {
+            users::table
+                .select(users::id)
+                .filter(users::id.eq_any(created))
+                .load::<i32>(conn)
+        })
         .expect("read the created ids")
         .into_iter()
         .collect();
@@ -141,10 +143,7 @@ pub fn probe_routes(cfg: &mut web::ServiceConfig) {
         "/__probe/commit-then-wait/{tag}",
         web::post().to(commit_then_wait),
     )
-    .route(
-        "/__probe/write-then-wait/{tag}",
-        web::post().to(write_then_wait),
-    );
+    .route("/__probe/slow-write/{tag}", web::post().to(slow_write));
 }
 
 /// How long the probes wait between their database steps: long enough
@@ -208,7 +207,7 @@ async fn commit_then_wait(
     let guard = NoteIfDropped(Some(tag.clone()));
     let user = tag.clone();
     session
-        .run(move |conn| write_transaction(conn, |conn| insert_user_named(conn, &user)))
+        .write(move |conn| insert_user_named(conn, &user))
         .await?;
     note(&tag, "committed");
     actix_web::rt::time::sleep(PROBE_WAIT).await;
@@ -216,61 +215,64 @@ async fn commit_then_wait(
     Ok(HttpResponse::Ok().json(json!({ "tag": tag })))
 }
 
-/// Writes a user in a transaction, takes its time, then commits: what a
-/// handler with async work (a call to another service) inside its
-/// transaction looks like.
-async fn write_then_wait(
-    session: DbSession,
-    tag: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
+/// A write of two users that takes its time between them: a client can hang
+/// up, or the request be given up on, while it is half done.
+async fn slow_write(session: DbSession, tag: web::Path<String>) -> Result<HttpResponse, AppError> {
     let tag = tag.into_inner();
     let guard = NoteIfDropped(Some(tag.clone()));
-    let user = tag.clone();
+    let (first, second) = (tag.clone(), format!("{tag}-second"));
+    let noted = tag.clone();
     session
-        .run(move |conn| -> Result<(), AppError> {
-            <DbConnection as Connection>::TransactionManager::begin_transaction(conn)?;
-            insert_user_named(conn, &user)?;
-            Ok(())
+        .write(move |conn| {
+            insert_user_named(conn, &first)?;
+            note(&noted, "written");
+            std::thread::sleep(PROBE_WAIT);
+            insert_user_named(conn, &second)
         })
-        .await?;
-    note(&tag, "written");
-    actix_web::rt::time::sleep(PROBE_WAIT).await;
-    session
-        .run(<DbConnection as Connection>::TransactionManager::commit_transaction)
         .await?;
     guard.answered();
     Ok(HttpResponse::Ok().json(json!({ "tag": tag })))
 }
 
 fn count_named(db: &TestDb, name: &str) -> i64 {
-    let mut conn = db.pool.get().expect("a connection for the test");
-    users::table
-        .filter(users::name.eq(name))
-        .count()
-        .get_result(&mut *conn)
+    let name = name.to_owned();
+    db.pool
+        .read(move |conn| {
+            users::table
+                .filter(users::name.eq(&name))
+                .count()
+                .get_result(conn)
+        })
         .expect("count users by name")
+}
+
+/// How many of a slow write's two users are in the table: 0 or 2, never 1.
+fn slow_write_rows(db: &TestDb, tag: &str) -> i64 {
+    let rows = count_named(db, tag) + count_named(db, &format!("{tag}-second"));
+    assert!(rows != 1, "{tag}: half a write was kept");
+    rows
 }
 
 // ---- a client hangs up -----------------------------------------------------
 
 /// Clients that hang up mid-request: one after its handler committed, one
-/// while its handler holds a transaction open, one halfway through sending
-/// its body. Every connection goes back to the pool, none is left in a
-/// transaction, the committed write stays, a half-sent body stores
-/// nothing, and the server serves on.
+/// while its write is half done, one halfway through sending its body.
+/// Every connection goes back to the pool, none is left in a transaction,
+/// the committed write stays, the half-done write is kept whole or not at
+/// all, a half-sent body stores nothing, and the server serves on.
 ///
 /// Actix does not notice a client that hangs up while a handler runs: the
 /// handler finishes, and commits, for nobody. That is allowed; what is
 /// checked is that the table agrees with what each handler did (its write
 /// is there if and only if it finished). A handler that is dropped
-/// mid-transaction is [`a_request_dropped_mid_transaction_keeps_nothing`].
+/// mid-write is [`a_request_dropped_mid_write_keeps_all_of_it_or_nothing`].
 pub fn a_client_that_hangs_up_leaks_no_connection_and_loses_no_commit<F: AppFactory>(
     app: F,
     db: TestDb,
 ) {
     let server = TestServer::start(app, db.pool.clone());
     let committed = unique_user("gone-after-commit-");
-    let in_transaction = unique_user("gone-in-transaction-");
+    let in_transaction = unique_user("gone-mid-write-");
 
     let hang_up_after = |probe: &str, tag: &str, event: &str| {
         let mut stream = TcpStream::connect(&server.addr).expect("connect");
@@ -288,7 +290,7 @@ pub fn a_client_that_hangs_up_leaks_no_connection_and_loses_no_commit<F: AppFact
         drop(stream);
     };
     hang_up_after("commit-then-wait", &committed, "committed");
-    hang_up_after("write-then-wait", &in_transaction, "written");
+    hang_up_after("slow-write", &in_transaction, "written");
 
     // Headers and half the body, then gone.
     let mut stream = TcpStream::connect(&server.addr).expect("connect");
@@ -315,14 +317,14 @@ pub fn a_client_that_hangs_up_leaks_no_connection_and_loses_no_commit<F: AppFact
     let pool_idle = eventually(Duration::from_secs(5), || db.pool_is_idle());
     let finished = ends[1].ends_with("answered");
     eprintln!(
-        "client hang-up [{} {:?}]: 3 requests cut (after a commit, in a transaction, \
+        "client hang-up [{} {:?}]: 3 requests cut (after a commit, mid-write, \
          mid-body), 0 answers read; handlers: {ends:?}; rows: {} (committed: {}, \
-         in a transaction: {}, half-sent: {}); rows lost: {}; pool idle: {pool_idle}",
+         mid-write: {} of 2, half-sent: {}); rows lost: {}; pool idle: {pool_idle}",
         app_name(),
         db.backend,
         db.count_users(),
         count_named(&db, &committed),
-        count_named(&db, &in_transaction),
+        slow_write_rows(&db, &in_transaction),
         count_named(&db, "half-sent"),
         1 - count_named(&db, &committed),
     );
@@ -345,8 +347,8 @@ pub fn a_client_that_hangs_up_leaks_no_connection_and_loses_no_commit<F: AppFact
         "a committed write was lost"
     );
     assert_eq!(
-        count_named(&db, &in_transaction),
-        i64::from(finished),
+        slow_write_rows(&db, &in_transaction),
+        2 * i64::from(finished),
         "the table disagrees with the handler ({})",
         ends[1]
     );
@@ -356,15 +358,15 @@ pub fn a_client_that_hangs_up_leaks_no_connection_and_loses_no_commit<F: AppFact
     assert_eq!(reply.status, 200, "{}", reply.text());
 }
 
-/// A request given up on while its handler holds a transaction open (a
-/// timeout around the call, a forced shutdown): the handler's future is
-/// dropped mid-transaction. Nothing of it is committed, the connection is
-/// not returned to the pool with the transaction open (the pool drops it),
-/// and the app serves on.
-pub async fn a_request_dropped_mid_transaction_keeps_nothing(app: &TestApp) {
+/// A request given up on while its write is half done (a timeout around
+/// the call, a forced shutdown): the handler's future is dropped. A write
+/// never spans an `.await`, so the write, already handed to the database,
+/// runs to its end and commits whole, with nobody to answer; it is never
+/// half kept, no connection is left in a transaction, and the app serves on.
+pub async fn a_request_dropped_mid_write_keeps_all_of_it_or_nothing(app: &TestApp) {
     let tag = unique_user("dropped-");
     let request =
-        Box::pin(app.send(TestRequest::post().uri(&format!("/__probe/write-then-wait/{tag}"))));
+        Box::pin(app.send(TestRequest::post().uri(&format!("/__probe/slow-write/{tag}"))));
     let written = Box::pin(async {
         while wait_for_note(&tag, &["written"], Duration::ZERO).is_none() {
             actix_web::rt::time::sleep(Duration::from_millis(10)).await;
@@ -379,23 +381,25 @@ pub async fn a_request_dropped_mid_transaction_keeps_nothing(app: &TestApp) {
         wait_for_note(&tag, &["dropped", "answered"], Duration::ZERO).as_deref(),
         Some(format!("{tag}: dropped").as_str())
     );
+    // The write goes on without its request; wait for it to end.
+    let write_ended =
+        eventually_async(|| app.db.pool_is_idle() && slow_write_rows(&app.db, &tag) == 2).await;
     let gone_in_transaction =
         eventually_async(|| app.db.connections_idle_in_transaction() == 0).await;
     eprintln!(
-        "request dropped mid-transaction [{} {:?}]: rows: {} (expected 0); pool: {:?}",
+        "request dropped mid-write [{} {:?}]: rows of the write: {} of 2; pool: {:?}",
         app_name(),
         app.db.backend,
-        app.db.count_users(),
+        slow_write_rows(&app.db, &tag),
         app.db.pool.state()
     );
-    assert!(app.db.pool_is_idle(), "{:?}", app.db.pool.state());
+    assert!(write_ended, "the write was neither kept whole nor ended");
     assert!(
         gone_in_transaction,
         "a connection stayed idle in transaction"
     );
-    assert_eq!(count_named(&app.db, &tag), 0, "an uncommitted write stayed");
     app.create_user("ada", "ada@example.com").await;
-    assert_eq!(app.db.count_users(), 1);
+    assert_eq!(app.db.count_users(), 3);
 }
 
 /// [`eventually`] for async cases: gives the server a chance to run

@@ -119,8 +119,11 @@ macro_rules! __all_cases {
             after_a_handler_error_the_pool_is_whole,
             after_bad_json_the_pool_is_whole,
             after_an_unknown_route_the_pool_is_whole,
-            a_transaction_left_open_is_rolled_back,
-            a_panic_inside_a_transaction_is_rolled_back,
+            a_transaction_a_write_left_open_is_rolled_back,
+            a_transaction_a_read_left_open_is_rolled_back,
+            a_panic_inside_a_write_is_rolled_back,
+            a_panic_inside_a_read_is_a_json_500,
+            a_write_through_the_read_path_is_refused,
             a_panic_in_a_handler_is_a_json_500,
             a_panic_in_a_write_loses_nothing_acknowledged,
             one_request_uses_one_connection,
@@ -128,7 +131,7 @@ macro_rules! __all_cases {
             connections_closed_by_the_server_are_replaced
         );
         $crate::__app_cases!($app, $backend, faults;
-            a_request_dropped_mid_transaction_keeps_nothing
+            a_request_dropped_mid_write_keeps_all_of_it_or_nothing
         );
         $crate::__app_cases!($app, $backend, hostile;
             a_nul_character_is_refused_on_every_route_that_takes_text

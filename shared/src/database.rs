@@ -1,79 +1,40 @@
-//! The engine: one connection type for both backends, a pool of them, the
-//! migrations, and write transactions that behave on SQLite.
+//! The engine: a pool of connections over SQLite or PostgreSQL, the
+//! migrations, and the two ways in — [`DbPool::read`] and [`DbPool::write`].
 //!
 //! This is the Rust counterpart of the Flask page's `database.py`.
 
-use std::sync::{Mutex, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use diesel::connection::{SimpleConnection, TransactionManager};
-use diesel::pg::PgConnection;
-use diesel::prelude::*;
+use diesel::QueryResult;
 use diesel::r2d2::R2D2Connection;
-use diesel::sqlite::SqliteConnection;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
+use crate::connection::{
+    Access, ConnectError, DbConnection, DbConnectionManager, PooledConnection, connect,
+    init_openssl_for_libpq, is_connection_lost,
+};
 use crate::database_url::DatabaseUrl;
+use crate::error::AppError;
+use crate::transaction;
 use crate::writer::SqliteWriter;
 
-pub use connection::{DbConnection, MultiBackend as DbBackend, MultiRawValue as DbRawValue};
-
-mod connection {
-    // The derive generates helper types that carry no docs of their own.
-    #![allow(missing_docs)]
-
-    use diesel::pg::PgConnection;
-    use diesel::sqlite::SqliteConnection;
-
-    /// A connection to whichever backend the URL named. One binary serves
-    /// both: the choice is made at run time, not by a cargo feature.
-    #[derive(diesel::MultiConnection)]
-    pub enum DbConnection {
-        /// A SQLite file.
-        Sqlite(SqliteConnection),
-        /// A PostgreSQL server.
-        Postgres(PgConnection),
-    }
-}
-
-/// The pool every request borrows its connection from and, on SQLite, the
-/// writer thread every write of the routes goes through ([`SqliteWriter`]).
+/// The engine every request borrows its connection from.
 ///
-/// It dereferences to the r2d2 pool: `pool.get()` lends a connection.
+/// Reads run on the pool's connections, which cannot write. Writes run in a
+/// transaction made for them: on SQLite by the database's one writer thread
+/// ([`crate::writer`]), on PostgreSQL on a pooled connection. Requests use
+/// it through [`crate::DbSession`]; code outside a request (the demo, tests)
+/// calls [`DbPool::read`] and [`DbPool::write`], which block.
 #[derive(Clone, Debug)]
 pub struct DbPool {
     connections: r2d2::Pool<DbConnectionManager>,
     writer: Option<SqliteWriter>,
+    url: DatabaseUrl,
+    checkout_timeout: Duration,
 }
-
-impl DbPool {
-    /// The writer thread of a SQLite database; `None` on PostgreSQL.
-    pub fn sqlite_writer(&self) -> Option<&SqliteWriter> {
-        self.writer.as_ref()
-    }
-}
-
-impl std::ops::Deref for DbPool {
-    type Target = r2d2::Pool<DbConnectionManager>;
-
-    fn deref(&self) -> &Self::Target {
-        &self.connections
-    }
-}
-
-/// A connection on loan from the pool; it goes back when dropped.
-pub type PooledDbConnection = r2d2::PooledConnection<DbConnectionManager>;
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
-
-/// How SQLite connections are set up. `busy_timeout` comes first so that the
-/// switch to WAL (which needs a lock) waits for other connections instead of
-/// failing with "database is locked".
-const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000;
-PRAGMA journal_mode = WAL;
-PRAGMA synchronous = NORMAL;
-PRAGMA foreign_keys = ON;";
 
 /// Sizing of the pool. The defaults suit a small app; both can be set from
 /// the environment (see `shared::startup`).
@@ -111,142 +72,48 @@ impl Default for PoolSettings {
     }
 }
 
-/// A failure to open a connection, with the driver's own words kept.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct ConnectError(String);
-
-/// Opens connections for the pool. Written by hand rather than using diesel's
-/// `ConnectionManager`, whose multi-backend `establish` replaces the real
-/// cause of a failure with "Invalid connection url for multiconnection".
-#[derive(Debug)]
-pub struct DbConnectionManager {
-    url: DatabaseUrl,
-}
-
-impl DbConnectionManager {
-    /// A manager for the database at `url`.
-    pub fn new(url: DatabaseUrl) -> Self {
-        DbConnectionManager { url }
-    }
-}
-
-impl r2d2::ManageConnection for DbConnectionManager {
-    type Connection = DbConnection;
-    type Error = ConnectError;
-
-    fn connect(&self) -> Result<DbConnection, ConnectError> {
-        match &self.url {
-            DatabaseUrl::Sqlite(path) => {
-                let mut conn = SqliteConnection::establish(path).map_err(|e| {
-                    ConnectError(format!(
-                        "cannot open the SQLite database {path:?}: {e} \
-                         (does its folder exist, and may this user write there?)"
-                    ))
-                })?;
-                conn.batch_execute(SQLITE_PRAGMAS).map_err(|e| {
-                    ConnectError(format!("cannot set up the SQLite database {path:?}: {e}"))
-                })?;
-                Ok(DbConnection::Sqlite(conn))
-            }
-            DatabaseUrl::Postgres(url) => PgConnection::establish(&with_connect_timeout(url))
-                .map(DbConnection::Postgres)
-                .map_err(|e| {
-                    // libpq's message names the host and port it tried, and
-                    // may quote the part of the URL it could not read: the
-                    // password is masked there too.
-                    ConnectError(format!(
-                        "cannot connect to PostgreSQL at {}: {}",
-                        self.url,
-                        self.url.hide_password_in(e.to_string().trim())
-                    ))
-                }),
-        }
-    }
-
-    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), ConnectError> {
-        conn.ping().map_err(|e| ConnectError(e.to_string()))
-    }
-
-    /// A connection left inside a transaction, or whose transaction state is
-    /// broken, is thrown away rather than handed to the next request.
-    fn has_broken(&self, conn: &mut DbConnection) -> bool {
-        std::thread::panicking() || conn.is_broken()
-    }
-}
-
-/// libpq waits for an unreachable host as long as the OS does (minutes);
-/// give up after a few seconds unless the URL says otherwise.
-fn with_connect_timeout(url: &str) -> String {
-    if url.contains("connect_timeout=") {
-        url.to_owned()
-    } else if url.contains('?') {
-        format!("{url}&connect_timeout=5")
-    } else {
-        format!("{url}?connect_timeout=5")
-    }
-}
-
-/// Call before the first PostgreSQL connection of the process (`engine` does).
-///
-/// libpq speaks TLS through OpenSSL. Left to itself, OpenSSL frees its tables
-/// when the process exits, while a pool thread may still be opening a
-/// connection with them: a crash at exit. Initialised here first, it
-/// registers no such clean-up.
-pub fn init_openssl_for_libpq() {
-    openssl_sys::init();
-}
-
 /// Builds the pool for `url`, the counterpart of SQLAlchemy's `create_engine`.
 ///
-/// One connection is opened first, so that a wrong URL, a server that is down
+/// A connection is opened first, so that a wrong URL, a server that is down
 /// or an unwritable file is reported at once with its real cause.
 pub fn engine(url: &DatabaseUrl, settings: &PoolSettings) -> Result<DbPool, ConnectError> {
-    if let DatabaseUrl::Postgres(_) = url {
-        init_openssl_for_libpq();
-    }
-    let manager = DbConnectionManager::new(url.clone());
-    let first = r2d2::ManageConnection::connect(&manager)?;
-    let writer = match first {
-        // The first SQLite connection becomes the writer's own; it is not
-        // lent by the pool, so writes never wait for a pooled connection.
-        DbConnection::Sqlite(_) => {
-            let spare = DbConnectionManager::new(url.clone());
-            let reconnect = move || r2d2::ManageConnection::connect(&spare).ok();
-            let writer = SqliteWriter::start(first, reconnect, settings.checkout_timeout)
-                .map_err(|e| ConnectError(format!("cannot start the SQLite writer thread: {e}")))?;
-            Some(writer)
+    let writer = match url {
+        // The writer's connection is the first one opened.
+        DatabaseUrl::Sqlite(_) => Some(SqliteWriter::start(url, settings.checkout_timeout)?),
+        DatabaseUrl::Postgres(_) => {
+            init_openssl_for_libpq();
+            drop(connect(url, Access::ReadOnly)?);
+            None
         }
-        DbConnection::Postgres(_) => None,
     };
     let connections = r2d2::Pool::builder()
         .max_size(settings.max_size)
         // Open connections as requests need them rather than all at start-up.
         .min_idle(Some(1))
-        // Ping each PostgreSQL connection as it is lent: one the server closed
-        // (a restart, a terminated backend) is replaced instead of failing a
-        // request. A SQLite connection is a file handle of this process that
-        // nothing closes behind our back, so there the ping would be pure cost.
-        .test_on_check_out(matches!(url, DatabaseUrl::Postgres(_)))
+        // No `SELECT 1` before every checkout: that is a round trip per
+        // request. A connection the server closed is found by the query
+        // that uses it, and a read (or a write whose BEGIN failed, so that
+        // nothing ran) is run again on a connection that answers.
+        .test_on_check_out(false)
         .connection_timeout(settings.checkout_timeout)
-        .build_unchecked(manager);
+        .build_unchecked(DbConnectionManager::new(url.clone()));
     Ok(DbPool {
         connections,
         writer,
+        url: url.clone(),
+        checkout_timeout: settings.checkout_timeout,
     })
 }
 
 /// Creates or updates the schema, the counterpart of `Base.metadata.create_all`:
-/// runs the embedded migrations of the backend in use that have not run yet.
+/// runs the embedded migrations of the backend in use that have not run yet,
+/// on a connection of their own (the pool's connections cannot write).
 pub fn init_db(pool: &DbPool) -> Result<(), String> {
-    let mut conn = pool
-        .get()
+    let mut conn = connect(pool.url(), Access::ReadWrite)
         .map_err(|e| format!("no connection to run the migrations on: {e}"))?;
-    let applied = match &mut *conn {
-        DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
-        DbConnection::Postgres(c) => c
-            .run_pending_migrations(POSTGRES_MIGRATIONS)
-            .map(|v| v.len()),
+    let applied = match &mut conn {
+        DbConnection::Sqlite(c) => run_migrations(c, SQLITE_MIGRATIONS),
+        DbConnection::Postgres(c) => run_migrations(c, POSTGRES_MIGRATIONS),
     }
     .map_err(|e| format!("cannot migrate the database: {e}"))?;
     if applied > 0 {
@@ -255,78 +122,169 @@ pub fn init_db(pool: &DbPool) -> Result<(), String> {
     Ok(())
 }
 
-/// SQLite lets one connection write at a time. The writers of this process
-/// (the writer thread of [`crate::writer`], and code that writes through a
-/// pooled connection, such as the demo) take turns here, rather than in
-/// SQLite's busy handler, which polls with sleeps of up to 100 ms: under load
-/// a writer would sleep far longer than the lock is held. Writers in other
-/// processes still wait through `busy_timeout`. A shortcut worth knowing: it
-/// is one queue for every SQLite file the process writes to, which suits an
-/// app with one database.
-pub(crate) static SQLITE_WRITER: Mutex<()> = Mutex::new(());
+fn run_migrations<C: MigrationHarness<B>, B: diesel::backend::Backend>(
+    conn: &mut C,
+    migrations: EmbeddedMigrations,
+) -> diesel::migration::Result<usize> {
+    conn.run_pending_migrations(migrations).map(|v| v.len())
+}
 
-/// Runs `work` in a transaction: committed if it returns `Ok`, rolled back if
-/// it returns `Err`.
-///
-/// On SQLite the transaction starts with `BEGIN IMMEDIATE`, taking the write
-/// lock up front. A plain `BEGIN` that reads before it writes would have to
-/// upgrade its lock later, and under concurrent writers that fails at once
-/// with "database is locked" instead of waiting for `busy_timeout`. Writers
-/// of this process also take turns in `SQLITE_WRITER` first. Called inside a
-/// transaction already, it opens a savepoint there instead.
-pub fn write_transaction<T, E, F>(conn: &mut DbConnection, work: F) -> Result<T, E>
-where
-    F: FnOnce(&mut DbConnection) -> Result<T, E>,
-    E: From<diesel::result::Error>,
-{
-    let DbConnection::Sqlite(_) = conn else {
-        return conn.transaction(work);
-    };
-    if conn.is_broken() {
-        // Already inside a transaction (the writer thread's group of writes,
-        // or one the caller opened): a savepoint in it, so that a failed
-        // write undoes only itself. The outer transaction holds the locks;
-        // waiting for the writer queue here would wait for ourselves.
-        return conn.transaction(work);
+impl DbPool {
+    /// The database this pool opens connections to.
+    pub fn url(&self) -> &DatabaseUrl {
+        &self.url
     }
-    let _writer = SQLITE_WRITER.lock().unwrap_or_else(PoisonError::into_inner);
-    begin_immediate(conn)?;
-    match work(conn) {
-        Ok(value) => {
-            <DbConnection as Connection>::TransactionManager::commit_transaction(conn)?;
-            Ok(value)
+
+    /// True on SQLite, false on PostgreSQL.
+    pub fn is_sqlite(&self) -> bool {
+        matches!(self.url, DatabaseUrl::Sqlite(_))
+    }
+
+    /// How many connections are open, and how many of them are idle.
+    pub fn state(&self) -> r2d2::State {
+        self.connections.state()
+    }
+
+    /// Runs a read on a connection of the pool, blocking this thread. The
+    /// connection cannot write: a write sent here is refused by the database.
+    pub fn read<T>(
+        &self,
+        work: impl FnMut(&mut DbConnection) -> QueryResult<T>,
+    ) -> Result<T, AppError> {
+        self.read_with(&mut None, work)
+    }
+
+    /// Runs `work` in a transaction of its own and commits it if `work`
+    /// returns `Ok`, blocking this thread: SQLAlchemy's `session.add(…)` and
+    /// `session.commit()` in one call. An `Err`, a panic, or a transaction
+    /// `work` left open rolls back everything `work` did.
+    pub fn write<T, F>(&self, work: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConnection) -> QueryResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        match &self.writer {
+            Some(writer) => writer.write_blocking(work),
+            None => self.write_with(&mut None, work),
         }
-        Err(error) => {
-            // If the rollback fails too, the connection reports itself broken
-            // and the pool discards it; the caller's error is the one to show.
-            let _ = <DbConnection as Connection>::TransactionManager::rollback_transaction(conn);
-            Err(error)
+    }
+
+    /// Answers every write still queued for the SQLite writer, then stops
+    /// it. Call it once the server has stopped; writes afterwards get a 503.
+    pub fn close(&self) {
+        if let Some(writer) = &self.writer {
+            writer.stop();
+        }
+    }
+
+    /// The writer thread of a SQLite database; `None` on PostgreSQL.
+    pub(crate) fn sqlite_writer(&self) -> Option<&SqliteWriter> {
+        self.writer.as_ref()
+    }
+
+    /// A connection if one is idle right now; never waits.
+    pub(crate) fn try_checkout_now(&self) -> Option<PooledConnection> {
+        self.connections.try_get()
+    }
+
+    /// [`DbPool::read`] with the connection in `slot`, checked out into it
+    /// first if it is empty (waiting at most the checkout timeout).
+    pub(crate) fn read_with<T>(
+        &self,
+        slot: &mut Option<PooledConnection>,
+        mut work: impl FnMut(&mut DbConnection) -> QueryResult<T>,
+    ) -> Result<T, AppError> {
+        let outcome = work(self.lend(slot)?);
+        let outcome = match outcome {
+            // The statement did not run to completion, and a read changes
+            // nothing: run it again on a connection that answers.
+            Err(error) if is_connection_lost(&error) => {
+                log::info!("a pooled connection was closed by the server; retrying the read");
+                self.replace_lost(slot)?;
+                work(self.lend(slot)?)
+            }
+            other => other,
+        };
+        close_what_a_read_left_open(self.lend(slot)?)?;
+        outcome.map_err(AppError::from)
+    }
+
+    /// [`DbPool::write`] on PostgreSQL, with the connection in `slot`.
+    pub(crate) fn write_with<T>(
+        &self,
+        slot: &mut Option<PooledConnection>,
+        work: impl FnOnce(&mut DbConnection) -> QueryResult<T>,
+    ) -> Result<T, AppError> {
+        let outer = transaction::depth(self.lend(slot)?)?;
+        match transaction::begin(self.lend(slot)?) {
+            Ok(()) => {}
+            // BEGIN failed, so nothing of the write ran: safe to start over
+            // on a connection that answers.
+            Err(error) if is_connection_lost(&error) => {
+                log::info!("a pooled connection was closed by the server; retrying the write");
+                self.replace_lost(slot)?;
+                transaction::begin(self.lend(slot)?)?;
+            }
+            Err(error) => return Err(error.into()),
+        }
+        let outcome = transaction::finish(self.lend(slot)?, outer, work);
+        if let (Err(AppError::Unavailable(_)), Some(conn)) = (&outcome, slot.as_mut()) {
+            // The connection broke mid-write (whether the COMMIT got through
+            // is unknown, so the write is not retried): never lend it again.
+            conn.mark_lost();
+        }
+        outcome
+    }
+
+    /// The connection in `slot`, checked out first if there is none.
+    fn lend<'slot>(
+        &self,
+        slot: &'slot mut Option<PooledConnection>,
+    ) -> Result<&'slot mut DbConnection, AppError> {
+        let conn = match slot {
+            Some(conn) => conn,
+            empty => empty.insert(self.connections.get()?),
+        };
+        Ok(&mut **conn)
+    }
+
+    /// Discards the lost connection in `slot` and puts one that answers a
+    /// ping in its place. After a server restart every idle connection is
+    /// dead: each is pinged, found so and dropped, until a fresh one opens.
+    fn replace_lost(&self, slot: &mut Option<PooledConnection>) -> Result<(), AppError> {
+        if let Some(mut lost) = slot.take() {
+            lost.mark_lost();
+        }
+        let deadline = Instant::now() + self.checkout_timeout;
+        loop {
+            let mut candidate = self.connections.get()?;
+            match candidate.ping() {
+                Ok(()) => {
+                    *slot = Some(candidate);
+                    return Ok(());
+                }
+                Err(error) => {
+                    candidate.mark_lost();
+                    if Instant::now() >= deadline {
+                        return Err(AppError::Unavailable(format!(
+                            "no connection to the database answers: {error}"
+                        )));
+                    }
+                }
+            }
         }
     }
 }
 
-/// Begins a transaction that holds SQLite's write lock from the start.
-pub(crate) fn begin_immediate(conn: &mut DbConnection) -> QueryResult<()> {
-    match conn {
-        DbConnection::Sqlite(sqlite) => {
-            diesel::connection::AnsiTransactionManager::begin_transaction_sql(
-                sqlite,
-                "BEGIN IMMEDIATE",
-            )
-        }
-        DbConnection::Postgres(_) => {
-            <DbConnection as Connection>::TransactionManager::begin_transaction(conn)
-        }
+/// A read that opened a transaction and did not close it would hand the
+/// next request a connection mid-transaction: roll it back now, and fail
+/// the read, which is a bug in its code.
+pub(crate) fn close_what_a_read_left_open(conn: &mut DbConnection) -> Result<(), AppError> {
+    if transaction::depth(conn).is_ok_and(|d| d == 0) {
+        return Ok(());
     }
-}
-
-/// Rolls back every transaction still open on `conn`. Returns false when that
-/// failed and the connection should not be used again.
-pub fn roll_back_open_transactions(conn: &mut DbConnection) -> bool {
-    while conn.is_broken() {
-        if <DbConnection as Connection>::TransactionManager::rollback_transaction(conn).is_err() {
-            return false;
-        }
-    }
-    true
+    transaction::roll_back_to(conn, 0);
+    Err(AppError::Internal(
+        "a read left a transaction open; it was rolled back".into(),
+    ))
 }

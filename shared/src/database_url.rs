@@ -21,6 +21,14 @@ impl DatabaseUrl {
     /// Reads a URL, refusing the ones no backend here can serve.
     pub fn parse(url: &str) -> Result<Self, String> {
         let url = url.trim();
+        if is_libpq_keyword_form(url) {
+            // Not echoed: the string may hold a password.
+            return Err(
+                "DATABASE_URL is in libpq's keyword form (host=… dbname=…), which this app \
+                 does not read: write it as a URL, e.g. postgres://USER:PASSWORD@HOST:5432/DATABASE"
+                    .to_owned(),
+            );
+        }
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             return Ok(DatabaseUrl::Postgres(url.to_owned()));
         }
@@ -59,6 +67,19 @@ impl DatabaseUrl {
             DatabaseUrl::Postgres(_) => "PostgreSQL",
         }
     }
+}
+
+/// True for `host=db dbname=app password=…`: libpq's other way of naming a
+/// server. Without this check it would be taken for a SQLite file name.
+fn is_libpq_keyword_form(url: &str) -> bool {
+    const KEYWORDS: [&str; 7] = [
+        "host", "hostaddr", "port", "dbname", "user", "password", "sslmode",
+    ];
+    !url.contains("://")
+        && url.split_whitespace().any(|word| {
+            word.split_once('=')
+                .is_some_and(|(key, _)| KEYWORDS.contains(&key.trim()))
+        })
 }
 
 /// Shows the URL with any password replaced by `***`, safe for logs and terminals.
@@ -212,6 +233,23 @@ mod tests {
         assert!(error.contains("\"mysql\""), "{error}");
         assert!(DatabaseUrl::parse("sqlite://:memory:").is_err());
         assert!(DatabaseUrl::parse("sqlite://").is_err());
+    }
+
+    #[test]
+    fn the_keyword_form_is_refused_without_showing_the_password() {
+        for url in [
+            "host=db password=s3cret",
+            "dbname=app user=me password='s3cret x'",
+        ] {
+            let error = DatabaseUrl::parse(url).unwrap_err();
+            assert!(error.contains("keyword form"), "{error}");
+            assert!(!error.contains("s3cret"), "{error}");
+        }
+        // A file name with `=` in it that names no libpq keyword is a file.
+        assert!(matches!(
+            DatabaseUrl::parse("data/a=b.db"),
+            Ok(DatabaseUrl::Sqlite(_))
+        ));
     }
 
     #[test]

@@ -4,45 +4,59 @@
 
 use std::io::Write;
 
-use diesel::QueryResult;
 use serde::Serialize;
 
-use crate::database::DbConnection;
+use crate::database::DbPool;
 use crate::error::AppError;
 use crate::listing::UserListing;
 use crate::models::NewUser;
+use crate::startup::Settings;
 use crate::user_store::UserStore;
+
+/// `cargo run -p NAME -- demo`: the session on standard output, under a
+/// line naming the pattern and the database.
+pub fn console<S: UserStore>(name: &str, settings: &Settings, pool: &DbPool) -> Result<(), String> {
+    println!(
+        "The Flask page's console session ({name}).\ndatabase: {}\n",
+        settings.describe_database()
+    );
+    run::<S>(pool, &mut std::io::stdout().lock()).map_err(|e| format!("the demo failed: {e}"))
+}
 
 /// Runs the session with the store `S`, writing each call and its result to
 /// `out` (standard output for `-- demo`; a buffer for the docs).
-pub fn run<S: UserStore>(conn: &mut DbConnection, out: &mut dyn Write) -> Result<(), AppError> {
+///
+/// `pool.write` is `db_session.add(u)` and `db_session.commit()` in one:
+/// the write runs in a transaction of its own and is committed before it
+/// returns. `pool.read` runs on a connection that cannot write.
+pub fn run<S: UserStore>(pool: &DbPool, out: &mut dyn Write) -> Result<(), AppError> {
     let mut console = Console { out, steps: 0 };
 
     let admin = NewUser::new("admin", "admin@localhost");
-    let created = S::create_user(conn, &admin);
+    let created = pool.write(move |conn| S::create_user(conn, &admin));
     console.show(
         "add a user and commit",
-        r#"Store::create_user(conn, &NewUser::new("admin", "admin@localhost"))"#,
+        r#"pool.write(|conn| Store::create_user(conn, &NewUser::new("admin", "admin@localhost")))"#,
         &created,
     )?;
     // Run the demo twice and the name is taken: the step shows the
     // database's refusal, and the session goes on.
     if let Err(error) = created {
-        AppError::from(error).conflict_or_err()?;
+        error.conflict_or_err()?;
     }
 
-    let users = S::list_users(conn, &UserListing::first_page());
+    let users = pool.read(|conn| S::list_users(conn, &UserListing::first_page()));
     console.show(
         "list the users (first page)",
-        "Store::list_users(conn, &UserListing::first_page())",
+        "pool.read(|conn| Store::list_users(conn, &UserListing::first_page()))",
         &users,
     )?;
     users?;
 
-    let first = S::first_user_named(conn, "admin");
+    let first = pool.read(|conn| S::first_user_named(conn, "admin"));
     console.show(
         "find the first user named admin",
-        r#"Store::first_user_named(conn, "admin")"#,
+        r#"pool.read(|conn| Store::first_user_named(conn, "admin"))"#,
         &first,
     )?;
     first?;
@@ -62,7 +76,7 @@ impl Console<'_> {
         &mut self,
         title: &str,
         call: &str,
-        result: &QueryResult<T>,
+        result: &Result<T, AppError>,
     ) -> Result<(), AppError> {
         self.steps += 1;
         let outcome = match result.as_ref().map(serde_json::to_string) {

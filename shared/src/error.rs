@@ -5,7 +5,7 @@
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, ResponseError};
-use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::result::{DatabaseErrorInformation, DatabaseErrorKind, Error as DieselError};
 
 /// Everything a request can fail with.
 #[derive(Debug, thiserror::Error)]
@@ -16,9 +16,6 @@ pub enum AppError {
     /// No such user, or no such route (404).
     #[error("{0}")]
     NotFound(String),
-    /// The route exists but not with this method (405).
-    #[error("{0}")]
-    MethodNotAllowed(String),
     /// The value would break a uniqueness rule: name or email taken (409).
     #[error("{0}")]
     Conflict(String),
@@ -65,7 +62,6 @@ impl ResponseError for AppError {
         match self {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
-            AppError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -93,24 +89,65 @@ impl ResponseError for AppError {
 
 impl From<DieselError> for AppError {
     fn from(error: DieselError) -> Self {
-        match &error {
-            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
-                // PostgreSQL names the constraint (users_email_key); SQLite names
-                // the column in its message (UNIQUE constraint failed: users.email).
-                let on_email = info.constraint_name().is_some_and(|c| c.contains("email"))
-                    || info.message().contains("users.email");
-                let field = if on_email { "email" } else { "name" };
-                AppError::Conflict(format!("a user with this {field} already exists"))
-            }
-            DieselError::NotFound => AppError::NotFound("not found".to_owned()),
+        let DieselError::DatabaseError(kind, info) = &error else {
+            return match error {
+                DieselError::NotFound => AppError::NotFound("not found".to_owned()),
+                other => AppError::Database(other),
+            };
+        };
+        let message = info.message();
+        match kind {
+            DatabaseErrorKind::UniqueViolation => AppError::Conflict(already_exists(info.as_ref())),
             // The server went away under the query (restarted, or the
-            // connection was terminated): the pool drops this connection as
-            // broken, and a retry gets a fresh one.
-            DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
-                AppError::Unavailable(info.message().to_owned())
+            // connection was terminated): the pool drops this connection,
+            // and a retry gets a fresh one.
+            DatabaseErrorKind::ClosedConnection => AppError::Unavailable(message.to_owned()),
+            // Another process holds SQLite's write lock past busy_timeout.
+            _ if message.contains("database is locked") || message.contains("database is busy") => {
+                AppError::Unavailable(message.to_owned())
+            }
+            // The connection reads only: PostgreSQL's read-only default, or
+            // SQLite's `query_only`. A bug in the code, named plainly in the log.
+            DatabaseErrorKind::ReadOnlyTransaction => {
+                AppError::Internal(write_on_read_path(message))
+            }
+            _ if message.contains("attempt to write a readonly database") => {
+                AppError::Internal(write_on_read_path(message))
             }
             _ => AppError::Database(error),
         }
+    }
+}
+
+fn write_on_read_path(message: &str) -> String {
+    format!(
+        "a write was sent through the read path ({message}): \
+         writes go through DbSession::write, which commits them"
+    )
+}
+
+/// "a user with this email already exists", from the column the database
+/// names: SQLite in its message (`UNIQUE constraint failed: users.email`),
+/// PostgreSQL in its detail (`Key (email)=(…) already exists.`). The value
+/// itself is not repeated.
+fn already_exists(info: &dyn DatabaseErrorInformation) -> String {
+    let sqlite = info
+        .message()
+        .strip_prefix("UNIQUE constraint failed: ")
+        .and_then(|columns| columns.split(", ").next())
+        .and_then(|column| column.split_once('.'));
+    let postgres = info
+        .details()
+        .and_then(|details| details.strip_prefix("Key ("))
+        .and_then(|rest| rest.split_once(')'))
+        .map(|(column, _)| (info.table_name().unwrap_or(""), column));
+    match sqlite.or(postgres) {
+        Some((table, column)) => {
+            let noun = table.strip_suffix('s').unwrap_or(table);
+            let noun = if noun.is_empty() { "row" } else { noun };
+            format!("a {noun} with this {column} already exists")
+        }
+        None => "a row with these values already exists".to_owned(),
     }
 }
 

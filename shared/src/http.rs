@@ -1,21 +1,19 @@
-//! What every pattern's app has in common: the app skeleton with its hook,
-//! JSON answers for the framework's own errors, and the extractors and
-//! responses the handlers share.
+//! What every pattern's app has in common besides the session and its hook:
+//! JSON answers for the framework's own errors, the request log, and the
+//! extractors and responses the handlers share.
 
 use actix_web::body::BoxBody;
 use actix_web::dev::{Payload, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::http::header;
-use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers, Logger, from_fn};
-use actix_web::{App, FromRequest, HttpRequest, HttpResponse, web};
+use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers, Logger};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use futures_util::future::LocalBoxFuture;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::database::DbPool;
 use crate::error::AppError;
 use crate::models::Validate;
-use crate::session::shutdown_session;
 
 /// The largest JSON body accepted. A user is well under 1 KiB.
 pub const JSON_LIMIT_BYTES: usize = 16 * 1024;
@@ -45,26 +43,29 @@ impl<T> AppService for T where
 {
 }
 
-/// The app every pattern starts from: the pool, the after-request hook, JSON
-/// errors for what actix rejects itself, and a log line per request. A
-/// pattern adds its routes with `.configure(routes)`.
-pub fn base_app(pool: DbPool) -> App<impl AppService> {
-    App::new()
-        .app_data(web::Data::new(pool))
-        .app_data(
-            web::JsonConfig::default()
-                .limit(JSON_LIMIT_BYTES)
-                .error_handler(json_error),
-        )
-        .app_data(web::PathConfig::default().error_handler(path_error))
-        .app_data(web::QueryConfig::default().error_handler(query_error))
-        .default_service(web::to(no_such_route))
-        // The middleware registered last runs first: the hook, last here,
-        // opens the session before any handler or extractor and removes it
-        // after everything else, the log line included.
-        .wrap(ErrorHandlers::new().default_handler(json_error_body))
-        .wrap(Logger::new("%r %s %b bytes %D ms"))
-        .wrap(from_fn(shutdown_session))
+/// JSON answers for what actix rejects before a handler runs: bodies that
+/// are too large, not JSON or malformed, bad path and query parameters, and
+/// routes that do not exist. Added to an app with `.configure(json_errors)`.
+pub fn json_errors(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(
+        web::JsonConfig::default()
+            .limit(JSON_LIMIT_BYTES)
+            .error_handler(json_error),
+    )
+    .app_data(web::PathConfig::default().error_handler(path_error))
+    .app_data(web::QueryConfig::default().error_handler(query_error))
+    .default_service(web::to(no_such_route));
+}
+
+/// A JSON body for the error responses actix builds itself with none (a
+/// 405 from a resource, for one); answers that are JSON already pass.
+pub fn json_error_bodies<B: 'static>() -> ErrorHandlers<B> {
+    ErrorHandlers::new().default_handler(json_error_body)
+}
+
+/// One log line per request: the request line, status, size and time.
+pub fn request_log() -> Logger {
+    Logger::new("%r %s %b bytes %D ms")
 }
 
 /// 201 Created with the new resource's address in `Location`.

@@ -2,10 +2,11 @@
 //! Rust counterpart of the Flask page's `database.py` and `models.py`.
 //!
 //! - [`database`]: the engine (a pool over SQLite or PostgreSQL, chosen from
-//!   the URL at run time), the migrations, and write transactions.
-//! - [`session`]: the request session [`DbSession`] and the after-request hook
-//!   [`shutdown_session`]; [`writer`]: the thread that commits SQLite writes
-//!   in groups.
+//!   the URL at run time) and the migrations; [`connection`]: the one
+//!   connection type for both backends, and how the pool opens them.
+//! - [`session`]: the request session [`DbSession`] and the teardown hook
+//!   [`shutdown_session`]; [`transaction`]: the transaction every write runs
+//!   in; [`writer`]: the thread that commits SQLite writes in groups.
 //! - [`models`] and [`schema`]: the `User` model and its table.
 //! - [`error`]: one error type, turned into JSON answers.
 //! - [`user_store`]: the [`user_store::UserStore`] trait: the data access the
@@ -14,6 +15,7 @@
 //! - [`startup`], [`demo`], [`database_url`]: what `cargo run -p PATTERN` does,
 //!   and the `DATABASE_URL` it reads (with its password masked when shown).
 
+pub mod connection;
 pub mod database;
 pub mod database_url;
 pub mod demo;
@@ -25,9 +27,11 @@ pub mod routes;
 pub mod schema;
 pub mod session;
 pub mod startup;
+pub mod transaction;
 pub mod user_store;
 pub mod writer;
 
-pub use database::{DbConnection, DbPool, write_transaction};
+pub use connection::DbConnection;
+pub use database::DbPool;
 pub use error::AppError;
 pub use session::{DbSession, shutdown_session};

@@ -11,6 +11,13 @@ use crate::error::AppError;
 pub const DEFAULT_PER_PAGE: i64 = 20;
 /// The most users one page may hold.
 pub const MAX_PER_PAGE: i64 = 100;
+/// The most rows a page may skip: `(page - 1) * per_page` may not pass it.
+///
+/// `OFFSET n` makes the database step over n rows, so without a bound a
+/// request for page 50,000 scans a million rows. Bounded, every listing is
+/// a short read, the kind SQLite serves in place on the async worker (see
+/// [`crate::DbSession::read`]). Deeper than this, narrow the list (`name=`).
+pub const MAX_ROWS_SKIPPED: i64 = 10_000;
 
 /// Which users `GET /users` returns, checked and turned into LIMIT/OFFSET.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,9 +62,15 @@ impl TryFrom<ListingParams> for UserListing {
             MAX_PER_PAGE,
             DEFAULT_PER_PAGE,
         )?;
-        let offset = (page - 1).checked_mul(per_page).ok_or_else(|| {
-            AppError::BadRequest(format!("page {page} is past any possible result"))
-        })?;
+        let offset = (page - 1)
+            .checked_mul(per_page)
+            .filter(|skipped| *skipped <= MAX_ROWS_SKIPPED)
+            .ok_or_else(|| {
+                AppError::BadRequest(format!(
+                    "page {page} of {per_page} would skip more than {MAX_ROWS_SKIPPED} rows, \
+                     the deepest a list goes: (page - 1) * per_page may be at most {MAX_ROWS_SKIPPED}"
+                ))
+            })?;
         if params
             .name
             .as_deref()
@@ -150,5 +163,17 @@ mod tests {
             );
         }
         assert!(listing(Some(&i64::MAX.to_string()), Some("100")).is_err());
+    }
+
+    #[test]
+    fn pages_end_where_they_would_skip_more_than_the_bound() {
+        let last = listing(Some("101"), Some("100")).unwrap();
+        assert_eq!(last.offset, MAX_ROWS_SKIPPED);
+        assert!(listing(Some("102"), Some("100")).is_err());
+        // Huge pages get the same answer whatever per_page is.
+        for per_page in ["1", "2"] {
+            let error = listing(Some("4611686018427387904"), Some(per_page)).unwrap_err();
+            assert!(error.to_string().contains("skip more than"), "{error}");
+        }
     }
 }

@@ -1,5 +1,7 @@
 //! The HTTP routes, written once for every pattern: thin handlers that take
-//! the request session and hand the work to the pattern's [`UserStore`].
+//! the request session and hand the work to the pattern's [`UserStore`]:
+//! reads through [`DbSession::read`], writes through [`DbSession::write`],
+//! which runs each in a transaction of its own.
 
 use actix_web::{HttpResponse, web};
 
@@ -64,17 +66,15 @@ async fn update_user<S: UserStore>(
     ValidJson(changes): ValidJson<UserChanges>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let user = session
-        .write(move |conn| {
-            // A PATCH that changes nothing needs no UPDATE (and an UPDATE
-            // with nothing to SET is not valid SQL): answer with the user.
-            if changes.is_empty() {
-                S::find_user(conn, id)
-            } else {
-                S::update_user(conn, id, &changes)
-            }
-        })
-        .await?;
+    // A PATCH that changes nothing needs no UPDATE (and an UPDATE with
+    // nothing to SET is not valid SQL): answer with the user as it is.
+    let user = if changes.is_empty() {
+        session.read(move |conn| S::find_user(conn, id)).await?
+    } else {
+        session
+            .write(move |conn| S::update_user(conn, id, &changes))
+            .await?
+    };
     let user = user.ok_or_else(|| AppError::user_not_found(id))?;
     Ok(HttpResponse::Ok().json(user))
 }

@@ -1,4 +1,4 @@
-//! The request session and the after-request hook that removes it.
+//! The request session and the teardown hook that removes it.
 //!
 //! The Flask page keeps one SQLAlchemy session per request and calls
 //! `db_session.remove()` when the request ends. Here the session is
@@ -8,30 +8,42 @@
 //! success, an error, a bad request, an unknown route or a panic alike.
 
 use std::panic::AssertUnwindSafe;
-use std::sync::{Arc, Mutex, TryLockError};
+use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+use diesel::QueryResult;
 use futures_util::FutureExt;
 use futures_util::future::{Ready, ready};
 
-use crate::database::{DbConnection, DbPool, PooledDbConnection, roll_back_open_transactions};
+use crate::connection::{DbConnection, PooledConnection};
+use crate::database::DbPool;
 use crate::error::AppError;
+use crate::transaction::{self, panic_message};
 
 /// The database session of one request: a handle on at most one pooled
-/// connection, checked out on first use.
+/// connection, checked out on first use and given back by the hook.
 ///
-/// Take it as a handler argument. Every clone within a request shares the
-/// same connection. Diesel is synchronous, so [`DbSession::run`] runs the
-/// work on actix's blocking thread pool and never stalls the async worker.
+/// Take it as a handler argument; every clone within a request shares the
+/// connection. Work goes in through two doors:
+///
+/// - [`DbSession::read`] runs on the request's connection, which cannot
+///   write (the database refuses);
+/// - [`DbSession::write`] runs in a transaction of its own and is committed
+///   before it returns, or rolled back entirely. On SQLite it runs on the
+///   database's writer thread and its connection, not the request's.
+///
+/// Unlike a SQLAlchemy session, it keeps no objects: diesel has no unit of
+/// work, identity map or change tracking. What you write is what is sent.
 #[derive(Clone)]
 pub struct DbSession {
     pool: DbPool,
-    // A std mutex, not an async one: it is only ever locked on the blocking
-    // pool, by one task of this request at a time, around synchronous work.
-    connection: Arc<Mutex<Option<PooledDbConnection>>>,
+    // A std mutex, not an async one: it is held only around synchronous
+    // database work, by one call of this request at a time, never across
+    // an `.await`.
+    connection: Arc<Mutex<Option<PooledConnection>>>,
 }
 
 impl DbSession {
@@ -42,96 +54,86 @@ impl DbSession {
         }
     }
 
-    /// Runs `work` with this request's connection, on the blocking pool.
+    /// Runs a read with this request's connection. A write sent through
+    /// here is refused by the database (a 500: it is a bug in the code).
     ///
-    /// The connection is checked out on the first call (waiting at most the
-    /// pool's checkout timeout, then failing with a 503). Nothing is committed
-    /// for you: wrap writes in [`crate::database::write_transaction`].
-    pub async fn run<T, E, F>(&self, work: F) -> Result<T, AppError>
+    /// Diesel is synchronous, so on PostgreSQL the read runs on the blocking
+    /// thread pool, where waiting for the network stalls nobody. On SQLite,
+    /// when a connection is free at once, it runs right here on the async
+    /// worker: SQLite is a library inside this process, in WAL mode a reader
+    /// never waits for the writer, and every read the routes make is bounded
+    /// (a lookup by key, or one page of at most 100 rows no deeper than
+    /// `MAX_ROWS_SKIPPED`); handing such a read to another thread and back
+    /// would cost more than the read itself. `work` may run twice on
+    /// PostgreSQL: again on a fresh connection if the server had closed the
+    /// first one.
+    pub async fn read<T, F>(&self, work: F) -> Result<T, AppError>
     where
-        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        F: FnMut(&mut DbConnection) -> QueryResult<T> + Send + 'static,
         T: Send + 'static,
-        E: Into<AppError> + Send + 'static,
     {
+        let work = if self.pool.is_sqlite() {
+            match self.read_in_place(work) {
+                Ok(outcome) => return outcome,
+                Err(work) => work,
+            }
+        } else {
+            work
+        };
         let session = self.clone();
-        web::block(move || {
-            let mut slot = session.connection.lock().map_err(|_| {
-                AppError::Internal("an earlier database call of this request panicked".into())
-            })?;
-            let conn = match &mut *slot {
-                Some(conn) => conn,
-                empty => empty.insert(session.pool.get()?),
-            };
-            work(conn).map_err(Into::into)
-        })
-        .await?
+        web::block(move || session.pool.read_with(&mut *session.slot()?, work)).await?
     }
 
-    /// Runs a read that takes microseconds, such as a lookup by key or one
-    /// page of rows, with this request's connection.
-    ///
-    /// On SQLite, when a connection is free at once, the read runs right
-    /// here on the async worker. SQLite is a library inside this process, and
-    /// in WAL mode a reader never waits for a writer, so such a read costs
-    /// less than handing it to another thread and waking this one again (two
-    /// context switches, the largest cost of a request in `just bench`).
-    /// A read that can wait goes through [`DbSession::run`]: on PostgreSQL
-    /// (a network round trip), or when the pool has no idle connection.
-    /// Writes have [`DbSession::write`].
-    pub async fn read<T, E, F>(&self, work: F) -> Result<T, AppError>
+    /// Runs `work` here if this request has, or can take without waiting, a
+    /// SQLite connection; otherwise hands `work` back.
+    fn read_in_place<T, F>(&self, work: F) -> Result<Result<T, AppError>, F>
     where
-        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
-        T: Send + 'static,
-        E: Into<AppError> + Send + 'static,
-    {
-        match self.read_in_place(work) {
-            Ok(result) => result,
-            Err(work) => self.run(work).await,
-        }
-    }
-
-    /// Runs `work` here if this request has, or can take without waiting,
-    /// a SQLite connection; otherwise hands `work` back.
-    fn read_in_place<T, E, F>(&self, work: F) -> Result<Result<T, AppError>, F>
-    where
-        F: FnOnce(&mut DbConnection) -> Result<T, E>,
-        E: Into<AppError>,
+        F: FnMut(&mut DbConnection) -> QueryResult<T>,
     {
         let Ok(mut slot) = self.connection.try_lock() else {
             return Err(work);
         };
         if slot.is_none() {
-            // `try_get`, never `get`: waiting for a connection would stall
-            // every request on this worker.
-            *slot = self.pool.try_get();
+            // `try_checkout_now`, never a checkout that waits: waiting for a
+            // connection would stall every request on this worker.
+            *slot = self.pool.try_checkout_now();
         }
-        match slot.as_deref_mut() {
-            Some(conn @ DbConnection::Sqlite(_)) => Ok(work(conn).map_err(Into::into)),
-            _ => Err(work),
+        if slot.is_none() {
+            return Err(work);
         }
+        Ok(self.pool.read_with(&mut slot, work))
     }
 
-    /// Runs a write and answers once it is committed.
+    /// Runs a write in a transaction of its own, made here: committed if
+    /// `work` returns `Ok`, rolled back if it returns `Err`, panics, or
+    /// leaves a transaction of its own open. Answers once committed.
     ///
     /// On SQLite it goes to the database's writer thread, which commits the
-    /// writes that queued up together ([`crate::writer`]); the request's own
-    /// connection is not used. On PostgreSQL it is [`DbSession::run`].
-    pub async fn write<T, E, F>(&self, work: F) -> Result<T, AppError>
+    /// writes that queued up together ([`crate::writer`]), each in its own
+    /// savepoint. On PostgreSQL it runs on the request's connection, on the
+    /// blocking pool. Either way a read after it sees what it wrote.
+    pub async fn write<T, F>(&self, work: F) -> Result<T, AppError>
     where
-        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        F: FnOnce(&mut DbConnection) -> QueryResult<T> + Send + 'static,
         T: Send + 'static,
-        E: Into<AppError> + Send + 'static,
     {
-        match self.pool.sqlite_writer() {
-            Some(writer) => writer.write(work).await,
-            None => self.run(work).await,
+        if let Some(writer) = self.pool.sqlite_writer() {
+            return writer.write(work).await;
         }
+        let session = self.clone();
+        web::block(move || session.pool.write_with(&mut *session.slot()?, work)).await?
+    }
+
+    fn slot(&self) -> Result<MutexGuard<'_, Option<PooledConnection>>, AppError> {
+        self.connection.lock().map_err(|_| {
+            AppError::Internal("an earlier database call of this request panicked".into())
+        })
     }
 
     /// Gives the connection back to the pool, first rolling back anything
     /// left uncommitted. What `db_session.remove()` does on the Flask page.
     async fn remove(&self) {
-        // A panic in `run` poisons the mutex; the connection is still there
+        // A panic in a read poisons the mutex; the connection is still there
         // and still ours to clean up.
         let taken = match self.connection.try_lock() {
             Ok(mut slot) => slot.take(),
@@ -141,15 +143,16 @@ impl DbSession {
             Err(TryLockError::WouldBlock) => None,
         };
         let Some(mut conn) = taken else { return };
-        if !diesel::r2d2::R2D2Connection::is_broken(&mut *conn) {
+        if transaction::depth(&mut conn).is_ok_and(|d| d == 0) {
             // The usual case: no transaction open, so dropping the handle is
             // all it takes to return the connection. No thread hop needed.
             return;
         }
-        // A transaction was left open (a panic or a handler bug). Rolling it
-        // back talks to the database, so it happens on the blocking pool. If
-        // the rollback fails, the pool sees a broken connection and drops it.
-        let rolled_back = web::block(move || roll_back_open_transactions(&mut conn)).await;
+        // Reads and writes close their own transactions, so this is a read
+        // that panicked mid-transaction. Rolling back talks to the database,
+        // so it happens on the blocking pool. If it fails, the pool sees a
+        // broken connection and drops it.
+        let rolled_back = web::block(move || transaction::roll_back_to(&mut conn, 0)).await;
         if !matches!(rolled_back, Ok(true)) {
             log::warn!("could not roll back a transaction left open; connection discarded");
         }
@@ -171,14 +174,16 @@ impl FromRequest for DbSession {
     }
 }
 
-/// The after-request hook: registered with
+/// The teardown hook, the counterpart of the Flask page's `shutdown_session`
+/// (registered there with `@app.teardown_appcontext`): registered here with
 /// `App::wrap(actix_web::middleware::from_fn(shutdown_session))`.
 ///
 /// It opens the request's [`DbSession`] (no connection yet), runs the rest of
 /// the app, and when the response is ready removes the session: anything not
-/// committed is rolled back and the connection returns to the pool. Unlike
-/// Flask's `after_request`, it also runs when the handler fails or panics; a
-/// panic becomes a JSON 500 and the worker goes on serving.
+/// committed is rolled back and the connection returns to the pool. Like a
+/// teardown function, and unlike Flask's `after_request`, it also runs when
+/// the handler fails or panics; a panic becomes a JSON 500 and the worker
+/// goes on serving.
 pub async fn shutdown_session(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -196,11 +201,7 @@ pub async fn shutdown_session(
     // `App<impl AppService>`, whatever the middleware inside produce.
     let outcome = outcome.map(|result| result.map(ServiceResponse::map_into_boxed_body));
     outcome.unwrap_or_else(|panic| {
-        let message = panic
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| panic.downcast_ref::<String>().cloned())
-            .unwrap_or_default();
+        let message = panic_message(panic.as_ref());
         Err(AppError::Internal(format!("a handler panicked: {message}")).into())
     })
 }

@@ -1,26 +1,65 @@
-//! What `cargo run` does: read the configuration, open the
-//! database, migrate it, then serve the app or run the demo.
+//! The parts of start-up every pattern's `main.rs` shares: the command line,
+//! the settings from the environment, logging, the server's sizing and
+//! graceful stop, and the lines printed once it listens. `main.rs` itself
+//! shows the order: settings, engine, migrations, then the server or the demo.
 
+use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use actix_web::{App, HttpServer};
-
-use crate::database::{DbConnection, DbPool, PoolSettings, engine, init_db};
+use crate::database::PoolSettings;
 use crate::database_url::{DEFAULT_SQLITE_FILE, DatabaseUrl};
-use crate::http::AppService;
 
 /// Where the server listens unless `BIND_ADDR` says otherwise.
 pub const DEFAULT_BIND_ADDR: &str = "127.0.0.1:8080";
 
-/// The program as `main` hands it over: its name, its app factory and its demo.
-pub struct Program<F> {
-    /// The package name, as in `cargo run -p NAME`.
-    pub name: &'static str,
-    /// Builds the app around a pool; called once per server worker.
-    pub app: F,
-    /// The console session of `-- demo`.
-    pub demo: fn(&mut DbConnection, &mut dyn std::io::Write) -> Result<(), crate::AppError>,
+/// What the command line asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Command {
+    /// No argument: serve the JSON API.
+    Serve,
+    /// `demo`: run the console session and exit.
+    Demo,
+}
+
+impl Command {
+    /// Reads the arguments of the program `name`. `--help` prints the usage
+    /// (success); anything unknown prints it with an error (exit code 2).
+    pub fn from_args(name: &str) -> Result<Command, ExitCode> {
+        let args: Vec<String> = std::env::args().skip(1).collect();
+        match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+            [] => Ok(Command::Serve),
+            ["demo"] => Ok(Command::Demo),
+            ["-h" | "--help" | "help"] => {
+                println!("{}", USAGE.replace("NAME", name));
+                Err(ExitCode::SUCCESS)
+            }
+            _ => {
+                eprintln!(
+                    "error: unexpected arguments {args:?}\n\n{}",
+                    USAGE.replace("NAME", name)
+                );
+                Err(ExitCode::from(2))
+            }
+        }
+    }
+}
+
+/// Logs to standard error at `RUST_LOG` (default `info`: one line per request).
+pub fn init_logging() {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+}
+
+/// The exit code for what `main` did: a failure is printed as one line
+/// saying what went wrong, never as a panic.
+pub fn exit_code(outcome: Result<(), String>) -> ExitCode {
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 /// Everything the environment (or `.env`) configures.
@@ -97,136 +136,71 @@ environment (or .env):
   DB_CHECKOUT_TIMEOUT_MS  how long a request waits for a connection (default 3000)
   RUST_LOG                log verbosity, e.g. debug or warn (default info)";
 
-/// The whole of `main`: returns a failure exit code, with a
-/// one-line message saying what it was doing, rather than panicking.
-pub fn run<F, T>(program: Program<F>) -> ExitCode
-where
-    F: Fn(DbPool) -> App<T> + Send + Clone + 'static,
-    T: AppService,
-{
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let demo = match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
-        [] => false,
-        ["demo"] => true,
-        ["-h" | "--help" | "help"] => {
-            println!("{}", USAGE.replace("NAME", program.name));
-            return ExitCode::SUCCESS;
-        }
-        _ => {
-            eprintln!(
-                "error: unexpected arguments {args:?}\n\n{}",
-                USAGE.replace("NAME", program.name)
-            );
-            return ExitCode::from(2);
-        }
-    };
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+impl Settings {
+    /// HTTP worker threads: one per core.
+    pub fn workers(&self) -> usize {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    }
 
-    let outcome = Settings::from_env().and_then(|settings| {
-        let pool = open_database(&settings)?;
-        if demo {
-            run_demo(&program, &settings, &pool)
+    /// Threads each worker may use for blocking database work. A thread
+    /// beyond the pool's connections can only wait for one, and hand-offs
+    /// between threads are the largest cost of a request; twice the pool in
+    /// all keeps a thread free for every request that holds a connection,
+    /// even when as many others wait for one.
+    pub fn blocking_threads_per_worker(&self) -> usize {
+        (2 * self.pool.max_size as usize)
+            .div_ceil(self.workers())
+            .max(1)
+    }
+
+    /// Where the database is, for the start-up lines.
+    pub fn describe_database(&self) -> String {
+        let note = if self.database_is_default {
+            " (DATABASE_URL is not set)"
         } else {
-            serve(program, &settings, pool)
-        }
-    });
-    match outcome {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("error: {message}");
-            ExitCode::FAILURE
-        }
+            ""
+        };
+        format!(
+            "{} on {}{note}",
+            self.database,
+            self.database.backend_name()
+        )
     }
 }
 
-/// Builds the pool and brings the schema up to date.
-pub fn open_database(settings: &Settings) -> Result<DbPool, String> {
-    let pool = engine(&settings.database, &settings.pool).map_err(|e| e.to_string())?;
-    init_db(&pool)?;
-    Ok(pool)
-}
-
-fn describe_database(settings: &Settings) -> String {
-    let note = if settings.database_is_default {
-        " (DATABASE_URL is not set)"
+/// The message for a `bind` that failed, with a hint for the usual cause.
+pub fn cannot_listen(bind_addr: &str, error: std::io::Error) -> String {
+    let hint = if error.kind() == std::io::ErrorKind::AddrInUse {
+        " (another program, maybe another copy of this one, uses it: set BIND_ADDR, e.g. BIND_ADDR=127.0.0.1:8081)"
     } else {
         ""
     };
-    format!(
-        "{} on {}{note}",
-        settings.database,
-        settings.database.backend_name()
-    )
+    format!("cannot listen on {bind_addr}: {error}{hint}")
 }
 
-fn run_demo<F>(program: &Program<F>, settings: &Settings, pool: &DbPool) -> Result<(), String> {
+/// The lines printed once the server listens: where, on which database, and
+/// a request to try. With port 0 the OS picks the port: this prints the one
+/// it picked.
+pub fn announce(name: &str, addrs: &[SocketAddr], settings: &Settings) {
+    let url = match addrs.first() {
+        Some(addr) => format!("http://{addr}"),
+        None => format!("http://{}", settings.bind_addr),
+    };
+    println!("{name} listening on {url}");
+    println!("database: {}", settings.describe_database());
     println!(
-        "The Flask page's console session ({}).\ndatabase: {}\n",
-        program.name,
-        describe_database(settings)
+        "try: curl -i -X POST {url}/users -H 'content-type: application/json' \
+         -d '{{\"name\":\"admin\",\"email\":\"admin@localhost\"}}'"
     );
-    let mut conn = pool
-        .get()
-        .map_err(|e| format!("no database connection: {e}"))?;
-    (program.demo)(&mut conn, &mut std::io::stdout().lock())
-        .map_err(|e| format!("the demo failed: {e}"))
-}
-
-fn serve<F, T>(program: Program<F>, settings: &Settings, pool: DbPool) -> Result<(), String>
-where
-    F: Fn(DbPool) -> App<T> + Send + Clone + 'static,
-    T: AppService,
-{
-    let app = program.app;
-    let bind_addr = settings.bind_addr.clone();
-    let pool_size = settings.pool.max_size;
-    actix_web::rt::System::new().block_on(async move {
-        // One server worker per core, and a bounded number of threads for
-        // blocking database work. Context switches between the workers and
-        // these threads are the largest cost of a request, and a thread
-        // beyond the pool's connections can only wait for one. Twice the
-        // pool in all keeps a thread free for every request that holds a
-        // connection, even when as many others wait for one.
-        let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let blocking_threads = (2 * pool_size as usize).div_ceil(workers).max(1);
-        let server = HttpServer::new(move || app(pool.clone()))
-            .workers(workers)
-            .worker_max_blocking_threads(blocking_threads)
-            // Ctrl-C and SIGTERM alike stop gracefully: no new connections,
-            // the requests in flight are finished, then the process exits.
-            // Left to itself, actix-server takes Ctrl-C as a forced stop
-            // that drops requests in flight, some of them already committed.
-            .shutdown_signal(stop_requested())
-            .bind(&bind_addr)
-            .map_err(|e| {
-                let hint = if e.kind() == std::io::ErrorKind::AddrInUse {
-                    " (another program, maybe another copy of this one, uses it: set BIND_ADDR, e.g. BIND_ADDR=127.0.0.1:8081)"
-                } else {
-                    ""
-                };
-                format!("cannot listen on {bind_addr}: {e}{hint}")
-            })?;
-        // With port 0 the OS picks the port: print the one it picked.
-        let url = match server.addrs().first() {
-            Some(addr) => format!("http://{addr}"),
-            None => format!("http://{bind_addr}"),
-        };
-        println!("{} listening on {url}", program.name);
-        println!("database: {}", describe_database(settings));
-        println!(
-            "try: curl -i -X POST {url}/users -H 'content-type: application/json' \
-             -d '{{\"name\":\"admin\",\"email\":\"admin@localhost\"}}'"
-        );
-        server
-            .run()
-            .await
-            .map_err(|e| format!("the server stopped: {e}"))
-    })
 }
 
 /// Resolves on the first Ctrl-C (SIGINT) or, on Unix, SIGTERM: what
-/// `kill`, `docker stop` and systemd send.
-async fn stop_requested() {
+/// `kill`, `docker stop` and systemd send. Given to
+/// `HttpServer::shutdown_signal`, it makes both a graceful stop: no new
+/// connections, the requests in flight finished, then exit. Left to itself,
+/// actix-server takes Ctrl-C as a forced stop that drops requests in
+/// flight, some of them already committed.
+pub async fn stop_requested() {
     let ctrl_c = Box::pin(actix_web::rt::signal::ctrl_c());
     #[cfg(unix)]
     {

@@ -5,15 +5,17 @@
 use diesel::QueryResult;
 use serde::Serialize;
 
-use crate::database::DbConnection;
+use crate::connection::DbConnection;
 use crate::listing::UserListing;
 use crate::models::{NewUser, User, UserChanges};
 
 /// The data access: every database operation the app needs.
 ///
-/// Each function runs synchronously on a borrowed connection (diesel is
-/// synchronous; the routes call these on the blocking pool). Writes commit
-/// before they return.
+/// Each function runs synchronously on a borrowed connection: diesel is
+/// synchronous. The routes call the reads through [`crate::DbSession::read`]
+/// and the writes through [`crate::DbSession::write`], which wraps each call
+/// in a transaction and commits it: a store function never commits, so a
+/// write of several statements cannot be half kept.
 pub trait UserStore: 'static {
     /// How the store represents a user read from the database: the [`User`]
     /// model, or a plain JSON object when there is no model.
@@ -28,11 +30,10 @@ pub trait UserStore: 'static {
     /// The first user (lowest id) with this name, if there is one.
     fn first_user_named(conn: &mut DbConnection, name: &str) -> QueryResult<Option<Self::User>>;
 
-    /// Inserts a user and commits, returning it with its new id.
+    /// Inserts a user, returning it with its new id.
     fn create_user(conn: &mut DbConnection, new_user: &NewUser) -> QueryResult<Self::User>;
 
-    /// Applies the changes that are present and commits; `None` if no such
-    /// user. `changes` is never empty: the routes answer an empty PATCH with
+    /// Applies the changes that are present; `None` if no such user. `changes` is never empty: the routes answer an empty PATCH with
     /// [`UserStore::find_user`].
     fn update_user(
         conn: &mut DbConnection,
@@ -40,7 +41,7 @@ pub trait UserStore: 'static {
         changes: &UserChanges,
     ) -> QueryResult<Option<Self::User>>;
 
-    /// Deletes a user and commits; false if there was no such user.
+    /// Deletes a user; false if there was no such user.
     fn delete_user(conn: &mut DbConnection, id: i32) -> QueryResult<bool>;
 }
 

@@ -1,40 +1,58 @@
-//! SQLite's writer: one thread per database runs every write the routes make,
-//! and commits the writes that queued up meanwhile together, in one
-//! transaction ("group commit").
+//! SQLite's writer: one thread per database runs every write, each in a
+//! savepoint of its own, and commits the writes that queued up meanwhile
+//! together, in one transaction ("group commit").
 //!
 //! SQLite lets one connection write at a time, so writers queue whatever we
 //! do. Queued on the blocking pool, each write cost a thread hand-off there
 //! and back, a wait on a contended lock, and a commit of its own (a WAL
 //! append of every page it touched). Here the writer thread drains the queue
-//! without parking while there is work, runs each write inside a savepoint of
-//! one transaction, and commits once for all of them. A write is answered
-//! only after that commit: a 201 still means the row is on disk.
+//! without parking while there is work and commits once per group. A write
+//! is answered only after that commit: a 201 still means the row is on disk.
 //!
-//! PostgreSQL takes concurrent writers by design; there the routes write
-//! through the request's own connection on the blocking pool.
+//! Each write runs in its own savepoint ([`crate::transaction`]): one that
+//! fails (a duplicate name) or panics undoes itself alone, and the rest of
+//! its group commits. PostgreSQL takes concurrent writers by design; there
+//! writes go through the request's own connection.
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::PoisonError;
-use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use diesel::connection::{Connection, TransactionManager};
+use diesel::QueryResult;
 use tokio::sync::oneshot;
 
-use crate::database::{DbConnection, SQLITE_WRITER, begin_immediate, roll_back_open_transactions};
+use crate::connection::{Access, ConnectError, DbConnection, connect};
+use crate::database_url::DatabaseUrl;
 use crate::error::AppError;
+use crate::transaction;
 
 /// The most writes one transaction commits; the rest wait for the next.
 const MOST_WRITES_PER_COMMIT: usize = 64;
 
-/// A handle on the writer thread of one SQLite database. Cloning it is cheap;
-/// the thread stops when the last handle (the pool holding it) is dropped.
+/// The most writes that may wait for the writer; past this, a write is
+/// answered 503 at once rather than queued without bound.
+const MOST_WRITES_WAITING: usize = 1024;
+
+/// A handle on the writer thread of one SQLite database. Cloning it is
+/// cheap; the thread answers every queued write and stops when the last
+/// handle is dropped, or at [`SqliteWriter::stop`].
 #[derive(Clone)]
 pub struct SqliteWriter {
-    jobs: Sender<Box<dyn Job>>,
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    queue: SyncSender<Message>,
+    thread: Mutex<Option<JoinHandle<()>>>,
     /// A write that waited longer than this in the queue is refused with a
     /// 503, as a request that waited this long for a connection is.
     patience: Duration,
+}
+
+enum Message {
+    Write(Box<dyn Job>),
+    Stop,
 }
 
 impl std::fmt::Debug for SqliteWriter {
@@ -44,50 +62,125 @@ impl std::fmt::Debug for SqliteWriter {
 }
 
 impl SqliteWriter {
-    /// Starts the writer thread, which writes through `conn`.
-    pub(crate) fn start(
-        conn: DbConnection,
-        reconnect: impl Fn() -> Option<DbConnection> + Send + 'static,
-        patience: Duration,
-    ) -> std::io::Result<SqliteWriter> {
-        let (jobs, queue) = channel();
-        std::thread::Builder::new()
+    /// Opens the writer's connection to `url` and starts its thread.
+    pub(crate) fn start(url: &DatabaseUrl, patience: Duration) -> Result<Self, ConnectError> {
+        let conn = connect(url, Access::ReadWrite)?;
+        let (queue, jobs) = sync_channel(MOST_WRITES_WAITING);
+        let url = url.clone();
+        let thread = std::thread::Builder::new()
             .name("sqlite-writer".into())
-            .spawn(move || write_in_groups(conn, queue, reconnect))?;
-        Ok(SqliteWriter { jobs, patience })
+            .spawn(move || write_in_groups(Some(conn), jobs, || connect(&url, Access::ReadWrite)))
+            .map_err(|e| ConnectError(format!("cannot start the SQLite writer thread: {e}")))?;
+        Ok(SqliteWriter {
+            shared: Arc::new(Shared {
+                queue,
+                thread: Mutex::new(Some(thread)),
+                patience,
+            }),
+        })
     }
 
-    /// Runs `work` on the writer thread and answers once it is committed.
-    ///
-    /// `work` runs inside the group's transaction: a write it makes through
-    /// [`crate::write_transaction`] gets a savepoint, so a write that fails
-    /// (a duplicate name, say) undoes only itself.
-    pub async fn write<T, E, F>(&self, work: F) -> Result<T, AppError>
+    /// Runs `work` on the writer thread, in a savepoint of its own, and
+    /// answers once it is committed.
+    pub async fn write<T, F>(&self, work: F) -> Result<T, AppError>
     where
-        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        F: FnOnce(&mut DbConnection) -> QueryResult<T> + Send + 'static,
         T: Send + 'static,
-        E: Into<AppError> + Send + 'static,
     {
         let (answer, answered) = oneshot::channel();
+        self.enqueue(work, Reply::Awaited(answer))?;
+        answered.await.unwrap_or_else(|_| Err(stopped()))
+    }
+
+    /// [`SqliteWriter::write`] for code outside the async runtime (the demo,
+    /// tests): blocks the calling thread until the write is committed.
+    pub fn write_blocking<T, F>(&self, work: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConnection) -> QueryResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let (answer, answered) = sync_channel(1);
+        self.enqueue(work, Reply::Blocking(answer))?;
+        answered.recv().unwrap_or_else(|_| Err(stopped()))
+    }
+
+    fn enqueue<T, F>(&self, work: F, reply: Reply<T>) -> Result<(), AppError>
+    where
+        F: FnOnce(&mut DbConnection) -> QueryResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
         let job = WriteJob {
-            work: move |conn: &mut DbConnection| work(conn).map_err(Into::into),
-            answer,
-            deadline: Instant::now() + self.patience,
+            work,
+            reply,
+            deadline: Instant::now() + self.shared.patience,
         };
-        self.jobs
-            .send(Box::new(job))
-            .map_err(|_| AppError::Unavailable("the SQLite writer has stopped".into()))?;
-        // The sender goes away unanswered only if the work panicked.
-        answered
-            .await
-            .map_err(|_| AppError::Internal("a database write panicked".into()))?
+        match self.shared.queue.try_send(Message::Write(Box::new(job))) {
+            Ok(()) => Ok(()),
+            Err(TrySendError::Full(_)) => Err(AppError::Unavailable(
+                "too many writes are waiting for the database: try again".into(),
+            )),
+            Err(TrySendError::Disconnected(_)) => Err(stopped()),
+        }
+    }
+
+    /// Answers every write already queued, then stops the thread and waits
+    /// for it. Writes sent afterwards get a 503. Called at shutdown.
+    pub fn stop(&self) {
+        self.shared.stop();
+    }
+}
+
+impl Shared {
+    fn stop(&self) {
+        let thread = self
+            .thread
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some(thread) = thread {
+            // Blocks while the queue is full; the thread is draining it.
+            let _ = self.queue.send(Message::Stop);
+            if thread.join().is_err() {
+                log::error!("the SQLite writer thread panicked");
+            }
+        }
+    }
+}
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn stopped() -> AppError {
+    AppError::Unavailable("the SQLite writer has stopped: the app is shutting down".into())
+}
+
+/// Where a write's answer goes: an awaiting request, or a blocked thread.
+enum Reply<T> {
+    Awaited(oneshot::Sender<Result<T, AppError>>),
+    Blocking(SyncSender<Result<T, AppError>>),
+}
+
+impl<T> Reply<T> {
+    fn send(self, outcome: Result<T, AppError>) {
+        // A receiver that is gone means the client left: the write stands.
+        match self {
+            Reply::Awaited(answer) => {
+                let _ = answer.send(outcome);
+            }
+            Reply::Blocking(answer) => {
+                let _ = answer.send(outcome);
+            }
+        }
     }
 }
 
 /// A write waiting in the queue, with where its answer goes.
 trait Job: Send {
-    /// Runs the work; returns how to answer once the group is committed or
-    /// rolled back.
+    /// Runs the work in its own savepoint; returns how to answer once the
+    /// group is committed or rolled back.
     fn run(self: Box<Self>, conn: &mut DbConnection) -> Box<dyn FnOnce(Result<(), AppError>)>;
     /// Answers `error` without running the work.
     fn refuse(self: Box<Self>, error: AppError);
@@ -97,26 +190,24 @@ trait Job: Send {
 
 struct WriteJob<F, T> {
     work: F,
-    answer: oneshot::Sender<Result<T, AppError>>,
+    reply: Reply<T>,
     deadline: Instant,
 }
 
 impl<F, T> Job for WriteJob<F, T>
 where
-    F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send,
+    F: FnOnce(&mut DbConnection) -> QueryResult<T> + Send,
     T: Send + 'static,
 {
     fn run(self: Box<Self>, conn: &mut DbConnection) -> Box<dyn FnOnce(Result<(), AppError>)> {
-        let WriteJob { work, answer, .. } = *self;
-        let outcome = work(conn);
-        // A closed receiver means the client left: the write stands anyway.
-        Box::new(move |group| {
-            let _ = answer.send(group.and(outcome));
-        })
+        let WriteJob { work, reply, .. } = *self;
+        // The group's transaction is open (depth 1): this is a savepoint.
+        let outcome = transaction::write_transaction(conn, work);
+        Box::new(move |group| reply.send(group.and(outcome)))
     }
 
     fn refuse(self: Box<Self>, error: AppError) {
-        let _ = self.answer.send(Err(error));
+        self.reply.send(Err(error));
     }
 
     fn deadline(&self) -> Instant {
@@ -125,80 +216,88 @@ where
 }
 
 /// The writer thread: takes every write waiting, runs them in one
-/// transaction, commits, answers them all, and starts again.
+/// transaction, commits, answers them all, and starts again until told to
+/// stop or every handle is gone.
 fn write_in_groups(
-    mut conn: DbConnection,
-    queue: Receiver<Box<dyn Job>>,
-    reconnect: impl Fn() -> Option<DbConnection>,
+    mut conn: Option<DbConnection>,
+    queue: Receiver<Message>,
+    reconnect: impl Fn() -> Result<DbConnection, ConnectError>,
 ) {
-    // `recv` parks only when the queue is empty; `try_iter` never does.
+    let mut stopping = false;
+    // `recv` parks only when the queue is empty; `try_recv` never does.
     while let Ok(first) = queue.recv() {
-        let now = Instant::now();
         let mut group = Vec::new();
-        for job in std::iter::once(first).chain(queue.try_iter().take(MOST_WRITES_PER_COMMIT - 1)) {
-            if job.deadline() < now {
-                job.refuse(AppError::Unavailable(
+        let now = Instant::now();
+        let mut next = Some(first);
+        while let Some(message) = next.take() {
+            match message {
+                Message::Stop => {
+                    stopping = true;
+                    break;
+                }
+                Message::Write(job) if job.deadline() < now => job.refuse(AppError::Unavailable(
                     "too many writes are waiting for the database: try again".into(),
-                ));
-            } else {
-                group.push(job);
+                )),
+                Message::Write(job) => group.push(job),
+            }
+            if group.len() < MOST_WRITES_PER_COMMIT {
+                next = queue.try_recv().ok();
             }
         }
-        if !write_group(&mut conn, group) {
-            // The connection could not even roll back: open a new one.
-            match reconnect() {
-                Some(fresh) => conn = fresh,
-                None => log::error!("the SQLite writer could not reopen its connection"),
-            }
+        if conn.is_none() {
+            // The last group left the connection unusable: open a new one
+            // now, and if that fails too, try again with the next group.
+            conn = reconnect()
+                .map_err(|e| log::error!("the SQLite writer cannot reopen its database: {e}"))
+                .ok();
         }
+        match conn.as_mut() {
+            Some(c) => {
+                if !write_group(c, group) {
+                    conn = None;
+                }
+            }
+            None => refuse_all(
+                group,
+                "the database file cannot be opened for writing: try again",
+            ),
+        }
+        if stopping {
+            break;
+        }
+    }
+    // Stopped: whatever is still queued gets an answer, not silence.
+    for message in queue.try_iter() {
+        if let Message::Write(job) = message {
+            job.refuse(stopped());
+        }
+    }
+}
+
+fn refuse_all(group: Vec<Box<dyn Job>>, reason: &str) {
+    for job in group {
+        job.refuse(AppError::Unavailable(reason.to_owned()));
     }
 }
 
 /// Runs one group of writes and commits it. Returns false when the
 /// connection is left in a state it cannot be used in again.
 fn write_group(conn: &mut DbConnection, group: Vec<Box<dyn Job>>) -> bool {
-    // Writers elsewhere in this process (the demo, a store called directly)
-    // take turns with this thread.
-    let _turn = SQLITE_WRITER.lock().unwrap_or_else(PoisonError::into_inner);
-    if let Err(error) = begin_immediate(conn) {
-        let error = AppError::from(error);
-        for job in group {
-            job.refuse(AppError::Unavailable(format!(
-                "the database is busy: {error}"
-            )));
-        }
+    if group.is_empty() {
         return true;
     }
-    let mut answers = Vec::with_capacity(group.len());
-    let mut jobs = group.into_iter();
-    let mut panicked = false;
-    for job in jobs.by_ref() {
-        match catch_unwind(AssertUnwindSafe(|| job.run(conn))) {
-            Ok(answer) => answers.push(answer),
-            Err(_) => {
-                // Its caller learns of the panic from its dropped answer.
-                panicked = true;
-                break;
-            }
-        }
+    if let Err(error) = transaction::begin(conn) {
+        // Another process holds the write lock past busy_timeout.
+        refuse_all(group, &format!("the database is busy: {error}"));
+        return transaction::roll_back_to(conn, 0);
     }
-
-    let committed = if panicked {
-        Err(AppError::Unavailable(
-            "a write in the same group failed, so the group was not kept: try again".into(),
-        ))
-    } else {
-        <DbConnection as Connection>::TransactionManager::commit_transaction(conn)
-            .map_err(AppError::from)
+    let answers: Vec<_> = group.into_iter().map(|job| job.run(conn)).collect();
+    let committed = match transaction::depth(conn) {
+        Ok(1) => transaction::commit(conn).map_err(|e| e.to_string()),
+        other => Err(format!("the group's transaction was lost: {other:?}")),
     };
-    let usable = committed.is_ok() || roll_back_open_transactions(conn);
-    for job in jobs {
-        job.refuse(AppError::Unavailable(
-            "a write queued with this one failed: try again".into(),
-        ));
-    }
-    // Every write of the group gets the group's outcome.
-    let committed = committed.map_err(|e| e.to_string());
+    let usable = committed.is_ok() || transaction::roll_back_to(conn, 0);
+    // Every write of the group gets the group's outcome with its own.
     for answer in answers {
         answer(committed.clone().map_err(AppError::Unavailable));
     }

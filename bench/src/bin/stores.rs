@@ -1,10 +1,14 @@
 //! Time each pattern's data access in-process, without HTTP: microseconds per
 //! call, on a fresh SQLite database with 1,000 users. Shows what the
-//! database layer alone costs, apart from the framework.
+//! database layer alone costs, apart from the framework: the store's
+//! functions on a connection of their own, then a read and a write as the
+//! routes make them, through the pool (`pool.read`) and the SQLite writer
+//! thread (`pool.write`).
 
 use std::process::ExitCode;
 use std::time::Instant;
 
+use shared::connection::{Access, connect};
 use shared::database::{PoolSettings, engine, init_db};
 use shared::database_url::DatabaseUrl;
 use shared::listing::UserListing;
@@ -28,7 +32,7 @@ fn time<S: UserStore>(pattern: &str) -> Result<(), String> {
     let url = DatabaseUrl::Sqlite(path.display().to_string());
     let pool = engine(&url, &PoolSettings::default()).map_err(|e| e.to_string())?;
     init_db(&pool)?;
-    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    let mut conn = connect(&url, Access::ReadWrite).map_err(|e| e.to_string())?;
     per_call(1000, |i| {
         S::create_user(&mut conn, &NewUser::new(format!("u{i}"), format!("u{i}@x"))).map(drop)
     })?;
@@ -42,9 +46,18 @@ fn time<S: UserStore>(pattern: &str) -> Result<(), String> {
         S::create_user(&mut conn, &NewUser::new(format!("n{i}"), format!("n{i}@x"))).map(drop)
     })?;
     drop(conn);
-    let checkout = per_call(n, |_| pool.get().map(drop))?;
+    let pooled_find = per_call(n, |i| {
+        pool.read(|conn| S::find_user(conn, 1 + (i % 1000) as i32))
+            .map(drop)
+    })?;
+    let pooled_create = per_call(n / 10, |i| {
+        let user = NewUser::new(format!("p{i}"), format!("p{i}@x"));
+        pool.write(move |conn| S::create_user(conn, &user))
+            .map(drop)
+    })?;
     println!(
-        "{pattern:<16} find {find:7.1} µs   list(20) {list:7.1} µs   create {create:7.1} µs   pool checkout {checkout:5.1} µs"
+        "{pattern:<16} find {find:7.1} µs   list(20) {list:7.1} µs   create {create:7.1} µs   \
+         pool.read(find) {pooled_find:6.1} µs   pool.write(create) {pooled_create:6.1} µs"
     );
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));

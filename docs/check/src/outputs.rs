@@ -10,7 +10,7 @@ use actix_web::http::header;
 use actix_web::test::TestRequest;
 use conformance::{Reply, TestApp, TestDb};
 use shared::http::AppService;
-use shared::{AppError, DbConnection};
+use shared::{AppError, DbPool};
 
 /// The output named `name` (`demo PATTERN`, `http PATTERN`, `lines`,
 /// `new-app help` or `new-app PATTERN`), or `None` for a name it does not know.
@@ -100,7 +100,7 @@ fn new_app_run(pattern: &str) -> Option<String> {
     ))
 }
 
-type DemoFn = fn(&mut DbConnection, &mut dyn Write) -> Result<(), AppError>;
+type DemoFn = fn(&DbPool, &mut dyn Write) -> Result<(), AppError>;
 
 fn demo(pattern: &str) -> Option<String> {
     let run: DemoFn = match pattern {
@@ -110,9 +110,8 @@ fn demo(pattern: &str) -> Option<String> {
         _ => return None,
     };
     let db = TestDb::sqlite();
-    let mut conn = db.pool.get().ok()?;
     let mut out = Vec::new();
-    run(&mut conn, &mut out).ok()?;
+    run(&db.pool, &mut out).ok()?;
     Some(String::from_utf8_lossy(&out).trim_end().to_owned())
 }
 

@@ -5,25 +5,37 @@
 //! `users` table, and the query DSL does the rest. It is the Rust side of the
 //! "Declarative" section of Flask's *SQLAlchemy in Flask* page.
 //!
-//! Diesel is synchronous, so queries run on actix's blocking thread pool
-//! through [`shared::DbSession::run`], and the async workers never wait for a
-//! lock or the network. On SQLite, short reads run in place
-//! ([`shared::DbSession::read`]) and writes go to one writer thread that
-//! commits them in groups ([`shared::DbSession::write`]).
+//! Diesel is synchronous: a query holds its thread until the answer comes.
+//! Reads go through [`shared::DbSession::read`], on connections that cannot
+//! write (on PostgreSQL on the blocking thread pool; on SQLite, being short,
+//! right on the async worker); writes through [`shared::DbSession::write`],
+//! which runs each in a transaction of its own and commits it (on SQLite on
+//! one writer thread that commits the writes waiting together).
 //!
 //! Run it with `cargo run -p declarative`, or `cargo run -p declarative -- demo`
 //! for the console session. [`store`] is the file to compare with the other
 //! patterns: the routes, the session and the demo are shared.
 
-use actix_web::App;
+use actix_web::middleware::from_fn;
+use actix_web::{App, web};
 use shared::DbPool;
 use shared::http::AppService;
 
 pub mod store;
 
-/// The app: the plumbing of [`shared::http::base_app`] (session hook, JSON
-/// errors, logging) and the routes of [`shared::routes`] over [`store::Store`].
-/// `main` and the tests both build it here.
+/// The app: the engine, the routes of [`shared::routes`] over
+/// [`store::Store`], and the teardown hook. `main` builds one per
+/// worker thread; the tests build it here too.
 pub fn app(pool: DbPool) -> App<impl AppService> {
-    shared::http::base_app(pool).configure(shared::routes::routes::<store::Store>)
+    App::new()
+        // The engine, for each request's session to borrow a connection from.
+        .app_data(web::Data::new(pool))
+        .configure(shared::routes::routes::<store::Store>)
+        .configure(shared::http::json_errors)
+        // The middleware registered last runs first: the hook, last here,
+        // opens the request's session before any extractor or handler runs
+        // and removes it after everything else, the log line included.
+        .wrap(shared::http::json_error_bodies())
+        .wrap(shared::http::request_log())
+        .wrap(from_fn(shared::shutdown_session))
 }

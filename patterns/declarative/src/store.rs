@@ -8,11 +8,11 @@
 //! field whose type does not match its column, does not build.
 
 use diesel::prelude::*;
+use shared::DbConnection;
 use shared::listing::UserListing;
 use shared::models::{NewUser, User, UserChanges};
 use shared::schema::users;
 use shared::user_store::UserStore;
-use shared::{DbConnection, write_transaction};
 
 /// The declarative data access.
 pub struct Store;
@@ -51,11 +51,9 @@ impl UserStore for Store {
     }
 
     fn create_user(conn: &mut DbConnection, new_user: &NewUser) -> QueryResult<User> {
-        write_transaction(conn, |conn| {
-            diesel::insert_into(users::table)
-                .values(new_user)
-                .get_result(conn)
-        })
+        diesel::insert_into(users::table)
+            .values(new_user)
+            .get_result(conn)
     }
 
     fn update_user(
@@ -63,18 +61,14 @@ impl UserStore for Store {
         id: i32,
         changes: &UserChanges,
     ) -> QueryResult<Option<User>> {
-        write_transaction(conn, |conn| {
-            diesel::update(users::table.find(id))
-                .set(changes)
-                .get_result(conn)
-                .optional()
-        })
+        diesel::update(users::table.find(id))
+            .set(changes)
+            .get_result(conn)
+            .optional()
     }
 
     fn delete_user(conn: &mut DbConnection, id: i32) -> QueryResult<bool> {
-        write_transaction(conn, |conn| {
-            let deleted = diesel::delete(users::table.find(id)).execute(conn)?;
-            Ok(deleted > 0)
-        })
+        let deleted = diesel::delete(users::table.find(id)).execute(conn)?;
+        Ok(deleted > 0)
     }
 }

@@ -3,11 +3,11 @@
 //! [`crate::users_mapping`]. Nothing outside this file sees a tuple or a column.
 
 use diesel::prelude::*;
+use shared::DbConnection;
 use shared::listing::UserListing;
 use shared::models::{NewUser, User, UserChanges};
 use shared::schema::users;
 use shared::user_store::UserStore;
-use shared::{DbConnection, write_transaction};
 
 use crate::users_mapping::{
     USER_COLUMNS, UserRow, insert_values, update_assignments, user_from_row, user_row,
@@ -49,12 +49,10 @@ impl UserStore for Store {
     }
 
     fn create_user(conn: &mut DbConnection, new_user: &NewUser) -> QueryResult<User> {
-        let row: UserRow = write_transaction(conn, |conn| {
-            diesel::insert_into(users::table)
-                .values(insert_values(new_user))
-                .returning(USER_COLUMNS)
-                .get_result(conn)
-        })?;
+        let row: UserRow = diesel::insert_into(users::table)
+            .values(insert_values(new_user))
+            .returning(USER_COLUMNS)
+            .get_result(conn)?;
         Ok(user_from_row(row))
     }
 
@@ -63,20 +61,16 @@ impl UserStore for Store {
         id: i32,
         changes: &UserChanges,
     ) -> QueryResult<Option<User>> {
-        let row: Option<UserRow> = write_transaction(conn, |conn| {
-            diesel::update(user_row(id))
-                .set(update_assignments(changes))
-                .returning(USER_COLUMNS)
-                .get_result(conn)
-                .optional()
-        })?;
+        let row: Option<UserRow> = diesel::update(user_row(id))
+            .set(update_assignments(changes))
+            .returning(USER_COLUMNS)
+            .get_result(conn)
+            .optional()?;
         Ok(row.map(user_from_row))
     }
 
     fn delete_user(conn: &mut DbConnection, id: i32) -> QueryResult<bool> {
-        write_transaction(conn, |conn| {
-            let deleted = diesel::delete(user_row(id)).execute(conn)?;
-            Ok(deleted > 0)
-        })
+        let deleted = diesel::delete(user_row(id)).execute(conn)?;
+        Ok(deleted > 0)
     }
 }

@@ -27,9 +27,8 @@ fn columns_in_database(db: &TestDb) -> Vec<String> {
              ORDER BY ordinal_position"
         }
     };
-    let mut conn = db.pool.get().expect("a connection");
     diesel::sql_query(sql)
-        .load::<ColumnName>(&mut *conn)
+        .load::<ColumnName>(&mut db.connection())
         .expect("read the table's columns")
         .into_iter()
         .map(|c| c.name)
@@ -62,8 +61,11 @@ fn each_field_goes_to_its_own_column_and_back(backend: Backend) {
     let Some(db) = TestDb::on(backend) else {
         return conformance::skipped();
     };
-    let mut conn = db.pool.get().expect("a connection");
-    let conn = &mut *conn;
+    // Diesel's test idiom: every step in one transaction, never committed.
+    let mut conn = db.connection();
+    conn.begin_test_transaction()
+        .expect("a transaction the test never commits");
+    let conn = &mut conn;
 
     // Written through the mapping...
     let new_user = NewUser::new("the name", "the@email");

@@ -11,7 +11,7 @@ use diesel::sql_types::{BigInt, Bool, Double, Integer, SmallInt, Text};
 use diesel::sqlite::{Sqlite, SqliteType};
 use diesel_dynamic_schema::dynamic_value::{Any, DynamicRow, NamedField};
 use serde_json::{Map, Value};
-use shared::database::{DbBackend, DbRawValue};
+use shared::connection::{DbBackend, DbRawValue};
 
 /// A row as read by `sql_query` or a dynamic select: its fields in order,
 /// each with its column name.

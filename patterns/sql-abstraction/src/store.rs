@@ -19,11 +19,11 @@ use diesel::prelude::*;
 use diesel::sql_types::{Integer, Nullable, Text, Untyped};
 use diesel_dynamic_schema::{DynamicSelectClause, table};
 use serde_json::{Value, json};
+use shared::DbConnection;
 use shared::listing::UserListing;
 use shared::models::{NewUser, UserChanges};
 use shared::schema::users;
 use shared::user_store::UserStore;
-use shared::{DbConnection, write_transaction};
 
 use crate::json_rows::{NamedRow, row_to_json};
 
@@ -79,14 +79,12 @@ impl UserStore for Store {
     }
 
     fn create_user(conn: &mut DbConnection, new_user: &NewUser) -> QueryResult<Value> {
-        let row: NamedRow = write_transaction(conn, |conn| {
-            diesel::sql_query(
-                "INSERT INTO users (name, email) VALUES ($1, $2) RETURNING id, name, email",
-            )
-            .bind::<Text, _>(&new_user.name)
-            .bind::<Text, _>(&new_user.email)
-            .get_result(conn)
-        })?;
+        let row: NamedRow = diesel::sql_query(
+            "INSERT INTO users (name, email) VALUES ($1, $2) RETURNING id, name, email",
+        )
+        .bind::<Text, _>(&new_user.name)
+        .bind::<Text, _>(&new_user.email)
+        .get_result(conn)?;
         Ok(row_to_json(row))
     }
 
@@ -97,26 +95,22 @@ impl UserStore for Store {
     ) -> QueryResult<Option<Value>> {
         // One statement for every combination of fields: a NULL parameter
         // keeps the column as it is. No SQL text is assembled at run time.
-        let row: Option<NamedRow> = write_transaction(conn, |conn| {
-            diesel::sql_query(
-                "UPDATE users SET name = COALESCE($1, name), email = COALESCE($2, email) \
-                 WHERE id = $3 RETURNING id, name, email",
-            )
-            .bind::<Nullable<Text>, _>(&changes.name)
-            .bind::<Nullable<Text>, _>(&changes.email)
-            .bind::<Integer, _>(id)
-            .get_result(conn)
-            .optional()
-        })?;
+        let row: Option<NamedRow> = diesel::sql_query(
+            "UPDATE users SET name = COALESCE($1, name), email = COALESCE($2, email) \
+             WHERE id = $3 RETURNING id, name, email",
+        )
+        .bind::<Nullable<Text>, _>(&changes.name)
+        .bind::<Nullable<Text>, _>(&changes.email)
+        .bind::<Integer, _>(id)
+        .get_result(conn)
+        .optional()?;
         Ok(row.map(row_to_json))
     }
 
     fn delete_user(conn: &mut DbConnection, id: i32) -> QueryResult<bool> {
-        write_transaction(conn, |conn| {
-            let deleted = diesel::sql_query("DELETE FROM users WHERE id = $1")
-                .bind::<Integer, _>(id)
-                .execute(conn)?;
-            Ok(deleted > 0)
-        })
+        let deleted = diesel::sql_query("DELETE FROM users WHERE id = $1")
+            .bind::<Integer, _>(id)
+            .execute(conn)?;
+        Ok(deleted > 0)
     }
 }

@@ -66,25 +66,20 @@ pub fn edits_for(pattern: &PatternSpec) -> Vec<Edit> {
         ),
         Edit::new(
             "shared/src/http.rs",
-            "//! What every pattern's app has in common: the app skeleton",
-            "//! The app skeleton",
+            "//! What every pattern's app has in common besides",
+            "//! What the app needs besides",
         ),
         Edit::new(
-            "shared/src/http.rs",
-            "/// The app every pattern starts from:",
-            "/// The app before its routes:",
-        ),
-        Edit::new(
-            "shared/src/http.rs",
-            "A\n/// pattern adds its routes",
-            "`app`\n/// adds the routes",
+            "shared/src/startup.rs",
+            "every pattern's `main.rs` shares",
+            "`main.rs` uses",
         ),
         Edit::new(
             "shared/src/routes.rs",
             "//! The HTTP routes, written once for every pattern: thin handlers that take\n\
-             //! the request session and hand the work to the pattern's [`UserStore`].",
+             //! the request session and hand the work to the pattern's [`UserStore`]:",
             "//! The HTTP routes: thin handlers that take the request session and hand\n\
-             //! the work to the app's [`UserStore`], `store::Store`.",
+             //! the work to the app's [`UserStore`], `store::Store`:",
         ),
         Edit::new(
             "shared/src/lib.rs",
@@ -133,11 +128,6 @@ pub fn edits_for(pattern: &PatternSpec) -> Vec<Edit> {
             "the whole suite for an app:",
         ),
         Edit::new(
-            "shared/src/session.rs",
-            "the largest cost of a request in `just bench`",
-            "the largest cost of a fast request",
-        ),
-        Edit::new(
             "conformance/src/faults.rs",
             "and runs alone: `just outage-drill`.",
             "and runs alone:\n/// `PG_RESTART_COMMAND='pg_ctlcluster 15 main restart' cargo test -- a_real_postgres_restart --test-threads=1`.",
@@ -151,6 +141,11 @@ pub fn edits_for(pattern: &PatternSpec) -> Vec<Edit> {
     match pattern.name {
         "declarative" => {
             edits.push(Edit::new(
+                "patterns/declarative/src/main.rs",
+                "`cargo run -p declarative`",
+                "`cargo run`",
+            ));
+            edits.push(Edit::new(
                 "patterns/declarative/src/store.rs",
                 "(in `shared`)",
                 "(in `models`)",
@@ -162,6 +157,11 @@ pub fn edits_for(pattern: &PatternSpec) -> Vec<Edit> {
             ));
         }
         "manual-mapping" => {
+            edits.push(Edit::new(
+                "patterns/manual-mapping/src/main.rs",
+                "`cargo run -p manual-mapping`",
+                "`cargo run`",
+            ));
             edits.push(Edit::new(
                 "patterns/manual-mapping/src/lib.rs",
                 "`tests/mapping.rs`",
@@ -178,6 +178,11 @@ pub fn edits_for(pattern: &PatternSpec) -> Vec<Edit> {
                 "it carries no diesel derives.",
             ));
         }
+        "sql-abstraction" => edits.push(Edit::new(
+            "patterns/sql-abstraction/src/main.rs",
+            "`cargo run -p sql-abstraction`",
+            "`cargo run`",
+        )),
         _ => {}
     }
     if !pattern.uses_model_derives {

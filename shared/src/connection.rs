@@ -1,0 +1,221 @@
+//! One connection type for both backends, and how the pool opens them.
+//!
+//! Connections come in two kinds. The pool's connections only *read*: on
+//! SQLite they are opened with `PRAGMA query_only`, on PostgreSQL with
+//! `default_transaction_read_only`, so a write sent down the read path is
+//! refused by the database itself. Writes get a connection that may write
+//! only inside a transaction the app opens for them ([`crate::transaction`]):
+//! on SQLite the writer thread's own connection, on PostgreSQL a pooled one
+//! in a `BEGIN READ WRITE` transaction.
+
+use std::ops::{Deref, DerefMut};
+
+use diesel::connection::SimpleConnection;
+use diesel::pg::PgConnection;
+use diesel::prelude::*;
+use diesel::r2d2::R2D2Connection;
+use diesel::sqlite::SqliteConnection;
+
+use crate::database_url::DatabaseUrl;
+
+pub use multi::{DbConnection, MultiBackend as DbBackend, MultiRawValue as DbRawValue};
+
+mod multi {
+    // The derive generates helper types that carry no docs of their own.
+    #![allow(missing_docs)]
+
+    use diesel::pg::PgConnection;
+    use diesel::sqlite::SqliteConnection;
+
+    /// A connection to whichever backend the URL named. One binary serves
+    /// both: the choice is made at run time, not by a cargo feature.
+    #[derive(diesel::MultiConnection)]
+    pub enum DbConnection {
+        /// A SQLite file.
+        Sqlite(SqliteConnection),
+        /// A PostgreSQL server.
+        Postgres(PgConnection),
+    }
+}
+
+/// What a connection is opened for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Reads only: the pool's connections.
+    ReadOnly,
+    /// Reads and writes: the SQLite writer thread's connection, and migrations.
+    ReadWrite,
+}
+
+/// How SQLite connections are set up. `busy_timeout` comes first so that the
+/// switch to WAL (which needs a lock) waits for other connections instead of
+/// failing with "database is locked". In WAL mode readers never wait for the
+/// writer, and `synchronous = NORMAL` is durable at every checkpoint.
+const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000;
+PRAGMA journal_mode = WAL;
+PRAGMA synchronous = NORMAL;
+PRAGMA foreign_keys = ON;";
+
+/// A failure to open a connection, with the driver's own words kept.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConnectError(pub(crate) String);
+
+/// Opens one connection for `access`, with its settings in place.
+///
+/// Written by hand rather than with diesel's `ConnectionManager`, whose
+/// multi-backend `establish` replaces the real cause of a failure with
+/// "Invalid connection url for multiconnection".
+pub fn connect(url: &DatabaseUrl, access: Access) -> Result<DbConnection, ConnectError> {
+    match url {
+        DatabaseUrl::Sqlite(path) => {
+            let mut conn = SqliteConnection::establish(path).map_err(|e| {
+                ConnectError(format!(
+                    "cannot open the SQLite database {path:?}: {e} \
+                     (does its folder exist, and may this user write there?)"
+                ))
+            })?;
+            let mut setup = SQLITE_PRAGMAS.to_owned();
+            if access == Access::ReadOnly {
+                setup.push_str("\nPRAGMA query_only = ON;");
+            }
+            conn.batch_execute(&setup).map_err(|e| {
+                ConnectError(format!("cannot set up the SQLite database {path:?}: {e}"))
+            })?;
+            Ok(DbConnection::Sqlite(conn))
+        }
+        DatabaseUrl::Postgres(raw) => {
+            let mut conn =
+                PgConnection::establish(&with_connection_defaults(raw)).map_err(|e| {
+                    // libpq's message names the host and port it tried, and may
+                    // quote the part of the URL it could not read: the password
+                    // is masked there too.
+                    ConnectError(format!(
+                        "cannot connect to PostgreSQL at {url}: {}",
+                        url.hide_password_in(e.to_string().trim())
+                    ))
+                })?;
+            if access == Access::ReadOnly {
+                // A transaction may still be opened READ WRITE explicitly:
+                // that is what the write path does, and nothing else should.
+                conn.batch_execute("SET default_transaction_read_only = on")
+                    .map_err(|e| ConnectError(format!("cannot set up a connection: {e}")))?;
+            }
+            Ok(DbConnection::Postgres(conn))
+        }
+    }
+}
+
+/// libpq waits for an unreachable host as long as the OS does (minutes), and
+/// for a peer that vanished without closing the connection just as long:
+/// give up after a few seconds unless the URL says otherwise.
+fn with_connection_defaults(url: &str) -> String {
+    let mut url = url.to_owned();
+    for (setting, value) in [
+        ("connect_timeout", "5"),
+        // Milliseconds that sent data may stay unacknowledged before the
+        // kernel drops the connection (Linux): a query to a server that went
+        // away fails instead of hanging a thread.
+        ("tcp_user_timeout", "30000"),
+    ] {
+        if !url.contains(&format!("{setting}=")) {
+            let separator = if url.contains('?') { '&' } else { '?' };
+            url = format!("{url}{separator}{setting}={value}");
+        }
+    }
+    url
+}
+
+/// Call before the first PostgreSQL connection of the process (`engine` does).
+///
+/// libpq speaks TLS through OpenSSL. Left to itself, OpenSSL frees its tables
+/// when the process exits, while a pool thread may still be opening a
+/// connection with them: a crash at exit. Initialised here first, it
+/// registers no such clean-up.
+pub fn init_openssl_for_libpq() {
+    openssl_sys::init();
+}
+
+/// A connection as the pool keeps it.
+pub struct PoolConnection {
+    conn: DbConnection,
+    /// Set when a query found the connection closed by the server: the pool
+    /// drops it on return instead of lending it again.
+    lost: bool,
+}
+
+impl PoolConnection {
+    /// Marks the connection as closed by the server, to be discarded.
+    pub(crate) fn mark_lost(&mut self) {
+        self.lost = true;
+    }
+}
+
+impl Deref for PoolConnection {
+    type Target = DbConnection;
+
+    fn deref(&self) -> &DbConnection {
+        &self.conn
+    }
+}
+
+impl DerefMut for PoolConnection {
+    fn deref_mut(&mut self) -> &mut DbConnection {
+        &mut self.conn
+    }
+}
+
+/// Opens the pool's read-only connections.
+#[derive(Debug)]
+pub struct DbConnectionManager {
+    url: DatabaseUrl,
+}
+
+impl DbConnectionManager {
+    /// A manager for the database at `url`.
+    pub fn new(url: DatabaseUrl) -> Self {
+        DbConnectionManager { url }
+    }
+}
+
+impl r2d2::ManageConnection for DbConnectionManager {
+    type Connection = PoolConnection;
+    type Error = ConnectError;
+
+    fn connect(&self) -> Result<PoolConnection, ConnectError> {
+        Ok(PoolConnection {
+            conn: connect(&self.url, Access::ReadOnly)?,
+            lost: false,
+        })
+    }
+
+    /// Not called on every checkout (that would cost a round trip per
+    /// request): only when a query found a connection lost and the retry
+    /// needs one known to work (see `DbPool`).
+    fn is_valid(&self, conn: &mut PoolConnection) -> Result<(), ConnectError> {
+        conn.conn.ping().map_err(|e| ConnectError(e.to_string()))
+    }
+
+    /// A connection the server closed, or one left inside a transaction, is
+    /// thrown away rather than handed to the next request.
+    fn has_broken(&self, conn: &mut PoolConnection) -> bool {
+        conn.lost || std::thread::panicking() || conn.conn.is_broken()
+    }
+}
+
+/// A pooled connection on loan; it goes back to the pool when dropped.
+pub type PooledConnection = r2d2::PooledConnection<DbConnectionManager>;
+
+/// True when `error` shows the connection was closed under the query (a
+/// restart, a terminated backend, a network cut), so the statement did not
+/// run to completion and a fresh connection may succeed.
+pub(crate) fn is_connection_lost(error: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    matches!(
+        error,
+        Error::DatabaseError(
+            DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+            _
+        )
+    )
+}
