@@ -19,7 +19,7 @@ use actix_web::{HttpResponse, web};
 use diesel::prelude::*;
 use futures_util::future::{Either, select};
 use serde_json::json;
-use shared::database::engine;
+use shared::database::{PoolSettings, engine};
 use shared::database_url::DatabaseUrl;
 use shared::schema::users;
 use shared::{AppError, DbSession};
@@ -866,4 +866,59 @@ pub fn many_writers_and_readers_get_no_lock_errors(binary: &str, backend: Backen
     assert_eq!(tally.server_errors(), 0, "{tally}: {unexpected:?}");
     assert!(unexpected.is_empty(), "{unexpected:#?}");
     assert_eq!(rows, created - deleted, "rows lost or left over");
+}
+
+// ---- a slow database -------------------------------------------------------
+
+/// How far away the database is in [`a_slow_database_never_stalls_the_worker`].
+const FAR_AWAY: Duration = Duration::from_millis(300);
+
+/// Diesel waits for the database synchronously; on PostgreSQL that wait is
+/// a network round trip, and it must never happen on the async worker that
+/// serves every other request: not for the query, not for a connection.
+/// With the server 300 ms away, the app runs on one thread (the test's)
+/// while three reads are in flight, and a request that needs no database
+/// (an unknown route) is still answered at once, well within a round trip.
+pub fn a_slow_database_never_stalls_the_worker<F: AppFactory>(app: F, mut db: TestDb) {
+    db.pool
+        .write(|conn| insert_user_named(conn, "far"))
+        .expect("a user to read");
+    let upstream = server_address(&db.url).expect("the test server's host and port");
+    let proxy = TcpProxy::with_latency(&upstream, FAR_AWAY);
+    let url = redirect_url(&db.url, &proxy.addr).expect("a URL through the proxy");
+    // Opening a connection takes several round trips (TLS): give it time.
+    let patient = PoolSettings {
+        checkout_timeout: Duration::from_secs(20),
+        ..TEST_POOL
+    };
+    db.pool = engine(&DatabaseUrl::parse(&url).expect("a URL"), &patient)
+        .expect("a pool through the slow proxy");
+    actix_web::rt::System::new().block_on(async move {
+        let pool = db.pool.clone();
+        let app = TestApp::start(app(pool), db).await;
+        // A connection opened and idle in the pool, as in a running app.
+        assert_eq!(app.get("/users/1").await.status, 200);
+        let started = Instant::now();
+        let reads = futures_util::future::join_all((0..3).map(|_| app.get("/users/1")));
+        let no_database = async {
+            let reply = app.get("/nowhere").await;
+            (reply, started.elapsed())
+        };
+        let (reads, (reply, answered_after)) = futures_util::future::join(reads, no_database).await;
+        eprintln!(
+            "a database {FAR_AWAY:?} away [{} {:?}]: 3 reads {:?} in {:?}; an unknown route \
+             answered {} after {answered_after:?}",
+            app_name(),
+            app.db.backend,
+            reads.iter().map(|r| r.status.as_u16()).collect::<Vec<_>>(),
+            started.elapsed(),
+            reply.status.as_u16(),
+        );
+        assert!(reads.iter().all(|r| r.status == 200), "{reads:?}");
+        assert_eq!(reply.status, 404);
+        assert!(
+            answered_after < FAR_AWAY / 2,
+            "the worker waited for the database: a request without one took {answered_after:?}"
+        );
+    });
 }

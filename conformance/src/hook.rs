@@ -48,6 +48,10 @@ pub fn probe_routes(cfg: &mut web::ServiceConfig) {
             web::post().to(one_connection_per_request),
         )
         .route("/__probe/slow-request", web::post().to(slow_request))
+        .route(
+            "/__probe/write-fails-halfway",
+            web::post().to(write_fails_halfway),
+        )
         .configure(crate::faults::probe_routes);
 }
 
@@ -131,6 +135,18 @@ async fn write_through_read(session: DbSession) -> Result<HttpResponse, AppError
         "plain": status(plain),
         "in_transaction": status(in_transaction),
     })))
+}
+
+/// A write of two statements whose second breaks a unique rule (the user
+/// `ada` exists): the session's transaction must undo the first too.
+async fn write_fails_halfway(session: DbSession) -> Result<HttpResponse, AppError> {
+    session
+        .write(|conn| {
+            insert_user_named(conn, "first-of-two")?;
+            insert_user_named(conn, "ada")
+        })
+        .await?;
+    Ok(HttpResponse::Ok().finish())
 }
 
 /// How long the slow probe keeps its connection: well past the test pool's
@@ -341,6 +357,18 @@ pub async fn a_transaction_a_read_left_open_is_rolled_back(app: &TestApp) {
         .send(TestRequest::post().uri("/__probe/read-leaves-transaction-open"))
         .await;
     assert_a_clean_json_500(app, &reply).await;
+}
+
+/// A write whose second statement fails is undone whole: the client gets
+/// the failure (409) and the first statement's row is not kept, though no
+/// store code asked for a transaction.
+pub async fn a_write_that_fails_halfway_keeps_nothing(app: &TestApp) {
+    app.create_user("ada", "ada@example.com").await;
+    let reply = app
+        .send(TestRequest::post().uri("/__probe/write-fails-halfway"))
+        .await;
+    assert_eq!(reply.status, StatusCode::CONFLICT, "{reply:?}");
+    assert_session_removed(app, &reply, 1);
 }
 
 /// A panic inside a write: JSON 500, the write is rolled back.

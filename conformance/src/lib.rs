@@ -54,7 +54,8 @@ macro_rules! conformance_suite {
             // Faults only a database server can have.
             $crate::__server_cases!($app, Postgres, faults;
                 a_database_outage_answers_503_then_recovers,
-                a_real_postgres_restart_answers_503_then_recovers
+                a_real_postgres_restart_answers_503_then_recovers,
+                a_slow_database_never_stalls_the_worker
             );
             $crate::__binary_backend_cases!($bin, Postgres, secrets;
                 a_password_in_the_url_never_shows
@@ -88,6 +89,7 @@ macro_rules! __all_cases {
             name_filters_by_exact_name,
             pages_split_the_list,
             bad_paging_parameters_are_rejected,
+            pages_end_ten_thousand_rows_in,
             a_user_is_found_by_id,
             an_unknown_id_is_not_found,
             a_non_numeric_id_is_a_bad_request,
@@ -121,6 +123,7 @@ macro_rules! __all_cases {
             after_an_unknown_route_the_pool_is_whole,
             a_transaction_a_write_left_open_is_rolled_back,
             a_transaction_a_read_left_open_is_rolled_back,
+            a_write_that_fails_halfway_keeps_nothing,
             a_panic_inside_a_write_is_rolled_back,
             a_panic_inside_a_read_is_a_json_500,
             a_write_through_the_read_path_is_refused,

@@ -2,7 +2,7 @@
 //! outage of the database, for one test, without touching the server that
 //! every other test is using.
 
-use std::io;
+use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream, ToSocketAddrs};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -20,6 +20,9 @@ pub struct TcpProxy {
 
 struct ProxyState {
     upstream: String,
+    /// How long every answer from the server is held back: a server far
+    /// away, or a network that has slowed down.
+    latency: Duration,
     cut: AtomicBool,
     stopping: AtomicBool,
     // Both ends of every forwarded connection, so that a cut can reset them.
@@ -38,6 +41,12 @@ impl ProxyState {
 impl TcpProxy {
     /// Starts forwarding to `upstream` (`host:port`).
     pub fn start(upstream: &str) -> TcpProxy {
+        TcpProxy::with_latency(upstream, Duration::ZERO)
+    }
+
+    /// Starts forwarding to `upstream`, holding back each chunk the server
+    /// sends for `latency`.
+    pub fn with_latency(upstream: &str, latency: Duration) -> TcpProxy {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind the proxy");
         let addr = listener
             .local_addr()
@@ -45,6 +54,7 @@ impl TcpProxy {
             .to_string();
         let state = Arc::new(ProxyState {
             upstream: upstream.to_owned(),
+            latency,
             cut: AtomicBool::new(false),
             stopping: AtomicBool::new(false),
             live: Mutex::new(Vec::new()),
@@ -121,16 +131,22 @@ fn forward(client: TcpStream, state: &Arc<ProxyState>) -> io::Result<()> {
         state.close_live_connections();
         return Ok(());
     }
-    pump(client.try_clone()?, server.try_clone()?);
-    pump(server, client);
+    pump(client.try_clone()?, server.try_clone()?, Duration::ZERO);
+    pump(server, client, state.latency);
     Ok(())
 }
 
-/// Copies one direction until either side ends, then ends both, as a
-/// dropped connection would.
-fn pump(mut from: TcpStream, mut to: TcpStream) {
+/// Copies one direction, each chunk `latency` late, until either side ends,
+/// then ends both, as a dropped connection would.
+fn pump(mut from: TcpStream, mut to: TcpStream, latency: Duration) {
     std::thread::spawn(move || {
-        let _ = io::copy(&mut from, &mut to);
+        let mut chunk = [0u8; 16 * 1024];
+        while let Ok(read @ 1..) = from.read(&mut chunk) {
+            std::thread::sleep(latency);
+            if to.write_all(&chunk[..read]).is_err() {
+                break;
+            }
+        }
         let _ = from.shutdown(Shutdown::Both);
         let _ = to.shutdown(Shutdown::Both);
     });

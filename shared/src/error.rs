@@ -162,3 +162,120 @@ impl From<actix_web::error::BlockingError> for AppError {
         AppError::Internal("a database task panicked or was cancelled".to_owned())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A database error as a driver reports it, for the conversions below.
+    struct Reported {
+        message: &'static str,
+        details: Option<&'static str>,
+        table: Option<&'static str>,
+    }
+
+    impl DatabaseErrorInformation for Reported {
+        fn message(&self) -> &str {
+            self.message
+        }
+        fn details(&self) -> Option<&str> {
+            self.details
+        }
+        fn hint(&self) -> Option<&str> {
+            None
+        }
+        fn table_name(&self) -> Option<&str> {
+            self.table
+        }
+        fn column_name(&self) -> Option<&str> {
+            None
+        }
+        fn constraint_name(&self) -> Option<&str> {
+            None
+        }
+        fn statement_position(&self) -> Option<i32> {
+            None
+        }
+    }
+
+    fn reported(kind: DatabaseErrorKind, message: &'static str) -> AppError {
+        let info = Reported {
+            message,
+            details: None,
+            table: None,
+        };
+        DieselError::DatabaseError(kind, Box::new(info)).into()
+    }
+
+    #[test]
+    fn a_unique_violation_names_the_column_sqlite_names() {
+        let kind = DatabaseErrorKind::UniqueViolation;
+        for (message, expected) in [
+            (
+                "UNIQUE constraint failed: users.name",
+                "a user with this name already exists",
+            ),
+            (
+                "UNIQUE constraint failed: users.email",
+                "a user with this email already exists",
+            ),
+            (
+                "UNIQUE constraint failed: posts.slug",
+                "a post with this slug already exists",
+            ),
+        ] {
+            let error = reported(kind, message);
+            assert!(
+                matches!(&error, AppError::Conflict(m) if m == expected),
+                "{error:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_unique_violation_names_the_column_postgres_names_without_the_value() {
+        let info = Reported {
+            message: "duplicate key value violates unique constraint \"users_name_key\"",
+            details: Some("Key (name)=(ada) already exists."),
+            table: Some("users"),
+        };
+        let error: AppError =
+            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, Box::new(info)).into();
+        assert!(
+            matches!(&error, AppError::Conflict(m) if m == "a user with this name already exists"),
+            "{error:?}"
+        );
+    }
+
+    #[test]
+    fn a_locked_sqlite_database_is_worth_retrying() {
+        for message in ["database is locked", "database is busy"] {
+            let error = reported(DatabaseErrorKind::Unknown, message);
+            assert_eq!(
+                error.status_code(),
+                StatusCode::SERVICE_UNAVAILABLE,
+                "{message}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_write_on_the_read_path_is_a_bug_named_in_the_log() {
+        for error in [
+            reported(
+                DatabaseErrorKind::ReadOnlyTransaction,
+                "cannot execute INSERT in a read-only transaction",
+            ),
+            reported(
+                DatabaseErrorKind::Unknown,
+                "attempt to write a readonly database",
+            ),
+        ] {
+            assert!(
+                matches!(&error, AppError::Internal(m) if m.contains("DbSession::write")),
+                "{error:?}"
+            );
+            assert_eq!(error.to_string(), "internal error");
+        }
+    }
+}

@@ -303,3 +303,125 @@ fn write_group(conn: &mut DbConnection, group: Vec<Box<dyn Job>>) -> bool {
     }
     usable
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+    use std::sync::mpsc::{Receiver, Sender, channel};
+
+    use actix_web::ResponseError;
+    use diesel::connection::SimpleConnection;
+
+    use super::*;
+
+    /// A SQLite file in a folder of its own, with a table `t (x UNIQUE)`.
+    fn database(test: &str) -> (PathBuf, DatabaseUrl) {
+        let dir = std::env::temp_dir().join(format!("writer-{test}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let url = DatabaseUrl::Sqlite(dir.join("db.sqlite").display().to_string());
+        connect(&url, Access::ReadWrite)
+            .unwrap()
+            .batch_execute("CREATE TABLE t (x INTEGER UNIQUE)")
+            .unwrap();
+        (dir, url)
+    }
+
+    fn insert(x: i32) -> impl FnOnce(&mut DbConnection) -> QueryResult<()> + Send + 'static {
+        move |conn| conn.batch_execute(&format!("INSERT INTO t VALUES ({x})"))
+    }
+
+    /// Queues `work`; the answer arrives on the receiver.
+    fn queue(
+        writer: &SqliteWriter,
+        work: impl FnOnce(&mut DbConnection) -> QueryResult<()> + Send + 'static,
+    ) -> Result<Receiver<Result<(), AppError>>, AppError> {
+        let (answer, answered) = sync_channel(1);
+        writer.enqueue(work, Reply::Blocking(answer))?;
+        Ok(answered)
+    }
+
+    /// Occupies the writer thread until the returned sender is dropped.
+    fn hold_the_writer(writer: &SqliteWriter) -> (Sender<()>, Receiver<Result<(), AppError>>) {
+        let (inside, entered) = channel();
+        let (release, released) = channel::<()>();
+        let answered = queue(writer, move |_| {
+            let _ = inside.send(());
+            let _ = released.recv();
+            Ok(())
+        })
+        .unwrap();
+        entered.recv().unwrap();
+        (release, answered)
+    }
+
+    #[test]
+    fn a_full_queue_answers_503_at_once() {
+        let (dir, url) = database("full");
+        let writer = SqliteWriter::start(&url, Duration::from_secs(60)).unwrap();
+        let (release, _) = hold_the_writer(&writer);
+        let waiting: Vec<_> = (0..MOST_WRITES_WAITING as i32)
+            .map(|x| queue(&writer, insert(x)).unwrap())
+            .collect();
+        let refused = queue(&writer, insert(-1)).unwrap_err();
+        assert_eq!(refused.status_code(), 503, "{refused:?}");
+        drop(release);
+        for answer in waiting {
+            answer.recv().unwrap().unwrap();
+        }
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn stopping_answers_every_queued_write_then_refuses() {
+        let (dir, url) = database("stop");
+        let writer = SqliteWriter::start(&url, Duration::from_secs(60)).unwrap();
+        let (release, _) = hold_the_writer(&writer);
+        let queued: Vec<_> = (0..10)
+            .map(|x| queue(&writer, insert(x)).unwrap())
+            .collect();
+        let stopping = {
+            let writer = writer.clone();
+            std::thread::spawn(move || writer.stop())
+        };
+        drop(release);
+        stopping.join().unwrap();
+        for answer in queued {
+            answer.recv().unwrap().unwrap();
+        }
+        let late = writer.write_blocking(insert(99)).unwrap_err();
+        assert_eq!(late.status_code(), 503, "{late:?}");
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn a_writer_that_cannot_reconnect_answers_503_until_it_can() {
+        let (dir, url) = database("reconnect");
+        // A writer whose connection broke, and whose first attempt to open
+        // a new one fails (the disk is full, the file was moved…).
+        let attempts = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let reconnect = {
+            let (attempts, url) = (Arc::clone(&attempts), url.clone());
+            move || match attempts.fetch_add(1, std::sync::atomic::Ordering::SeqCst) {
+                0 => Err(ConnectError("the file cannot be opened".into())),
+                _ => connect(&url, Access::ReadWrite),
+            }
+        };
+        let (queue, jobs) = sync_channel(8);
+        let thread = std::thread::spawn(move || write_in_groups(None, jobs, reconnect));
+        let writer = SqliteWriter {
+            shared: Arc::new(Shared {
+                queue,
+                thread: Mutex::new(Some(thread)),
+                patience: Duration::from_secs(60),
+            }),
+        };
+        let refused = writer.write_blocking(insert(1)).unwrap_err();
+        assert_eq!(refused.status_code(), 503, "{refused:?}");
+        // The next write tries again, opens a connection and commits.
+        writer.write_blocking(insert(2)).unwrap();
+        writer.write_blocking(insert(3)).unwrap();
+        assert_eq!(attempts.load(std::sync::atomic::Ordering::SeqCst), 2);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
