@@ -11,7 +11,6 @@ use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use diesel::r2d2::R2D2Connection;
 use diesel::sqlite::SqliteConnection;
-use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use crate::database_url::DatabaseUrl;
 use crate::writer::SqliteWriter;
@@ -44,12 +43,18 @@ mod connection {
 pub struct DbPool {
     connections: r2d2::Pool<DbConnectionManager>,
     writer: Option<SqliteWriter>,
+    url: DatabaseUrl,
 }
 
 impl DbPool {
     /// The writer thread of a SQLite database; `None` on PostgreSQL.
     pub fn sqlite_writer(&self) -> Option<&SqliteWriter> {
         self.writer.as_ref()
+    }
+
+    /// The database the pool connects to.
+    pub fn url(&self) -> &DatabaseUrl {
+        &self.url
     }
 }
 
@@ -63,9 +68,6 @@ impl std::ops::Deref for DbPool {
 
 /// A connection on loan from the pool; it goes back when dropped.
 pub type PooledDbConnection = r2d2::PooledConnection<DbConnectionManager>;
-
-const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
-const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
 /// How SQLite connections are set up. `busy_timeout` comes first so that the
 /// switch to WAL (which needs a lock) waits for other connections instead of
@@ -177,7 +179,7 @@ impl r2d2::ManageConnection for DbConnectionManager {
 
 /// libpq waits for an unreachable host as long as the OS does (minutes);
 /// give up after a few seconds unless the URL says otherwise.
-fn with_connect_timeout(url: &str) -> String {
+pub(crate) fn with_connect_timeout(url: &str) -> String {
     if url.contains("connect_timeout=") {
         url.to_owned()
     } else if url.contains('?') {
@@ -233,26 +235,16 @@ pub fn engine(url: &DatabaseUrl, settings: &PoolSettings) -> Result<DbPool, Conn
     Ok(DbPool {
         connections,
         writer,
+        url: url.clone(),
     })
 }
 
 /// Creates or updates the schema, the counterpart of `Base.metadata.create_all`:
 /// runs the embedded migrations of the backend in use that have not run yet.
+/// Several instances may call it at the same moment: one applies them, the
+/// others wait ([`crate::migrate`] says why and how).
 pub fn init_db(pool: &DbPool) -> Result<(), String> {
-    let mut conn = pool
-        .get()
-        .map_err(|e| format!("no connection to run the migrations on: {e}"))?;
-    let applied = match &mut *conn {
-        DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
-        DbConnection::Postgres(c) => c
-            .run_pending_migrations(POSTGRES_MIGRATIONS)
-            .map(|v| v.len()),
-    }
-    .map_err(|e| format!("cannot migrate the database: {e}"))?;
-    if applied > 0 {
-        log::info!("applied {applied} migration(s)");
-    }
-    Ok(())
+    crate::migrate::run_pending_migrations(pool.url()).map(|_applied| ())
 }
 
 /// SQLite lets one connection write at a time. The writers of this process

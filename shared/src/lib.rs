@@ -2,7 +2,8 @@
 //! Rust counterpart of the Flask page's `database.py` and `models.py`.
 //!
 //! - [`database`]: the engine (a pool over SQLite or PostgreSQL, chosen from
-//!   the URL at run time), the migrations, and write transactions.
+//!   the URL at run time), the migrations, and write transactions;
+//!   [`migrate`]: migrations that several instances can start at once.
 //! - [`session`]: the request session [`DbSession`] and the after-request hook
 //!   [`shutdown_session`]; [`writer`]: the thread that commits SQLite writes
 //!   in groups.
@@ -20,6 +21,7 @@ pub mod demo;
 pub mod error;
 pub mod http;
 pub mod listing;
+pub mod migrate;
 pub mod models;
 pub mod routes;
 pub mod schema;
