@@ -8,7 +8,14 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use new_app::patterns::PATTERNS;
-use new_app::repo_root;
+
+/// This checkout, as cargo names it when it runs the test (read at run
+/// time, so that it is right even after the checkout moved).
+fn repo_root() -> PathBuf {
+    let manifest_dir =
+        std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    Path::new(&manifest_dir).join("../..")
+}
 
 fn new_app(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_new-app"))
