@@ -21,8 +21,9 @@ use crate::server::{HttpReply, send};
 
 /// What every instance gets besides its database: the migration log at
 /// info, so that a start-up that waits for another instance shows it, and a
-/// small pool, as a real deployment would size it (see the book's chapter
-/// on PostgreSQL: every instance may open `DB_POOL_SIZE` connections).
+/// small pool, as a deployment would size it: on PostgreSQL every instance
+/// may open `DB_POOL_SIZE` connections, and all of them together must fit
+/// the server's `max_connections`.
 const INSTANCE_ENV: &[(&str, &str)] =
     &[("RUST_LOG", "warn,migrations=info"), ("DB_POOL_SIZE", "4")];
 

@@ -133,6 +133,14 @@ pub fn edits_for(pattern: &PatternSpec) -> Vec<Edit> {
             "the whole suite for an app:",
         ),
         Edit::new(
+            "conformance/src/instances.rs",
+            "//! Each case takes a list of binaries, so that a test can mix patterns\n\
+             //! (`conformance/tests/mixed_instances.rs` does); the suite runs one\n\
+             //! pattern's binary several times.",
+            "//! Each case takes a list of binaries; the suite runs the app's binary\n\
+             //! several times.",
+        ),
+        Edit::new(
             "shared/src/session.rs",
             "the largest cost of a request in `just bench`",
             "the largest cost of a fast request",
