@@ -207,6 +207,13 @@ impl TestDb {
         self.count_own_connections("count(*)", "AND state LIKE 'idle in transaction%'")
     }
 
+    /// On PostgreSQL, how many connections to this test's schema the server
+    /// has open, from every process (its `DATABASE_URL` names them); 0 on
+    /// SQLite.
+    pub fn server_connections(&self) -> i64 {
+        self.count_own_connections("count(*)", "")
+    }
+
     /// On PostgreSQL, has the server terminate every connection of this
     /// test's pool, as a server restart would; returns how many it ended.
     /// 0 on SQLite.

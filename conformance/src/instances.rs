@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 
 use crate::cli::{self, Server};
-use crate::db::{Backend, EmptyDb, TestDb};
+use crate::db::{Backend, EmptyDb, TEST_POOL, TestDb};
 use crate::faults::{Tally, created_id, unique_user, user_json};
 use crate::server::{HttpReply, send};
 
@@ -26,6 +26,8 @@ use crate::server::{HttpReply, send};
 /// the server's `max_connections`.
 const INSTANCE_ENV: &[(&str, &str)] =
     &[("RUST_LOG", "warn,migrations=info"), ("DB_POOL_SIZE", "4")];
+/// The `DB_POOL_SIZE` of [`INSTANCE_ENV`].
+const INSTANCE_POOL_SIZE: i64 = 4;
 
 /// How many instances start at the same moment on a fresh database.
 pub const STARTED_TOGETHER: usize = 4;
@@ -126,7 +128,17 @@ pub fn sharing_a_database_under_load_loses_nothing(binaries: &[&str], backend: B
     let addrs: Vec<&str> = servers.iter().map(|s| s.addr.as_str()).collect();
     let clients = CLIENTS_PER_INSTANCE * servers.len();
     let begun = Instant::now();
-    let outcomes: Vec<Answers> = std::thread::scope(|scope| {
+    let (outcomes, peak_connections) = std::thread::scope(|scope| {
+        // On PostgreSQL, the most connections the server had open for the
+        // instances at once (0 on SQLite).
+        let peak = scope.spawn(|| {
+            let mut peak = 0;
+            while begun.elapsed() < LOAD_FOR {
+                peak = peak.max(db.server_connections());
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            peak
+        });
         let threads: Vec<_> = (0..clients)
             .map(|client| {
                 let addrs = &addrs;
@@ -162,10 +174,11 @@ pub fn sharing_a_database_under_load_loses_nothing(binaries: &[&str], backend: B
                 })
             })
             .collect();
-        threads
+        let outcomes: Vec<Answers> = threads
             .into_iter()
             .map(|t| t.join().expect("a client thread"))
-            .collect()
+            .collect();
+        (outcomes, peak.join().expect("the connection counter"))
     });
     let mut tally = Tally::default();
     let mut unexpected = Vec::new();
@@ -176,16 +189,32 @@ pub fn sharing_a_database_under_load_loses_nothing(binaries: &[&str], backend: B
     let rows = db.count_users();
     eprintln!(
         "instances sharing a database [{} {backend:?}]: {} instances, {clients} clients for \
-         {LOAD_FOR:?}: {tally}; 5xx: {}, unexpected: {}; rows: {rows}, 201s: {}",
+         {LOAD_FOR:?}: {tally}; 5xx: {}, unexpected: {}; rows: {rows}, 201s: {}{}",
         names(binaries),
         servers.len(),
         tally.server_errors(),
         unexpected.len(),
         tally.count(201),
+        if backend == Backend::Postgres {
+            format!(
+                "; server connections at most {peak_connections} (pools of \
+                 {INSTANCE_POOL_SIZE} per instance, and the test's own of {})",
+                TEST_POOL.max_size
+            )
+        } else {
+            String::new()
+        }
     );
     assert_eq!(tally.server_errors(), 0, "{tally}: {unexpected:?}");
     assert!(unexpected.is_empty(), "{unexpected:#?}");
     assert_eq!(rows, tally.count(201) as i64, "rows lost or left over");
+    // Each pool keeps to its size, and the admin connection counting them
+    // is one more.
+    let allowed = servers.len() as i64 * INSTANCE_POOL_SIZE + i64::from(TEST_POOL.max_size) + 1;
+    assert!(
+        peak_connections <= allowed,
+        "{peak_connections} server connections, more than the pools allow ({allowed})"
+    );
 }
 
 /// Clients spread over one instance of each binary all create a user of the
