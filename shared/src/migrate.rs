@@ -106,7 +106,7 @@ fn migrate_postgres(url: &DatabaseUrl, postgres_url: &str) -> Result<usize, Stri
         .run_pending_migrations(POSTGRES_MIGRATIONS)
         .map(|versions| versions.len())
         .map_err(|e| e.to_string());
-    // Closing the connection would release the lock too; unlocking says so.
+    // Unlocked whether or not a migration failed (closing would do it too).
     let unlocked = lock("SELECT pg_advisory_unlock($1)", &mut conn);
     let applied = applied?;
     unlocked?;
