@@ -95,6 +95,17 @@ pub fn start(binary: &str, database_url: &str) -> Server {
 /// What the server prints goes to the test's standard error as well as to
 /// [`Server::output`].
 pub fn start_with(binary: &str, database_url: &str, env: &[(&str, &str)]) -> Server {
+    try_start_with(binary, database_url, env).unwrap_or_else(|failure| panic!("{failure}"))
+}
+
+/// [`start_with`], for a test that counts failed start-ups instead of
+/// stopping at the first: a server that exits, or prints no banner within
+/// 30 s, is an `Err` with everything it printed.
+pub fn try_start_with(
+    binary: &str,
+    database_url: &str,
+    env: &[(&str, &str)],
+) -> Result<Server, String> {
     let mut child = command(binary, database_url)
         .env("BIND_ADDR", "127.0.0.1:0")
         .envs(env.iter().copied())
@@ -120,9 +131,21 @@ pub fn start_with(binary: &str, database_url: &str, env: &[(&str, &str)]) -> Ser
         readers,
     };
     while !banner.iter().any(|l: &String| l.starts_with("try: ")) {
-        let line = lines_rx
-            .recv_timeout(Duration::from_secs(30))
-            .unwrap_or_else(|_| panic!("no start-up banner within 30 s; got {banner:?}"));
+        let Ok(line) = lines_rx.recv_timeout(Duration::from_secs(30)) else {
+            // Its standard output closed (it is exiting) or it hangs: give
+            // it a moment to finish, so that its last words are in `output`.
+            let deadline = Instant::now() + Duration::from_secs(5);
+            let mut status = None;
+            while status.is_none() && Instant::now() < deadline {
+                status = server.child.try_wait().ok().flatten();
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            let exit = status.map_or("still running".to_owned(), |s| s.to_string());
+            return Err(format!(
+                "no start-up banner from {binary} ({exit}); it printed:\n{}",
+                server.output()
+            ));
+        };
         banner.push(line);
     }
     let listening = banner
@@ -134,7 +157,7 @@ pub fn start_with(binary: &str, database_url: &str, env: &[(&str, &str)]) -> Ser
         .expect("a 'listening on' line");
     server.addr = listening;
     server.banner = banner;
-    server
+    Ok(server)
 }
 
 /// Reads a stream of the server line by line into `output`, echoing it on

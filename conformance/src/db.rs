@@ -88,29 +88,43 @@ pub fn unique_name(prefix: &str) -> String {
     )
 }
 
-impl TestDb {
-    /// A database on `backend`, or `None` for PostgreSQL when no server is configured.
-    pub fn on(backend: Backend) -> Option<TestDb> {
+/// A database that nothing has opened or migrated yet: a SQLite file not
+/// yet created, or an empty PostgreSQL schema. For the start-up of several
+/// app instances at once on a fresh database; removed when dropped.
+pub struct EmptyDb {
+    /// Its URL, as the binary would be given it.
+    pub url: String,
+    /// The backend.
+    pub backend: Backend,
+    cleanup: Cleanup,
+}
+
+impl EmptyDb {
+    /// An empty database on `backend`, or `None` for PostgreSQL when no
+    /// server is configured.
+    pub fn on(backend: Backend) -> Option<EmptyDb> {
         match backend {
-            Backend::Sqlite => Some(TestDb::sqlite()),
-            Backend::Postgres => TestDb::postgres(),
+            Backend::Sqlite => Some(EmptyDb::sqlite()),
+            Backend::Postgres => EmptyDb::postgres(),
         }
     }
 
-    /// A temporary SQLite file, migrated.
-    pub fn sqlite() -> TestDb {
+    /// The path of a SQLite file in the temporary folder, not created yet.
+    pub fn sqlite() -> EmptyDb {
         let path = std::env::temp_dir().join(format!("{}.db", unique_name("conformance")));
-        let url = format!("sqlite://{}", path.display());
-        TestDb::open(url, Backend::Sqlite, Cleanup::File(path))
+        EmptyDb {
+            url: format!("sqlite://{}", path.display()),
+            backend: Backend::Sqlite,
+            cleanup: Cleanup::File(path),
+        }
     }
 
-    /// A fresh schema on the server of [`postgres_server`], migrated; `None`
-    /// if no server is named.
+    /// A new, empty schema on the server of [`postgres_server`]; `None` if
+    /// no server is named.
     ///
     /// # Panics
-    /// When a server is named but cannot be reached: a test run that was
-    /// asked for PostgreSQL must not pass without it.
-    pub fn postgres() -> Option<TestDb> {
+    /// When a server is named but cannot be reached (see [`TestDb::postgres`]).
+    pub fn postgres() -> Option<EmptyDb> {
         let (var, server_url) = postgres_server()?;
         let schema = unique_name("conformance");
         shared::connection::init_openssl_for_libpq();
@@ -130,24 +144,48 @@ impl TestDb {
         let url = format!(
             "{server_url}{separator}options=-csearch_path%3D{schema}&application_name={schema}"
         );
-        Some(TestDb::open(
+        Some(EmptyDb {
             url,
-            Backend::Postgres,
-            Cleanup::Schema { server_url, schema },
-        ))
+            backend: Backend::Postgres,
+            cleanup: Cleanup::Schema { server_url, schema },
+        })
     }
 
-    fn open(url: String, backend: Backend, cleanup: Cleanup) -> TestDb {
-        let parsed = DatabaseUrl::parse(&url).expect("a test database URL");
+    /// Opens the database with a pool of the tests' size and migrates it
+    /// (nothing to do if an app already did).
+    pub fn open(self) -> TestDb {
+        let parsed = DatabaseUrl::parse(&self.url).expect("a test database URL");
         // A test without its database cannot run: fail it, with the cause.
         let pool = engine(&parsed, &TEST_POOL).expect("open the test database");
         init_db(&pool).expect("migrate the test database");
         TestDb {
             pool,
-            url,
-            backend,
-            cleanup,
+            url: self.url,
+            backend: self.backend,
+            cleanup: self.cleanup,
         }
+    }
+}
+
+impl TestDb {
+    /// A database on `backend`, or `None` for PostgreSQL when no server is configured.
+    pub fn on(backend: Backend) -> Option<TestDb> {
+        EmptyDb::on(backend).map(EmptyDb::open)
+    }
+
+    /// A temporary SQLite file, migrated.
+    pub fn sqlite() -> TestDb {
+        EmptyDb::sqlite().open()
+    }
+
+    /// A fresh schema on the server of [`postgres_server`], migrated; `None`
+    /// if no server is named.
+    ///
+    /// # Panics
+    /// When a server is named but cannot be reached: a test run that was
+    /// asked for PostgreSQL must not pass without it.
+    pub fn postgres() -> Option<TestDb> {
+        EmptyDb::postgres().map(EmptyDb::open)
     }
 
     /// A connection of the test's own that may write, outside the pool (whose
@@ -173,6 +211,13 @@ impl TestDb {
     /// transaction` (a transaction nobody will finish); 0 on SQLite.
     pub fn connections_idle_in_transaction(&self) -> i64 {
         self.count_own_connections("count(*)", "AND state LIKE 'idle in transaction%'")
+    }
+
+    /// On PostgreSQL, how many connections to this test's schema the server
+    /// has open, from every process (its `DATABASE_URL` names them); 0 on
+    /// SQLite.
+    pub fn server_connections(&self) -> i64 {
+        self.count_own_connections("count(*)", "")
     }
 
     /// On PostgreSQL, has the server terminate every connection of this
@@ -204,9 +249,11 @@ impl TestDb {
     }
 }
 
-impl Drop for TestDb {
+/// Removes the test's database with the [`EmptyDb`] or [`TestDb`] holding it
+/// (in a `TestDb`, after the pool: a field declared before it).
+impl Drop for Cleanup {
     fn drop(&mut self) {
-        match &self.cleanup {
+        match self {
             Cleanup::File(path) => {
                 for suffix in ["", "-wal", "-shm"] {
                     let mut file = path.clone().into_os_string();

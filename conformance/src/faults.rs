@@ -51,6 +51,13 @@ impl Tally {
         *self.0.entry(key.into()).or_default() += 1;
     }
 
+    /// Adds the answers `other` counted.
+    pub fn merge(&mut self, other: &Tally) {
+        for (key, n) in &other.0 {
+            *self.0.entry(key.clone()).or_default() += n;
+        }
+    }
+
     /// How many answers had this status.
     pub fn count(&self, status: u16) -> usize {
         self.0.get(&status.to_string()).copied().unwrap_or(0)
@@ -84,12 +91,12 @@ impl fmt::Display for Tally {
 }
 
 /// A name for a user that no other request of the run uses.
-fn unique_user(prefix: &str) -> String {
+pub(crate) fn unique_user(prefix: &str) -> String {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     format!("{prefix}{}", NEXT.fetch_add(1, Ordering::Relaxed))
 }
 
-fn user_json(name: &str) -> String {
+pub(crate) fn user_json(name: &str) -> String {
     json!({ "name": name, "email": format!("{name}@example.com") }).to_string()
 }
 
@@ -114,7 +121,7 @@ fn missing_rows(db: &TestDb, created: &[i32]) -> Vec<i32> {
         .collect()
 }
 
-fn created_id(reply: &HttpReply) -> i32 {
+pub(crate) fn created_id(reply: &HttpReply) -> i32 {
     reply.json()["id"]
         .as_i64()
         .and_then(|id| i32::try_from(id).ok())

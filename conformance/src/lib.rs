@@ -24,12 +24,13 @@ pub mod db;
 pub mod faults;
 pub mod hook;
 pub mod hostile;
+pub mod instances;
 pub mod proxy;
 pub mod secrets;
 pub mod server;
 
 pub use app::{Reply, TestApp};
-pub use db::{Backend, POSTGRES_ENV, TestDb};
+pub use db::{Backend, EmptyDb, POSTGRES_ENV, TestDb};
 
 /// Notes on standard error that a PostgreSQL case did not run.
 pub fn skipped() {
@@ -154,6 +155,11 @@ macro_rules! __all_cases {
             sigterm_under_load_loses_no_acknowledged_write,
             ctrl_c_under_load_loses_no_acknowledged_write,
             many_writers_and_readers_get_no_lock_errors
+        );
+        $crate::__binary_backend_cases!($bin, $backend, instances;
+            instances_started_together_on_a_fresh_database_all_serve,
+            instances_sharing_a_database_under_load_lose_nothing,
+            racing_creates_across_instances_have_one_winner
         );
     };
 }

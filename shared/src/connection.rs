@@ -109,7 +109,7 @@ pub fn connect(url: &DatabaseUrl, access: Access) -> Result<DbConnection, Connec
 /// libpq waits for an unreachable host as long as the OS does (minutes), and
 /// for a peer that vanished without closing the connection just as long:
 /// give up after a few seconds unless the URL says otherwise.
-fn with_connection_defaults(url: &str) -> String {
+pub(crate) fn with_connection_defaults(url: &str) -> String {
     let mut url = url.to_owned();
     for (setting, value) in [
         ("connect_timeout", "5"),

@@ -7,7 +7,6 @@ use std::time::{Duration, Instant};
 
 use diesel::QueryResult;
 use diesel::r2d2::R2D2Connection;
-use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use crate::connection::{
     Access, ConnectError, DbConnection, DbConnectionManager, PooledConnection, connect,
@@ -32,9 +31,6 @@ pub struct DbPool {
     url: DatabaseUrl,
     checkout_timeout: Duration,
 }
-
-const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
-const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
 /// Sizing of the pool. The defaults suit a small app; both can be set from
 /// the environment (see `shared::startup`).
@@ -108,25 +104,11 @@ pub fn engine(url: &DatabaseUrl, settings: &PoolSettings) -> Result<DbPool, Conn
 /// Creates or updates the schema, the counterpart of `Base.metadata.create_all`:
 /// runs the embedded migrations of the backend in use that have not run yet,
 /// on a connection of their own (the pool's connections cannot write).
+///
+/// Several instances may call it at the same moment: one applies what is
+/// pending while the others wait for it ([`crate::migrate`]).
 pub fn init_db(pool: &DbPool) -> Result<(), String> {
-    let mut conn = connect(pool.url(), Access::ReadWrite)
-        .map_err(|e| format!("no connection to run the migrations on: {e}"))?;
-    let applied = match &mut conn {
-        DbConnection::Sqlite(c) => run_migrations(c, SQLITE_MIGRATIONS),
-        DbConnection::Postgres(c) => run_migrations(c, POSTGRES_MIGRATIONS),
-    }
-    .map_err(|e| format!("cannot migrate the database: {e}"))?;
-    if applied > 0 {
-        log::info!("applied {applied} migration(s)");
-    }
-    Ok(())
-}
-
-fn run_migrations<C: MigrationHarness<B>, B: diesel::backend::Backend>(
-    conn: &mut C,
-    migrations: EmbeddedMigrations,
-) -> diesel::migration::Result<usize> {
-    conn.run_pending_migrations(migrations).map(|v| v.len())
+    crate::migrate::run_pending_migrations(pool.url()).map(|_applied| ())
 }
 
 impl DbPool {

@@ -2,7 +2,8 @@
 //! Rust counterpart of the Flask page's `database.py` and `models.py`.
 //!
 //! - [`database`]: the engine (a pool over SQLite or PostgreSQL, chosen from
-//!   the URL at run time) and the migrations; [`connection`]: the one
+//!   the URL at run time) and the migrations; [`migrate`]: migrations that
+//!   several instances can start at once; [`connection`]: the one
 //!   connection type for both backends, and how the pool opens them.
 //! - [`session`]: the request session [`DbSession`] and the teardown hook
 //!   [`shutdown_session`]; [`transaction`]: the transaction every write runs
@@ -22,6 +23,7 @@ pub mod demo;
 pub mod error;
 pub mod http;
 pub mod listing;
+pub mod migrate;
 pub mod models;
 pub mod routes;
 pub mod schema;

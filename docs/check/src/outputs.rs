@@ -81,7 +81,7 @@ fn new_app_run(pattern: &str) -> Option<String> {
         dir: temp.join("my-service"),
         package: None,
     };
-    let generated = new_app::generate(&new_app::repo_root(), &request);
+    let generated = new_app::generate(&crate::repo_root(), &request);
     let _ = std::fs::remove_dir_all(&temp);
     let (package, files) = generated.ok()?;
     let shown = new_app::Request {

@@ -37,7 +37,8 @@ pub fn usage() -> String {
          \x20      just new-app PATTERN DIR [--name NAME]\n\n\
          Writes a standalone Cargo project into DIR (new, or empty): one crate with\n\
          the pattern, the database setup, the migrations for SQLite and PostgreSQL,\n\
-         .env.example, a README and the pattern's tests. Nothing points back here.\n\n\
+         .env.example, a README and the pattern's tests. Nothing points back here.\n\
+         It copies from the checkout it runs in (NEW_APP_SOURCES=PATH names another).\n\n\
          patterns:\n",
     );
     for pattern in patterns::PATTERNS {
@@ -59,12 +60,66 @@ pub fn report(request: &Request, package: &str, files: &[String]) -> String {
     )
 }
 
-/// The root of this repository, which holds the sources to copy.
-pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .nth(2)
-        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+/// The variable that names the checkout to copy from, ahead of any search.
+pub const SOURCES_ENV: &str = "NEW_APP_SOURCES";
+
+/// The checkout of this repository to copy from, found when the tool runs.
+///
+/// Never a path fixed when the tool was built: cargo does not rebuild it
+/// after the checkout is moved, two clones that share a `CARGO_TARGET_DIR`
+/// share its binary, and an installed binary outlives the folder it was built
+/// in. Nor sources embedded in the binary, for the same reasons: they would
+/// be those of whichever clone built it last, not the reader's checkout with
+/// the reader's edits. The first of these that holds a checkout wins:
+///
+/// 1. the folder `NEW_APP_SOURCES` names (then nothing else is tried);
+/// 2. the current folder or one above it: `just new-app` and `cargo run -p
+///    new-app` run inside the checkout;
+/// 3. the executable's folder or one above it: `target/debug/new-app` run
+///    from elsewhere;
+/// 4. the checkout the binary was built in, if it is still there: an
+///    installed binary run outside any checkout.
+pub fn find_sources() -> Result<PathBuf, String> {
+    if let Some(dir) = std::env::var_os(SOURCES_ENV) {
+        let dir = PathBuf::from(dir);
+        return if is_checkout(&dir) {
+            Ok(dir)
+        } else {
+            Err(format!(
+                "{SOURCES_ENV}={} is not a checkout of this repository (no tools/new-app there)",
+                dir.display()
+            ))
+        };
+    }
+    let current = std::env::current_dir().ok();
+    let executable = std::env::current_exe().ok();
+    let built_in = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let found = current
+        .iter()
+        .chain(&executable)
+        .flat_map(|start| start.ancestors())
+        .find(|dir| is_checkout(dir))
+        .map(Path::to_path_buf)
+        .or_else(|| is_checkout(&built_in).then_some(built_in));
+    found.ok_or_else(|| {
+        format!(
+            "cannot find the sources to copy: run new-app inside a checkout of this repository, \
+             or set {SOURCES_ENV}=PATH_TO_THE_CHECKOUT"
+        )
+    })
+}
+
+/// True when `dir` is the root of a checkout of this repository: the
+/// workspace manifest, and the crates the generator copies from.
+fn is_checkout(dir: &Path) -> bool {
+    [
+        "Cargo.toml",
+        "shared/src/lib.rs",
+        "conformance/src/lib.rs",
+        "tools/new-app/Cargo.toml",
+    ]
+    .iter()
+    .all(|file| dir.join(file).is_file())
 }
 
 /// Reads a file of the repository, saying which one on failure.

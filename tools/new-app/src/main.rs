@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use new_app::patterns;
-use new_app::{Request, generate, repo_root, report, usage};
+use new_app::{Request, find_sources, generate, report, usage};
 
 /// The request the arguments make, or the message to print.
 fn parse(args: &[String]) -> Result<Request, String> {
@@ -60,7 +60,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match generate(&repo_root(), &request) {
+    match find_sources().and_then(|sources| generate(&sources, &request)) {
         Ok((package, files)) => {
             print(&report(&request, &package, &files));
             ExitCode::SUCCESS

@@ -128,6 +128,14 @@ pub fn edits_for(pattern: &PatternSpec) -> Vec<Edit> {
             "the whole suite for an app:",
         ),
         Edit::new(
+            "conformance/src/instances.rs",
+            "//! Each case takes a list of binaries, so that a test can mix patterns\n\
+             //! (`conformance/tests/mixed_instances.rs` does); the suite runs one\n\
+             //! pattern's binary several times.",
+            "//! Each case takes a list of binaries; the suite runs the app's binary\n\
+             //! several times.",
+        ),
+        Edit::new(
             "conformance/src/faults.rs",
             "and runs alone: `just outage-drill`.",
             "and runs alone:\n/// `PG_RESTART_COMMAND='pg_ctlcluster 15 main restart' cargo test -- a_real_postgres_restart --test-threads=1`.",

@@ -8,7 +8,14 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use new_app::patterns::PATTERNS;
-use new_app::repo_root;
+
+/// This checkout, as cargo names it when it runs the test (read at run
+/// time, so that it is right even after the checkout moved).
+fn repo_root() -> PathBuf {
+    let manifest_dir =
+        std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    Path::new(&manifest_dir).join("../..")
+}
 
 fn new_app(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_new-app"))
@@ -57,7 +64,12 @@ fn cargo_in(dir: &Path, args: &[&str]) -> Output {
 
 fn generates_an_app_that_passes_its_tests(pattern: &str) {
     let temp = TempDir::new(pattern);
-    let dir = temp.0.join("my-service");
+    // A name of its own per pattern: the apps share a target directory, and
+    // cargo names a package's artifacts after its name and version, not
+    // its path, so three `my-service` built at once would overwrite each
+    // other's library.
+    let package = format!("my-{pattern}-service");
+    let dir = temp.0.join(&package);
     let dir_arg = dir.to_str().expect("a UTF-8 temporary path");
     let out = new_app(&[pattern, dir_arg]);
     assert!(
@@ -66,14 +78,17 @@ fn generates_an_app_that_passes_its_tests(pattern: &str) {
         text(&out.stderr)
     );
     assert!(
-        text(&out.stdout).contains("wrote my-service"),
+        text(&out.stdout).contains(&format!("wrote {package}")),
         "{}",
         text(&out.stdout)
     );
 
     // Nothing points back into this repository.
     let manifest = fs::read_to_string(dir.join("Cargo.toml")).expect("a Cargo.toml");
-    assert!(manifest.contains("name = \"my-service\""), "{manifest}");
+    assert!(
+        manifest.contains(&format!("name = \"{package}\"")),
+        "{manifest}"
+    );
     assert!(
         !manifest.contains("path =") && !manifest.contains("workspace"),
         "{manifest}"
