@@ -8,8 +8,11 @@
 //! 90/10 read/write mix. It prints requests/s, latency, non-2xx answers and
 //! the ratio to the ceiling, and for writes the rows found against the 201s
 //! counted. When `DATABASE_URL` names a PostgreSQL server, it runs the
-//! patterns there too, each in a schema of its own. Nothing is asserted:
-//! the figures vary between runs, so the table leads with ratios.
+//! patterns there too, each in a schema of its own, and first measures the
+//! database's own limits with pgbench ([`pgbench`]): there the ratios that
+//! matter are to those. It writes the ratios as an SVG chart ([`chart`]).
+//! Nothing is asserted: the figures vary between runs, so the table leads
+//! with ratios taken in the same run.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -24,6 +27,9 @@ use shared::database_url::DatabaseUrl;
 use shared::models::NewUser;
 use shared::schema::users;
 use shared::user_store::UserStore;
+
+mod chart;
+mod pgbench;
 
 const PATTERNS: [&str; 3] = ["declarative", "manual-mapping", "sql-abstraction"];
 const ALL_WORKLOADS: [(&str, &str); 4] = [
@@ -141,12 +147,16 @@ fn run() -> Result<(), String> {
             .unwrap_or(0),
     };
 
-    println!(
-        "machine: {} cores, {}; wrk -c{CONNECTIONS}, {seconds} s per workload after a 2 s warm-up\n",
+    let machine = format!(
+        "{} cores, {}, {}",
         std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(1),
-        cpu_model()
+        cpu_model(),
+        today()
+    );
+    println!(
+        "machine: {machine}; wrk -c{CONNECTIONS}, {seconds} s per workload after a 2 s warm-up\n"
     );
     let ceiling = {
         let server = start(&bench.binaries.join("ceiling"), &[])?;
@@ -163,18 +173,66 @@ fn run() -> Result<(), String> {
         .filter(|(name, _)| only.is_empty() || only.split(',').any(|w| w == *name))
         .collect();
 
-    let mut backends = vec![("SQLite".to_owned(), None)];
+    let mut backends = vec![("SQLite", None)];
     if let Ok(url) = std::env::var("DATABASE_URL")
         && url.starts_with("postgres")
     {
-        backends.push(("PostgreSQL".to_owned(), Some(url)));
+        backends.push(("PostgreSQL", Some(url)));
     }
+    let mut panels = Vec::new();
     for (backend, server_url) in backends {
         println!("== {backend} ==");
+        // On PostgreSQL the database's own limits, measured first, in the
+        // same run: the yardstick the patterns are held to there.
+        let limits = match &server_url {
+            Some(url) => {
+                let clients = PoolSettings::for_backend(&DatabaseUrl::parse(url)?).max_size;
+                let limits = pgbench::measure(url, clients, seconds)?;
+                println!(
+                    "pgbench, {clients} clients: -S -M prepared {:.0}/s; INSERT … RETURNING {:.0}/s \
+                     (in BEGIN READ WRITE … COMMIT: {:.0}/s)",
+                    limits.reads, limits.creates, limits.creates_in_transaction
+                );
+                Some(limits)
+            }
+            None => None,
+        };
+        let yardstick = |workload: &str| match (limits, workload) {
+            (Some(l), "read") => Some(l.reads),
+            (Some(l), "write") => Some(l.creates),
+            _ => None,
+        };
         println!(
-            "{:<16} {:<20} {:>6} {:>9} {:>9} {:>9} {:>7}",
-            "pattern", "workload", "ratio", "req/s", "p50 ms", "p99 ms", "non-2xx"
+            "{:<16} {:<20} {:>7} {:>7} {:>9} {:>9} {:>9} {:>7}",
+            "pattern",
+            "workload",
+            "ceiling",
+            if limits.is_some() { "pgbench" } else { "" },
+            "req/s",
+            "p50 ms",
+            "p99 ms",
+            "non-2xx"
         );
+        let mut rows: Vec<(String, &str, f64)> = Vec::new();
+        let mut print_row = |pattern: &str, workload: &str, label: &str, result: &Run| {
+            let against_database = yardstick(workload).map(|limit| result.per_second() / limit);
+            println!(
+                "{pattern:<16} {label:<20} {:>7.2} {:>7} {:>9.0} {:>9.2} {:>9.2} {:>7}{}",
+                result.per_second() / ceiling.per_second(),
+                against_database.map_or(String::new(), |r| format!("{r:.2}")),
+                result.per_second(),
+                result.p50_us as f64 / 1000.0,
+                result.p99_us as f64 / 1000.0,
+                result.non2xx,
+                if result.socket_errors > 0 {
+                    format!("  ({} socket errors)", result.socket_errors)
+                } else {
+                    String::new()
+                }
+            );
+            let ratio = against_database.unwrap_or(result.per_second() / ceiling.per_second());
+            rows.push((pattern.to_owned(), chart_workload(workload), ratio));
+        };
         {
             let (database_url, cleanup) = fresh_database(&work, "plain", server_url.as_deref())?;
             seed(&database_url)?;
@@ -183,16 +241,7 @@ fn run() -> Result<(), String> {
                 &[("DATABASE_URL", database_url.as_str())],
             )?;
             let result = bench.load(&server, "read")?.measured;
-            println!(
-                "{:<16} {:<20} {:>6.2} {:>9.0} {:>9.2} {:>9.2} {:>7}",
-                "(plain handler)",
-                "GET /users/{id}",
-                result.per_second() / ceiling.per_second(),
-                result.per_second(),
-                result.p50_us as f64 / 1000.0,
-                result.p99_us as f64 / 1000.0,
-                result.non2xx
-            );
+            print_row("(plain handler)", "read", "GET /users/{id}", &result);
             drop(server);
             cleanup();
         }
@@ -217,19 +266,7 @@ fn run() -> Result<(), String> {
                         - result.non2xx;
                     write_check = Some((rows, created));
                 }
-                println!(
-                    "{pattern:<16} {label:<20} {:>6.2} {:>9.0} {:>9.2} {:>9.2} {:>7}{}",
-                    result.per_second() / ceiling.per_second(),
-                    result.per_second(),
-                    result.p50_us as f64 / 1000.0,
-                    result.p99_us as f64 / 1000.0,
-                    result.non2xx,
-                    if result.socket_errors > 0 {
-                        format!("  ({} socket errors)", result.socket_errors)
-                    } else {
-                        String::new()
-                    }
-                );
+                print_row(pattern, workload, label, &result);
             }
             let memory = server.peak_rss_mib();
             drop(server);
@@ -250,7 +287,17 @@ fn run() -> Result<(), String> {
             );
             cleanup();
         }
+        panels.extend(chart_panels(backend, limits, ceiling.per_second(), &rows));
     }
+    let chart = chart::svg(
+        "The patterns against their yardsticks",
+        &format!("{machine}; {} s per workload", seconds),
+        &panels,
+    );
+    let chart_path = bench.binaries.join("bench.svg");
+    std::fs::write(&chart_path, chart)
+        .map_err(|e| format!("cannot write {}: {e}", chart_path.display()))?;
+    println!("chart: {}", chart_path.display());
     let _ = std::fs::remove_dir_all(&work);
     Ok(())
 }
@@ -397,6 +444,76 @@ fn seed(database_url: &str) -> Result<DbPool, String> {
 fn count_users(pool: &DbPool) -> Result<i64, String> {
     pool.read(|conn| users::table.count().get_result(conn))
         .map_err(|e| e.to_string())
+}
+
+/// The panels of the chart for one backend: reads and creates, each
+/// pattern's ratio to the backend's yardstick (the no-database ceiling on
+/// SQLite, pgbench on PostgreSQL), against the targets set for them.
+fn chart_panels(
+    backend: &str,
+    limits: Option<pgbench::Limits>,
+    ceiling: f64,
+    rows: &[(String, &str, f64)],
+) -> Vec<chart::Panel> {
+    let panel = |workload: &str, label: &str, yardstick: String, target: f64| chart::Panel {
+        title: format!("{backend} · {label}"),
+        yardstick,
+        target,
+        bars: rows
+            .iter()
+            .filter(|(_, w, _)| *w == workload)
+            .map(|(pattern, _, ratio)| (pattern.clone(), *ratio))
+            .collect(),
+    };
+    match limits {
+        Some(l) => vec![
+            panel(
+                "read",
+                "GET /users/{id}",
+                format!("pgbench -S -M prepared ({:.0}/s)", l.reads),
+                0.5,
+            ),
+            panel(
+                "write",
+                "POST /users",
+                format!("pgbench INSERT … RETURNING ({:.0}/s)", l.creates),
+                0.5,
+            ),
+        ],
+        None => vec![
+            panel(
+                "read",
+                "GET /users/{id}",
+                format!("the no-database ceiling ({ceiling:.0}/s)"),
+                0.5,
+            ),
+            panel(
+                "write",
+                "POST /users",
+                format!("the no-database ceiling ({ceiling:.0}/s)"),
+                0.2,
+            ),
+        ],
+    }
+}
+
+/// Only reads by id and creates have a yardstick of their own.
+fn chart_workload(workload: &str) -> &'static str {
+    match workload {
+        "read" => "read",
+        "write" => "write",
+        _ => "other",
+    }
+}
+
+/// Today's date, from `date` (no date crate for one line of output).
+fn today() -> String {
+    Command::new("date")
+        .arg("+%Y-%m-%d")
+        .output()
+        .ok()
+        .map(|out| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+        .unwrap_or_default()
 }
 
 fn cpu_model() -> String {

@@ -220,6 +220,24 @@ impl TestDb {
         self.count_own_connections("count(*)", "")
     }
 
+    /// On PostgreSQL, when the server last started
+    /// (`pg_postmaster_start_time()`), as text; empty on SQLite.
+    pub fn server_started_at(&self) -> String {
+        let Cleanup::Schema { server_url, .. } = &self.cleanup else {
+            return String::new();
+        };
+        #[derive(QueryableByName)]
+        struct Started {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            at: String,
+        }
+        let mut admin = PgConnection::establish(server_url).expect("reach the test server");
+        diesel::sql_query("SELECT pg_postmaster_start_time()::text AS at")
+            .get_result::<Started>(&mut admin)
+            .expect("read the server's start time")
+            .at
+    }
+
     /// On PostgreSQL, has the server terminate every connection of this
     /// test's pool, as a server restart would; returns how many it ended.
     /// 0 on SQLite.

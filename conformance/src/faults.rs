@@ -444,7 +444,10 @@ struct Outcome {
 /// with `Retry-After`, never a 500 and never a hang. Once the server is
 /// back the pool replaces the broken connections and every request
 /// succeeds again within 1.5 s, with no restart of the app. Every 201 is
-/// in the table, and the pool ends idle.
+/// in the table, and the pool ends idle. How many requests see the outage
+/// depends on timing (requests that wait for a connection may get one in
+/// time): what proves the outage happened is the proxy, which counts the
+/// live connections it reset.
 pub fn a_database_outage_answers_503_then_recovers<F: AppFactory>(app: F, db: TestDb) {
     let upstream = server_address(&db.url).expect("TEST_DATABASE_URL names a host and port");
     let proxy = TcpProxy::start(&upstream);
@@ -454,6 +457,10 @@ pub fn a_database_outage_answers_503_then_recovers<F: AppFactory>(app: F, db: Te
         std::thread::sleep(OUTAGE);
         proxy.restore();
     });
+    assert!(
+        proxy.connections_reset() > 0,
+        "the cut reset no connection: the outage did not happen"
+    );
 }
 
 /// The variable holding the command that restarts the PostgreSQL server,
@@ -464,7 +471,9 @@ pub const RESTART_COMMAND_ENV: &str = "PG_RESTART_COMMAND";
 /// by really restarting the server with the shell command in
 /// `PG_RESTART_COMMAND` (e.g. `pg_ctlcluster 15 main restart`). It restarts
 /// the server every other test uses, so it is skipped unless that variable
-/// is set, and runs alone: `just outage-drill`.
+/// is set, and runs alone: `just outage-drill`. Zero failed requests across
+/// the restart is the best outcome, not a failure: the server's start time,
+/// read before and after, proves that the restart happened.
 pub fn a_real_postgres_restart_answers_503_then_recovers<F: AppFactory>(app: F, db: TestDb) {
     let Some(command) = std::env::var(RESTART_COMMAND_ENV)
         .ok()
@@ -476,6 +485,7 @@ pub fn a_real_postgres_restart_answers_503_then_recovers<F: AppFactory>(app: F, 
         return;
     };
     let url = db.url.clone();
+    let started_before = db.server_started_at();
     serves_through_an_outage(app, &db, &url, "server restart", || {
         let status = std::process::Command::new("sh")
             .args(["-c", &command])
@@ -483,6 +493,12 @@ pub fn a_real_postgres_restart_answers_503_then_recovers<F: AppFactory>(app: F, 
             .expect("run the restart command");
         assert!(status.success(), "{command:?} failed: {status}");
     });
+    let started_after = db.server_started_at();
+    eprintln!("server started at {started_before}, then at {started_after}");
+    assert_ne!(
+        started_before, started_after,
+        "{command:?} did not restart the server"
+    );
 }
 
 /// Drives the app over a pool on `url` from a few clients, runs `interrupt`
@@ -617,8 +633,6 @@ fn serves_through_an_outage<F: AppFactory>(
             );
         }
     }
-    let outage = tallies.get("outage").cloned().unwrap_or_default();
-    assert!(outage.count(503) > 0, "the outage was not seen: {outage}");
     let after = tallies.get("after").cloned().unwrap_or_default();
     assert!(after.total() > 0, "no request after the recovery");
     assert!(lost.is_empty(), "acknowledged creates lost: {lost:?}");

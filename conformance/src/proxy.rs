@@ -4,7 +4,7 @@
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream, ToSocketAddrs};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -25,16 +25,22 @@ struct ProxyState {
     latency: Duration,
     cut: AtomicBool,
     stopping: AtomicBool,
+    /// How many forwarded connections a cut closed under their users.
+    reset: AtomicUsize,
     // Both ends of every forwarded connection, so that a cut can reset them.
     live: Mutex<Vec<TcpStream>>,
 }
 
 impl ProxyState {
-    fn close_live_connections(&self) {
+    /// Closes every forwarded connection; returns how many (each counted
+    /// once, though both of its ends are closed).
+    fn close_live_connections(&self) -> usize {
         let mut live = self.live.lock().unwrap_or_else(PoisonError::into_inner);
+        let closed = live.len() / 2;
         for stream in live.drain(..) {
             let _ = stream.shutdown(Shutdown::Both);
         }
+        closed
     }
 }
 
@@ -57,6 +63,7 @@ impl TcpProxy {
             latency,
             cut: AtomicBool::new(false),
             stopping: AtomicBool::new(false),
+            reset: AtomicUsize::new(0),
             live: Mutex::new(Vec::new()),
         });
         let accepting = {
@@ -74,7 +81,13 @@ impl TcpProxy {
     /// user, and new ones are closed as soon as they are made.
     pub fn cut(&self) {
         self.state.cut.store(true, Ordering::SeqCst);
-        self.state.close_live_connections();
+        let closed = self.state.close_live_connections();
+        self.state.reset.fetch_add(closed, Ordering::SeqCst);
+    }
+
+    /// How many live connections the cuts so far have closed.
+    pub fn connections_reset(&self) -> usize {
+        self.state.reset.load(Ordering::SeqCst)
     }
 
     /// The database is back: new connections are forwarded again.
