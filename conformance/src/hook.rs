@@ -3,6 +3,7 @@
 //!
 //! A few probe routes, mounted only in tests, misbehave on purpose.
 
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use actix_web::ResponseError;
@@ -44,10 +45,13 @@ pub fn probe_routes(cfg: &mut web::ServiceConfig) {
             web::post().to(write_through_read),
         )
         .route(
-            "/__probe/one-connection",
-            web::post().to(one_connection_per_request),
+            "/__probe/wait-between-reads",
+            web::post().to(wait_between_reads),
         )
-        .route("/__probe/slow-request", web::post().to(slow_request))
+        .route(
+            "/__probe/session-kept-past-the-request/{tag}",
+            web::post().to(session_kept_past_the_request),
+        )
         .route(
             "/__probe/write-fails-halfway",
             web::post().to(write_fails_halfway),
@@ -149,68 +153,39 @@ async fn write_fails_halfway(session: DbSession) -> Result<HttpResponse, AppErro
     Ok(HttpResponse::Ok().finish())
 }
 
-/// How long the slow probe keeps its connection: well past the test pool's
-/// checkout timeout, so requests that wait for a connection give up first.
-const SLOW_REQUEST: Duration = Duration::from_millis(2500);
-
-/// A request that keeps its connection while it takes its time (a call to
-/// another service, say): the session holds the connection until the
-/// request ends. The wait is async, so the worker serves others meanwhile.
-async fn slow_request(session: DbSession) -> Result<HttpResponse, AppError> {
-    session.read(|conn| conn.batch_execute("SELECT 1")).await?;
-    actix_web::rt::time::sleep(SLOW_REQUEST).await;
-    Ok(HttpResponse::Ok().finish())
-}
-
-/// Marks the connection with a setting that lives as long as it does.
-fn mark_connection(conn: &mut DbConnection) -> QueryResult<()> {
-    match conn {
-        DbConnection::Sqlite(_) => conn.batch_execute("PRAGMA cache_size = -4321"),
-        DbConnection::Postgres(_) => {
-            conn.batch_execute("SELECT set_config('probe.mark', 'marked', false)")
-        }
-    }
-}
-
-/// Puts back what [`mark_connection`] changed.
-fn unmark_connection(conn: &mut DbConnection) -> QueryResult<()> {
-    match conn {
-        DbConnection::Sqlite(_) => conn.batch_execute("PRAGMA cache_size = -2000"),
-        DbConnection::Postgres(_) => conn.batch_execute("RESET probe.mark"),
-    }
-}
-
-/// Whether [`mark_connection`] marked this connection.
-fn connection_is_marked(conn: &mut DbConnection) -> QueryResult<bool> {
-    #[derive(QueryableByName)]
-    struct Setting {
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        value: String,
-    }
-    let query = match conn {
-        DbConnection::Sqlite(_) => {
-            "SELECT CAST(cache_size AS TEXT) AS value FROM pragma_cache_size"
-        }
-        DbConnection::Postgres(_) => {
-            "SELECT coalesce(current_setting('probe.mark', true), '') AS value"
-        }
-    };
-    let setting: Setting = diesel::sql_query(query).get_result(conn)?;
-    Ok(matches!(setting.value.as_str(), "-4321" | "marked"))
-}
-
-/// Two extractions of the session and two calls: a mark set on the
-/// connection by the first is seen by the second only if it is the same one.
-async fn one_connection_per_request(
-    first: DbSession,
-    second: DbSession,
+/// A handler that reads, then waits for something else (another service,
+/// say), then reads again: how many connections it holds while it waits.
+async fn wait_between_reads(
+    session: DbSession,
     pool: web::Data<shared::DbPool>,
 ) -> Result<HttpResponse, AppError> {
-    first.read(mark_connection).await?;
+    session.read(|conn| conn.batch_execute("SELECT 1")).await?;
     let in_use = pool.state().connections - pool.state().idle_connections;
-    let shared = second.read(connection_is_marked).await?;
-    first.read(unmark_connection).await?;
-    Ok(HttpResponse::Ok().json(json!({ "shared": shared, "in_use": in_use })))
+    actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    session.read(|conn| conn.batch_execute("SELECT 1")).await?;
+    Ok(HttpResponse::Ok().json(json!({ "in_use_while_waiting": in_use })))
+}
+
+/// A handler that keeps the session for later, in a task that outlives the
+/// request, and uses it once the response is gone.
+async fn session_kept_past_the_request(session: DbSession, tag: web::Path<String>) -> HttpResponse {
+    let tag = tag.into_inner();
+    actix_web::rt::spawn(async move {
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+        let late = session.read(|conn| conn.batch_execute("SELECT 1")).await;
+        late_uses().insert(tag, late.map_err(|e| format!("{e:?}")));
+    });
+    HttpResponse::Ok().finish()
+}
+
+/// What the late use of a kept session got, by the probe's tag.
+fn late_uses() -> std::sync::MutexGuard<'static, HashMap<String, Result<(), String>>> {
+    static LATE_USES: std::sync::OnceLock<std::sync::Mutex<HashMap<String, Result<(), String>>>> =
+        std::sync::OnceLock::new();
+    LATE_USES
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// The header in which [`report_connections_in_use`] reports.
@@ -450,44 +425,64 @@ pub async fn a_panic_in_a_handler_is_a_json_500(app: &TestApp) {
     assert_a_clean_json_500(app, &reply).await;
 }
 
-/// More requests than connections, all slow: those that cannot get a
-/// connection within the checkout timeout get a JSON 503 with
-/// `Retry-After` (and get it before the slow ones finish, not after), the
-/// others succeed, and once the load is gone the app serves normally.
+/// How long the test keeps every connection of the pool busy: well past
+/// the test pool's checkout timeout.
+const POOL_BUSY: Duration = Duration::from_millis(2500);
+
+/// Every connection busy with slow work: requests that cannot get one
+/// within the checkout timeout get a JSON 503 with `Retry-After` (and get it
+/// before the slow work ends, not after), and once the pool is free again
+/// the app serves normally.
 pub async fn an_exhausted_pool_answers_503_with_retry_after(app: &TestApp) {
     let connections = crate::db::TEST_POOL.max_size as usize;
+    let pool = app.db.pool.clone();
+    let busy: Vec<_> = (0..connections)
+        .map(|_| {
+            let pool = pool.clone();
+            std::thread::spawn(move || {
+                pool.read(|conn| {
+                    std::thread::sleep(POOL_BUSY);
+                    conn.batch_execute("SELECT 1")
+                })
+            })
+        })
+        .collect();
+    let all_busy = eventually_in_use(&pool, connections).await;
+    assert!(all_busy, "the pool never got busy: {:?}", pool.state());
     let started = Instant::now();
-    let replies = join_all((0..2 * connections).map(|_| async {
-        let reply = app
-            .send(TestRequest::post().uri("/__probe/slow-request"))
-            .await;
+    let replies = join_all((0..connections).map(|_| async {
+        let reply = app.get("/users").await;
         (reply, started.elapsed())
     }))
     .await;
-    let served = replies
-        .iter()
-        .filter(|(r, _)| r.status == StatusCode::OK)
-        .count();
-    let refused: Vec<_> = replies
-        .iter()
-        .filter(|(r, _)| r.status == StatusCode::SERVICE_UNAVAILABLE)
-        .collect();
-    assert_eq!(
-        (served, refused.len()),
-        (connections, connections),
-        "{replies:?}"
-    );
-    for (reply, after) in refused {
+    for (reply, after) in &replies {
+        assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE, "{reply:?}");
         assert_eq!(reply.header(header::RETRY_AFTER), "1", "{reply:?}");
         assert!(!reply.error().is_empty(), "{reply:?}");
         assert!(
-            *after < SLOW_REQUEST,
+            *after < POOL_BUSY,
             "a 503 came only after {after:?}: it waited past the timeout"
         );
+    }
+    for thread in busy {
+        let _ = thread.join();
     }
     let reply = app.get("/users").await;
     assert_eq!(reply.status, StatusCode::OK);
     assert_session_removed(app, &reply, 0);
+}
+
+/// Waits (up to 5 s) until `connections` of the pool are checked out.
+async fn eventually_in_use(pool: &DbPool, connections: usize) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < deadline {
+        let state = pool.state();
+        if (state.connections - state.idle_connections) as usize >= connections {
+            return true;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(10)).await;
+    }
+    false
 }
 
 /// Connections the server closed (here: terminated with
@@ -511,12 +506,35 @@ pub async fn connections_closed_by_the_server_are_replaced(app: &TestApp) {
     app_serves_on(app).await;
 }
 
-/// Every use of the session within one request shares one connection.
-pub async fn one_request_uses_one_connection(app: &TestApp) {
+/// A request holds no connection while it waits between two reads: each
+/// call gives its connection back before it returns, so a handler that
+/// waits for something else cannot starve the pool.
+pub async fn a_request_holds_no_connection_between_calls(app: &TestApp) {
     let reply = app
-        .send(TestRequest::post().uri("/__probe/one-connection"))
+        .send(TestRequest::post().uri("/__probe/wait-between-reads"))
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
-    assert_eq!(reply.body, json!({"shared": true, "in_use": 1}));
+    assert_eq!(reply.body, json!({"in_use_while_waiting": 0}));
+    assert_session_removed(app, &reply, 0);
+}
+
+/// A session kept by a task that outlives its request is refused once the
+/// request is over, with a message that says what to use instead.
+pub async fn a_session_used_after_its_request_is_refused(app: &TestApp) {
+    let tag = crate::db::unique_name("late");
+    let reply = app
+        .send(TestRequest::post().uri(&format!("/__probe/session-kept-past-the-request/{tag}")))
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let late = loop {
+        if let Some(late) = late_uses().remove(&tag) {
+            break late;
+        }
+        assert!(Instant::now() < deadline, "the late use never happened");
+        actix_web::rt::time::sleep(Duration::from_millis(20)).await;
+    };
+    let error = late.expect_err("a session used after its request was refused");
+    assert!(error.contains("after its request ended"), "{error}");
     assert_session_removed(app, &reply, 0);
 }

@@ -130,7 +130,8 @@ macro_rules! __all_cases {
             a_write_through_the_read_path_is_refused,
             a_panic_in_a_handler_is_a_json_500,
             a_panic_in_a_write_loses_nothing_acknowledged,
-            one_request_uses_one_connection,
+            a_request_holds_no_connection_between_calls,
+            a_session_used_after_its_request_is_refused,
             an_exhausted_pool_answers_503_with_retry_after,
             connections_closed_by_the_server_are_replaced
         );

@@ -147,7 +147,7 @@ impl DbPool {
     {
         match &self.writer {
             Some(writer) => writer.write_blocking(work),
-            None => self.write_with(&mut None, work),
+            None => self.write_on_postgres(work),
         }
     }
 
@@ -170,7 +170,8 @@ impl DbPool {
     }
 
     /// [`DbPool::read`] with the connection in `slot`, checked out into it
-    /// first if it is empty (waiting at most the checkout timeout).
+    /// first if it is empty (waiting at most the checkout timeout). The
+    /// connection goes back to the pool when the caller drops `slot`.
     pub(crate) fn read_with<T>(
         &self,
         slot: &mut Option<PooledConnection>,
@@ -191,12 +192,12 @@ impl DbPool {
         outcome.map_err(AppError::from)
     }
 
-    /// [`DbPool::write`] on PostgreSQL, with the connection in `slot`.
-    pub(crate) fn write_with<T>(
+    /// [`DbPool::write`] on PostgreSQL, on a connection borrowed for it.
+    pub(crate) fn write_on_postgres<T>(
         &self,
-        slot: &mut Option<PooledConnection>,
         work: impl FnOnce(&mut DbConnection) -> QueryResult<T>,
     ) -> Result<T, AppError> {
+        let slot = &mut None;
         let outer = transaction::depth(self.lend(slot)?)?;
         match transaction::begin(self.lend(slot)?) {
             Ok(()) => {}

@@ -142,13 +142,14 @@ impl Settings {
         std::thread::available_parallelism().map_or(1, |n| n.get())
     }
 
-    /// Threads each worker may use for blocking database work. A thread
-    /// beyond the pool's connections can only wait for one, and hand-offs
-    /// between threads are the largest cost of a request; twice the pool in
-    /// all keeps a thread free for every request that holds a connection,
-    /// even when as many others wait for one.
+    /// Threads each worker may use for blocking database work: the pool's
+    /// connections shared out between the workers. A call holds one
+    /// connection while it runs, so a thread beyond the pool could only wait
+    /// for one; and a thread that waits is a context switch more per
+    /// request, the largest cost of a fast query (measured in the
+    /// performance chapter of the book).
     pub fn blocking_threads_per_worker(&self) -> usize {
-        (2 * self.pool.max_size as usize)
+        (self.pool.max_size as usize)
             .div_ceil(self.workers())
             .max(1)
     }
