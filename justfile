@@ -37,6 +37,10 @@ soak cases="5000":
 outage-drill restart_command="pg_ctlcluster 15 main restart":
     PG_RESTART_COMMAND="{{restart_command}}" TEST_DATABASE_URL={{postgres_url}} cargo test --workspace -- a_real_postgres_restart --nocapture --test-threads=1
 
+# Fuzz every pattern from its own OpenAPI document with schemathesis (installs it in target/; more examples: just fuzz-api 1000)
+fuzz-api examples="100" seed="1":
+    SCHEMATHESIS_EXAMPLES={{examples}} SCHEMATHESIS_SEED={{seed}} TEST_DATABASE_URL={{postgres_url}} bash .ci/schemathesis
+
 # Build the book into docs/book (installs mdbook if missing)
 docs:
     bash docs/build.sh

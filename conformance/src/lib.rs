@@ -21,6 +21,7 @@ pub mod app;
 pub mod cli;
 pub mod contract;
 pub mod db;
+pub mod explorer;
 pub mod faults;
 pub mod hook;
 pub mod hostile;
@@ -76,6 +77,10 @@ macro_rules! conformance_suite {
                 $bin, secrets;
                 a_password_never_shows_when_the_database_is_unreachable
             );
+            $crate::__binary_cases!(
+                $bin, explorer;
+                the_api_explorer_lists_every_route
+            );
         }
     };
 }
@@ -90,7 +95,7 @@ macro_rules! __all_cases {
             name_filters_by_exact_name,
             pages_split_the_list,
             bad_paging_parameters_are_rejected,
-            pages_end_ten_thousand_rows_in,
+            pages_end_at_page_one_hundred,
             a_user_is_found_by_id,
             an_unknown_id_is_not_found,
             a_non_numeric_id_is_a_bad_request,
@@ -137,6 +142,9 @@ macro_rules! __all_cases {
         );
         $crate::__app_cases!($app, $backend, faults;
             a_request_dropped_mid_write_keeps_all_of_it_or_nothing
+        );
+        $crate::__app_cases!($app, $backend, explorer;
+            the_contract_is_served_as_an_openapi_document
         );
         $crate::__app_cases!($app, $backend, hostile;
             a_nul_character_is_refused_on_every_route_that_takes_text

@@ -41,6 +41,14 @@ pub enum AppError {
     Internal(String),
 }
 
+/// The body of every error answer.
+#[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ErrorBody {
+    /// What went wrong, in words meant for the client's developer.
+    pub error: String,
+}
+
 impl AppError {
     /// A 404 for a user id that does not exist.
     pub fn user_not_found(id: i32) -> Self {
@@ -83,7 +91,9 @@ impl ResponseError for AppError {
         if let AppError::Unavailable(_) = self {
             response.insert_header((header::RETRY_AFTER, "1"));
         }
-        response.json(serde_json::json!({ "error": self.to_string() }))
+        response.json(ErrorBody {
+            error: self.to_string(),
+        })
     }
 }
 

@@ -12,7 +12,7 @@ use futures_util::future::LocalBoxFuture;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::error::AppError;
+use crate::error::{AppError, ErrorBody};
 use crate::models::Validate;
 
 /// The largest JSON body accepted. A user is well under 1 KiB.
@@ -176,7 +176,8 @@ fn json_error_body<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandler
         header::CONTENT_TYPE,
         header::HeaderValue::from_static("application/json"),
     );
-    let res = res.set_body(serde_json::json!({ "error": message }).to_string());
+    let body = ErrorBody { error: message };
+    let res = res.set_body(serde_json::to_string(&body).unwrap_or_default());
     Ok(ErrorHandlerResponse::Response(
         ServiceResponse::new(req, res)
             .map_into_boxed_body()

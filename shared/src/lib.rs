@@ -12,7 +12,8 @@
 //! - [`error`]: one error type, turned into JSON answers.
 //! - [`user_store`]: the [`user_store::UserStore`] trait: the data access the
 //!   routes need, which each pattern implements its own way.
-//! - [`routes`], [`http`], [`listing`]: the HTTP API, written once over that trait.
+//! - [`routes`], [`http`], [`listing`]: the HTTP API, written once over that trait;
+//!   [`openapi`]: the same contract as an OpenAPI document, with an explorer.
 //! - [`startup`], [`demo`], [`database_url`]: what `cargo run -p PATTERN` does,
 //!   and the `DATABASE_URL` it reads (with its password masked when shown).
 
@@ -25,6 +26,7 @@ pub mod http;
 pub mod listing;
 pub mod migrate;
 pub mod models;
+pub mod openapi;
 pub mod routes;
 pub mod schema;
 pub mod session;

@@ -5,6 +5,7 @@
 
 use diesel::prelude::*;
 use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::ToSchema;
 
 use crate::error::AppError;
 use crate::schema::users;
@@ -14,41 +15,81 @@ pub const NAME_MAX_CHARS: usize = 50;
 /// The shortest and longest email, in characters.
 pub const EMAIL_CHARS: std::ops::RangeInclusive<usize> = 3..=120;
 
+// The `pattern`s below state the rules of `check_name` and `check_email` in
+// the OpenAPI document (JSON Schema, ECMAScript regular expressions; `\u0000`
+// is NUL). A name's one required character is any but NUL and what Rust's
+// `str::trim` strips (Unicode White_Space), listed by hand because `\S` would
+// differ by two characters: the document and the code agree to the
+// character, and `openapi::tests` checks every copy of a pattern is the same.
+
 /// A user as stored and as sent to clients.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Queryable, Selectable)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Queryable, Selectable, ToSchema)]
 #[diesel(table_name = users)]
 #[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct User {
     /// Assigned by the database.
+    #[schema(minimum = 1)]
     pub id: i32,
     /// Unique, 1 to 50 characters.
+    #[schema(
+        min_length = 1,
+        max_length = 50,
+        pattern = r"^[^\u0000]*[^\u0000\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000]*$"
+    )]
     pub name: String,
     /// Unique, 3 to 120 characters with one `@`.
+    #[schema(
+        min_length = 3,
+        max_length = 120,
+        pattern = r"^[^@\u0000]+@[^@\u0000]+$"
+    )]
     pub email: String,
 }
 
 /// The body of `POST /users`: a user that does not exist yet.
-#[derive(Debug, Clone, Deserialize, Insertable)]
+#[derive(Debug, Clone, Deserialize, Insertable, ToSchema)]
 #[diesel(table_name = users)]
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
-    /// See [`User::name`].
+    /// Unique, 1 to 50 characters, not blank.
+    #[schema(
+        min_length = 1,
+        max_length = 50,
+        pattern = r"^[^\u0000]*[^\u0000\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000]*$"
+    )]
     pub name: String,
-    /// See [`User::email`].
+    /// Unique, 3 to 120 characters with one `@` and text on both sides.
+    #[schema(
+        min_length = 3,
+        max_length = 120,
+        pattern = r"^[^@\u0000]+@[^@\u0000]+$"
+    )]
     pub email: String,
 }
 
 /// The body of `PATCH /users/{id}`: the fields to change. An absent field is
 /// left as it is; `null` is refused, as the columns cannot be null.
-#[derive(Debug, Clone, Default, Deserialize, AsChangeset)]
+#[derive(Debug, Clone, Default, Deserialize, AsChangeset, ToSchema)]
 #[diesel(table_name = users)]
 #[serde(deny_unknown_fields)]
 pub struct UserChanges {
     /// A new name, if it changes.
     #[serde(default, deserialize_with = "present")]
+    #[schema(
+        nullable = false,
+        min_length = 1,
+        max_length = 50,
+        pattern = r"^[^\u0000]*[^\u0000\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000]*$"
+    )]
     pub name: Option<String>,
     /// A new email, if it changes.
     #[serde(default, deserialize_with = "present")]
+    #[schema(
+        nullable = false,
+        min_length = 3,
+        max_length = 120,
+        pattern = r"^[^@\u0000]+@[^@\u0000]+$"
+    )]
     pub email: Option<String>,
 }
 

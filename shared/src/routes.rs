@@ -2,13 +2,18 @@
 //! the request session and hand the work to the pattern's [`UserStore`]:
 //! reads through [`DbSession::read`], writes through [`DbSession::write`],
 //! which runs each in a transaction of its own.
+//!
+//! Each handler's `#[utoipa::path]` states its part of the contract (the
+//! statuses it answers, its parameters and bodies) for the OpenAPI document
+//! of [`crate::openapi`]; the conformance suite and a fuzzer hold the code to
+//! what it says.
 
 use actix_web::{HttpResponse, web};
 
-use crate::error::AppError;
+use crate::error::{AppError, ErrorBody};
 use crate::http::{ValidJson, created};
 use crate::listing::UserListing;
-use crate::models::{NewUser, UserChanges};
+use crate::models::{NewUser, User, UserChanges};
 use crate::session::DbSession;
 use crate::user_store::{UserId, UserStore};
 
@@ -27,7 +32,27 @@ pub fn routes<S: UserStore>(cfg: &mut web::ServiceConfig) {
     );
 }
 
-async fn list_users<S: UserStore>(
+/// Users by ascending id, a page at a time, optionally only those with
+/// an exact name. Pages end at page 100: a list reaches its 10,000th row
+/// and no further (narrow it with `name`).
+#[utoipa::path(
+    get,
+    path = "/users",
+    tag = "users",
+    params(
+        ("name" = Option<String>, Query, pattern = r"^[^\u0000]*$",
+            description = "Only the users with exactly this name (no NUL character)"),
+        ("page" = Option<i64>, Query, minimum = 1, maximum = 100, description = "Which page, from 1 (default 1)"),
+        ("per_page" = Option<i64>, Query, minimum = 1, maximum = 100, description = "Users per page (default 20)"),
+    ),
+    responses(
+        (status = 200, description = "The page of users", body = [User]),
+        (status = 400, description = "A bad page, per_page or name", body = ErrorBody),
+        (status = 503, description = "The database is unavailable or busy: try again", body = ErrorBody,
+            headers(("Retry-After" = u32, description = "Seconds to wait"))),
+    )
+)]
+pub(crate) async fn list_users<S: UserStore>(
     session: DbSession,
     listing: UserListing,
 ) -> Result<HttpResponse, AppError> {
@@ -37,7 +62,21 @@ async fn list_users<S: UserStore>(
     Ok(HttpResponse::Ok().json(users))
 }
 
-async fn get_user<S: UserStore>(
+/// One user, by id.
+#[utoipa::path(
+    get,
+    path = "/users/{id}",
+    tag = "users",
+    params(("id" = i32, Path, minimum = 1, description = "The user's id")),
+    responses(
+        (status = 200, description = "The user", body = User),
+        (status = 400, description = "The id is not a whole number from 1 to 2147483647", body = ErrorBody),
+        (status = 404, description = "No user with this id", body = ErrorBody),
+        (status = 503, description = "The database is unavailable or busy: try again", body = ErrorBody,
+            headers(("Retry-After" = u32, description = "Seconds to wait"))),
+    )
+)]
+pub(crate) async fn get_user<S: UserStore>(
     session: DbSession,
     id: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
@@ -47,7 +86,25 @@ async fn get_user<S: UserStore>(
     Ok(HttpResponse::Ok().json(user))
 }
 
-async fn create_user<S: UserStore>(
+/// Creates a user.
+#[utoipa::path(
+    post,
+    path = "/users",
+    tag = "users",
+    request_body(content = NewUser, description = "The new user (at most 16 KiB of JSON)"),
+    responses(
+        (status = 201, description = "Created", body = User,
+            headers(("Location" = String, description = "The new user's address, /users/{id}"))),
+        (status = 400, description = "Malformed JSON, or a field missing, mistyped or unknown", body = ErrorBody),
+        (status = 409, description = "The name or the email is taken", body = ErrorBody),
+        (status = 413, description = "The body is larger than 16 KiB", body = ErrorBody),
+        (status = 415, description = "The body is not sent as application/json", body = ErrorBody),
+        (status = 422, description = "A value breaks a rule (length, blank, @, NUL)", body = ErrorBody),
+        (status = 503, description = "The database is unavailable or busy: try again", body = ErrorBody,
+            headers(("Retry-After" = u32, description = "Seconds to wait"))),
+    )
+)]
+pub(crate) async fn create_user<S: UserStore>(
     session: DbSession,
     ValidJson(new_user): ValidJson<NewUser>,
 ) -> Result<HttpResponse, AppError> {
@@ -60,7 +117,26 @@ async fn create_user<S: UserStore>(
     Ok(created(format!("/users/{id}"), user))
 }
 
-async fn update_user<S: UserStore>(
+/// Changes the fields sent, and only those.
+#[utoipa::path(
+    patch,
+    path = "/users/{id}",
+    tag = "users",
+    params(("id" = i32, Path, minimum = 1, description = "The user's id")),
+    request_body(content = UserChanges, description = "The fields to change (at most 16 KiB of JSON)"),
+    responses(
+        (status = 200, description = "The user as it is now", body = User),
+        (status = 400, description = "A bad id, malformed JSON, or a field null, mistyped or unknown", body = ErrorBody),
+        (status = 404, description = "No user with this id", body = ErrorBody),
+        (status = 409, description = "The name or the email is taken", body = ErrorBody),
+        (status = 413, description = "The body is larger than 16 KiB", body = ErrorBody),
+        (status = 415, description = "The body is not sent as application/json", body = ErrorBody),
+        (status = 422, description = "A value breaks a rule (length, blank, @, NUL)", body = ErrorBody),
+        (status = 503, description = "The database is unavailable or busy: try again", body = ErrorBody,
+            headers(("Retry-After" = u32, description = "Seconds to wait"))),
+    )
+)]
+pub(crate) async fn update_user<S: UserStore>(
     session: DbSession,
     id: web::Path<i32>,
     ValidJson(changes): ValidJson<UserChanges>,
@@ -79,7 +155,21 @@ async fn update_user<S: UserStore>(
     Ok(HttpResponse::Ok().json(user))
 }
 
-async fn delete_user<S: UserStore>(
+/// Deletes a user.
+#[utoipa::path(
+    delete,
+    path = "/users/{id}",
+    tag = "users",
+    params(("id" = i32, Path, minimum = 1, description = "The user's id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 400, description = "The id is not a whole number from 1 to 2147483647", body = ErrorBody),
+        (status = 404, description = "No user with this id", body = ErrorBody),
+        (status = 503, description = "The database is unavailable or busy: try again", body = ErrorBody,
+            headers(("Retry-After" = u32, description = "Seconds to wait"))),
+    )
+)]
+pub(crate) async fn delete_user<S: UserStore>(
     session: DbSession,
     id: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {

@@ -65,7 +65,7 @@ impl DbSession {
     /// worker: SQLite is a library inside this process, in WAL mode a reader
     /// never waits for the writer, and every read the routes make is bounded
     /// (a lookup by key, or one page of at most 100 rows no deeper than
-    /// `MAX_ROWS_SKIPPED`); handing such a read to another thread and back
+    /// page 100); handing such a read to another thread and back
     /// would cost more than the read itself. `work` may run twice on
     /// PostgreSQL: again on a fresh connection if the server had closed the
     /// first one.

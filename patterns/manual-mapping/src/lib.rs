@@ -38,6 +38,8 @@ pub fn app(pool: DbPool) -> App<impl AppService> {
         // The engine, for each request's session to borrow a connection from.
         .app_data(web::Data::new(pool))
         .configure(shared::routes::routes::<store::Store>)
+        // The contract as an OpenAPI document, and an explorer for it.
+        .service(shared::openapi::explorer())
         .configure(shared::http::json_errors)
         // The middleware registered last runs first: the hook, last here,
         // opens the request's session before any extractor or handler runs

@@ -1,0 +1,125 @@
+//! The contract for machines: the OpenAPI document served at
+//! `/openapi.json`, and the API explorer at `/docs/`, opened in a real
+//! browser (headless Chromium) by the real binary.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use actix_web::http::StatusCode;
+
+use crate::app::TestApp;
+use crate::cli;
+use crate::db::TestDb;
+
+/// Set (CI sets it) to fail rather than skip the browser test when no
+/// Chromium is installed.
+pub const REQUIRE_BROWSER_ENV: &str = "REQUIRE_BROWSER_TESTS";
+
+/// `GET /openapi.json` is an OpenAPI 3 document with every route of the API
+/// and the bodies' limits: what a client generator or a fuzzer reads.
+pub async fn the_contract_is_served_as_an_openapi_document(app: &TestApp) {
+    let reply = app.get("/openapi.json").await;
+    assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+    let document = &reply.body;
+    assert!(
+        document["openapi"]
+            .as_str()
+            .is_some_and(|v| v.starts_with("3.")),
+        "{document}"
+    );
+    for (path, methods) in [
+        ("/users", &["get", "post"][..]),
+        ("/users/{id}", &["get", "patch", "delete"][..]),
+    ] {
+        for method in methods {
+            assert!(
+                document["paths"][path][method]["responses"].is_object(),
+                "{method} {path} is not described"
+            );
+        }
+    }
+    let new_user = &document["components"]["schemas"]["NewUser"];
+    assert_eq!(new_user["properties"]["name"]["maxLength"], 50);
+    assert_eq!(new_user["additionalProperties"], false);
+}
+
+/// The Chromium to drive: `CHROMIUM`, or the first of the usual names on
+/// the `PATH`.
+fn chromium() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("CHROMIUM") {
+        return Some(PathBuf::from(path));
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path).find_map(|dir| {
+        ["chromium", "chromium-browser", "google-chrome"]
+            .iter()
+            .map(|name| dir.join(name))
+            .find(|candidate| candidate.is_file())
+    })
+}
+
+/// The explorer at `/docs/` loads in a real browser and lists every route:
+/// its files ship inside the binary, and it reads the live document.
+pub fn the_api_explorer_lists_every_route(binary: &str) {
+    let Some(browser) = chromium() else {
+        assert!(
+            std::env::var_os(REQUIRE_BROWSER_ENV).is_none(),
+            "{REQUIRE_BROWSER_ENV} is set but no Chromium was found (set CHROMIUM to its path)"
+        );
+        eprintln!(
+            "skipped: no Chromium to open the API explorer in (apt-get install chromium, or set CHROMIUM)"
+        );
+        return;
+    };
+    let db = TestDb::sqlite();
+    let server = cli::start(binary, &db.url);
+    let profile = std::env::temp_dir().join(crate::db::unique_name("chromium"));
+    // Flags as for any headless run in a closed network: no sandbox (tests
+    // may run as root), no GPU, and none of the browser's own traffic.
+    let output = Command::new(&browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            // Lets the page's scripts fetch the document and render it.
+            "--virtual-time-budget=10000",
+            "--dump-dom",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(format!("http://{}/docs/", server.addr))
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", browser.display()));
+    let _ = std::fs::remove_dir_all(&profile);
+    let page = String::from_utf8_lossy(&output.stdout);
+    let listed = |method: &str, path: &str| {
+        page.contains(&format!(r#"data-path="{path}""#))
+            && page.contains(&format!(r#"opblock-summary-method">{method}<"#))
+    };
+    let routes = [
+        ("GET", "/users"),
+        ("POST", "/users"),
+        ("GET", "/users/{id}"),
+        ("PATCH", "/users/{id}"),
+        ("DELETE", "/users/{id}"),
+    ];
+    let missing: Vec<_> = routes
+        .iter()
+        .filter(|(method, path)| !listed(method, path))
+        .collect();
+    eprintln!(
+        "the API explorer in {}: {} of {} routes listed",
+        browser.display(),
+        routes.len() - missing.len(),
+        routes.len()
+    );
+    assert!(
+        missing.is_empty(),
+        "not listed: {missing:?}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
