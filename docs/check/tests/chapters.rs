@@ -1,17 +1,19 @@
 //! The book stays true to the code. Each failure names the chapter and line.
 
-fn chapters() -> Vec<docs_check::Chapter> {
-    docs_check::chapters().expect("the chapters of docs/src")
-}
-
 fn assert_none(errors: Vec<String>) {
     assert!(errors.is_empty(), "\n{}\n", errors.join("\n"));
+}
+
+/// The chapters of the book, then the READMEs, which show tours and link
+/// into the book and the code too.
+fn documents() -> Vec<docs_check::Chapter> {
+    docs_check::documents().expect("the chapters of docs/src and the READMEs")
 }
 
 #[test]
 fn every_rust_snippet_is_a_region_of_its_source() {
     assert_none(
-        chapters()
+        documents()
             .iter()
             .flat_map(docs_check::snippet_errors)
             .collect(),
@@ -21,7 +23,7 @@ fn every_rust_snippet_is_a_region_of_its_source() {
 #[test]
 fn every_output_is_what_the_program_prints_today() {
     assert_none(
-        chapters()
+        documents()
             .iter()
             .flat_map(docs_check::stale_outputs)
             .collect(),
@@ -30,26 +32,27 @@ fn every_output_is_what_the_program_prints_today() {
 
 #[test]
 fn every_relative_link_leads_somewhere() {
-    let mut errors: Vec<String> = chapters()
-        .iter()
-        .flat_map(docs_check::link_errors)
-        .collect();
-    // The README and the patterns' READMEs link into the book and the code too.
-    for readme in [
-        "README.md",
-        "patterns/declarative/README.md",
-        "patterns/manual-mapping/README.md",
-        "patterns/sql-abstraction/README.md",
-    ] {
-        let path = docs_check::repo_root().join(readme);
-        let chapter = docs_check::Chapter {
-            name: readme.to_owned(),
-            text: std::fs::read_to_string(&path).expect("a README"),
-            path,
-        };
-        errors.extend(docs_check::link_errors(&chapter));
-    }
-    assert_none(errors);
+    assert_none(
+        documents()
+            .iter()
+            .flat_map(docs_check::link_errors)
+            .collect(),
+    );
+}
+
+#[test]
+fn only_the_date_of_an_answer_may_differ_from_the_output_shown() {
+    let shown = |lines: &[&str]| lines.iter().map(|l| l.to_string()).collect::<Vec<_>>();
+    let now = "HTTP/1.1 200 OK\ndate: Thu, 26 Nov 2026 10:00:00 GMT";
+    assert!(docs_check::same_output(
+        now,
+        &shown(&["HTTP/1.1 200 OK", "date: Wed, 25 Nov 2026 19:08:35 GMT"])
+    ));
+    assert!(!docs_check::same_output(
+        now,
+        &shown(&["HTTP/1.1 201 Created", "date: Wed, 25 Nov 2026 19:08:35 GMT"])
+    ));
+    assert!(!docs_check::same_output(now, &shown(&["HTTP/1.1 200 OK"])));
 }
 
 #[test]
