@@ -7,7 +7,8 @@
 //! - every output block, marked `<!-- output: demo declarative -->`, must be
 //!   what the program prints today ([`outputs`] makes it;
 //!   `just docs-output` writes it into the chapters); only the value of an
-//!   HTTP `date:` header may differ, as it changes every second;
+//!   HTTP `date:` header may differ, as it changes every second, and the
+//!   order of an answer's headers, which actix does not fix;
 //! - every relative link must lead to a file, and every `#anchor` to a heading.
 //!
 //! `cargo test` runs these checks (`tests/chapters.rs`); a failure names the
@@ -75,8 +76,8 @@ pub fn readmes() -> Result<Vec<Chapter>, String> {
         .iter()
         .map(|name| {
             let path = repo_root().join(name);
-            let text = std::fs::read_to_string(&path)
-                .map_err(|e| format!("cannot read {name}: {e}"))?;
+            let text =
+                std::fs::read_to_string(&path).map_err(|e| format!("cannot read {name}: {e}"))?;
             Ok(Chapter {
                 name: (*name).to_owned(),
                 path,
@@ -299,14 +300,44 @@ pub fn link_errors(chapter: &Chapter) -> Vec<String> {
     errors
 }
 
-/// True when the lines `shown` are the output `current`, but for the value
-/// of `date:` headers, which the server sets to the second it answered.
+/// True when the lines `shown` are the output `current`, but for what the
+/// server does not fix: the value of `date:` headers (the second it
+/// answered), and the order of the headers of an answer (actix keeps them
+/// in a hash map).
 pub fn same_output(current: &str, shown: &[String]) -> bool {
-    let current: Vec<&str> = current.lines().collect();
-    current.len() == shown.len()
-        && current.iter().zip(shown).all(|(now, then)| {
-            now == then || (now.starts_with("date: ") && then.starts_with("date: "))
-        })
+    comparable(current.lines()) == comparable(shown.iter().map(String::as_str))
+}
+
+/// The lines of an output with each answer's headers sorted and the dates
+/// left out.
+fn comparable<'a>(lines: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut headers: Option<Vec<String>> = None;
+    for line in lines {
+        if let Some(block) = headers.as_mut() {
+            if !line.is_empty() {
+                let line = if line.starts_with("date: ") {
+                    "date:"
+                } else {
+                    line
+                };
+                block.push(line.to_owned());
+                continue;
+            }
+            let mut block = headers.take().unwrap_or_default();
+            block.sort();
+            out.append(&mut block);
+        }
+        if line.starts_with("HTTP/1.1 ") {
+            headers = Some(Vec::new());
+        }
+        out.push(line.to_owned());
+    }
+    if let Some(mut block) = headers {
+        block.sort();
+        out.append(&mut block);
+    }
+    out
 }
 
 /// The output blocks of a chapter whose text is not what the program

@@ -9,8 +9,8 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
-use conformance::TestDb;
 use conformance::server::{HttpReply, TestServer};
+use conformance::{Backend, TestDb};
 use shared::database::PoolSettings;
 use shared::database_url::DatabaseUrl;
 use shared::startup::{DEFAULT_BIND_ADDR, Settings};
@@ -20,14 +20,16 @@ use shared::{AppError, DbPool};
 pub const TOUR_DATABASE: &str = "tour.db";
 
 /// The output named `name` (`demo PATTERN`, `demo-again PATTERN`,
-/// `serve PATTERN`, `http PATTERN`, `lines`, `new-app help` or
-/// `new-app PATTERN`), or `None` for a name it does not know.
+/// `serve PATTERN`, `http PATTERN`, `http PATTERN STEPS` for the first
+/// steps of the tour, `lines`, `new-app help` or `new-app PATTERN`), or
+/// `None` for a name it does not know.
 pub fn render(name: &str) -> Option<String> {
     match name.split_whitespace().collect::<Vec<_>>()[..] {
         ["demo", pattern] => demo(pattern, 1),
         ["demo-again", pattern] => demo(pattern, 2),
         ["serve", pattern] => serve(pattern),
-        ["http", pattern] => http_tour(pattern),
+        ["http", pattern] => http_tour(pattern, Backend::Sqlite, usize::MAX),
+        ["http", pattern, steps] => http_tour(pattern, Backend::Sqlite, steps.parse().ok()?),
         ["lines"] => Some(lines_of_data_access()),
         ["new-app", "help"] => Some(new_app::usage()),
         ["new-app", pattern] => new_app_run(pattern),
@@ -180,8 +182,11 @@ const SQL_LOOKING_TEXT: Step = (
     Some(r#"{"name":"Robert'); DROP TABLE users;--","email":"bobby@tables"}"#),
 );
 
-fn http_tour(pattern: &str) -> Option<String> {
-    let db = TestDb::sqlite();
+/// The tour of `pattern` (its first `steps` requests) on a fresh database
+/// of `backend`; `None` for an unknown pattern, or PostgreSQL when no server
+/// is named.
+pub fn http_tour(pattern: &str, backend: Backend, steps: usize) -> Option<String> {
+    let db = TestDb::on(backend)?;
     let pool = db.pool.clone();
     // Declared after `db`, so stopped before its file is removed.
     let server = match pattern {
@@ -192,8 +197,12 @@ fn http_tour(pattern: &str) -> Option<String> {
     };
     let extra = (pattern == "sql-abstraction").then_some(&SQL_LOOKING_TEXT);
     let mut transcript = Vec::new();
-    for step in TOUR.iter().chain(extra) {
-        transcript.push(format!("{}\n{}", curl_command(step), curl_i(&server.addr, step)?));
+    for step in TOUR.iter().chain(extra).take(steps) {
+        transcript.push(format!(
+            "{}\n{}",
+            curl_command(step),
+            curl_i(&server.addr, step)?
+        ));
     }
     Some(transcript.join("\n\n"))
 }
@@ -241,7 +250,9 @@ fn curl_i(addr: &str, &(method, path, body): &Step) -> Option<String> {
         request.push_str("\r\n");
     }
     let mut stream = TcpStream::connect(addr).ok()?;
-    stream.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .ok()?;
     stream.write_all(request.as_bytes()).ok()?;
     // The connection stays open (keep-alive): read until the reply is whole.
     let mut raw = Vec::new();
