@@ -47,7 +47,9 @@ impl Drop for TempDir {
 }
 
 /// Runs cargo in `dir` as a user would, with every warning an error. The
-/// generated apps share one target directory, so their dependencies build once.
+/// generated apps share one target directory, so their dependencies build
+/// once; so does the copy of the workspace that `docs/check`'s test of the
+/// chapter "Changing it" builds, with the same flags.
 fn cargo_in(dir: &Path, args: &[&str]) -> Output {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     Command::new(cargo)
@@ -55,7 +57,7 @@ fn cargo_in(dir: &Path, args: &[&str]) -> Output {
         .current_dir(dir)
         .env(
             "CARGO_TARGET_DIR",
-            Path::new(env!("CARGO_TARGET_TMPDIR")).join("generated-apps"),
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join("copies"),
         )
         .env("RUSTFLAGS", "-D warnings")
         .output()
