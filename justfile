@@ -16,6 +16,11 @@ tour pattern="declarative":
     rm -f tour.db tour.db-shm tour.db-wal
     DATABASE_URL=tour.db cargo run -p {{pattern}}
 
+# Serve a pattern on a fresh PostgreSQL schema of its own, tour (dropped and made again; needs psql)
+tour-postgres pattern="declarative":
+    psql {{postgres_url}} -c 'DROP SCHEMA IF EXISTS tour CASCADE' -c 'CREATE SCHEMA tour'
+    DATABASE_URL='{{postgres_url}}?options=-csearch_path%3Dtour' cargo run -p {{pattern}}
+
 # Run a pattern's console session (the Flask page's interactive example)
 demo pattern="declarative":
     cargo run -p {{pattern}} -- demo

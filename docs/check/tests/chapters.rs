@@ -46,7 +46,15 @@ fn the_tour_answers_alike_on_postgres() {
             docs_check::outputs::http_tour(pattern, backend, usize::MAX)
                 .expect("a tour of a known pattern, on a configured backend")
         };
-        let sqlite = on(conformance::Backend::Sqlite);
+        let mut sqlite = on(conformance::Backend::Sqlite);
+        if pattern == "sql-abstraction" {
+            // The one difference the chapter states: the INSERT refused by
+            // the unique constraint (the 409) used up an id of PostgreSQL's
+            // sequence, so the last user created gets 3, not 2.
+            sqlite = sqlite
+                .replace("location: /users/2", "location: /users/3")
+                .replace(r#"{"id":2,"#, r#"{"id":3,"#);
+        }
         let postgres: Vec<String> = on(conformance::Backend::Postgres)
             .lines()
             .map(str::to_owned)
@@ -61,7 +69,8 @@ fn the_tour_answers_alike_on_postgres() {
 
 conformance::postgres_tests! {
     /// The book's tours are made on SQLite; the same requests get the same
-    /// answers on PostgreSQL, on a fresh schema as the book starts one.
+    /// answers on PostgreSQL, on a fresh schema as the book starts one, but
+    /// for the id the SQL-abstraction chapter says differs.
     #[test]
     fn the_tours_answer_alike_on_postgres() {
         the_tour_answers_alike_on_postgres();
