@@ -196,7 +196,9 @@ fn copy_tree(from: &Path, to: &Path) {
         return;
     }
     fs::create_dir_all(to).expect("create a folder");
-    for entry in fs::read_dir(from).expect("read a folder") {
+    let entries =
+        fs::read_dir(from).unwrap_or_else(|e| panic!("read the folder {}: {e}", from.display()));
+    for entry in entries {
         let entry = entry.expect("a folder entry");
         let name = entry.file_name().to_string_lossy().into_owned();
         if name == "target" || name.ends_with(".db") || name.contains(".db-") {
