@@ -11,11 +11,21 @@ default:
 run pattern="declarative":
     cargo run -p {{pattern}}
 
+# Serve a pattern on a fresh SQLite database of its own, tour.db, as the book's tours start
+tour pattern="declarative":
+    rm -f tour.db tour.db-shm tour.db-wal
+    DATABASE_URL=tour.db cargo run -p {{pattern}}
+
+# Serve a pattern on a fresh PostgreSQL schema of its own, tour (dropped and made again; needs psql)
+tour-postgres pattern="declarative":
+    psql {{postgres_url}} -c 'DROP SCHEMA IF EXISTS tour CASCADE' -c 'CREATE SCHEMA tour'
+    DATABASE_URL='{{postgres_url}}?options=-csearch_path%3Dtour' cargo run -p {{pattern}}
+
 # Run a pattern's console session (the Flask page's interactive example)
 demo pattern="declarative":
     cargo run -p {{pattern}} -- demo
 
-# Run every test on SQLite (PostgreSQL cases are skipped unless TEST_DATABASE_URL is set)
+# Run every test on SQLite (the PostgreSQL cases are reported as ignored unless TEST_DATABASE_URL is set)
 test:
     cargo test --workspace
 

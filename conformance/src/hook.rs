@@ -1,4 +1,4 @@
-//! Tests of the after-request hook itself: whatever a request did, once its
+//! Tests of the teardown hook itself: whatever a request did, once its
 //! response is out the pool is whole again and nothing uncommitted survived.
 //!
 //! A few probe routes, mounted only in tests, misbehave on purpose.

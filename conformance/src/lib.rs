@@ -9,8 +9,10 @@
 //!
 //! That expands to one `#[test]` per case and backend: `sqlite::…` always,
 //! `postgres::…` against a fresh schema on the server named by
-//! `TEST_DATABASE_URL`, or by a PostgreSQL `DATABASE_URL` (skipped, with a
-//! note, when neither is set; failing when the server cannot be reached).
+//! `TEST_DATABASE_URL`, or by a PostgreSQL `DATABASE_URL`. When neither was
+//! set as the tests were built, the `postgres::…` cases are marked ignored,
+//! with the reason (`cargo test` counts them as ignored, not as passes; see
+//! `build.rs`); when one is set, a server that cannot be reached fails them.
 
 // This crate is test code that the patterns' tests call: where something
 // the test needs cannot be done (start the binary, reach the database), it
@@ -33,11 +35,91 @@ pub mod server;
 pub use app::{Reply, TestApp};
 pub use db::{Backend, EmptyDb, POSTGRES_ENV, TestDb};
 
-/// Notes on standard error that a PostgreSQL case did not run.
+/// Notes on standard error that a PostgreSQL case did not run: it was run
+/// (with `--ignored`) although no server is named.
 pub fn skipped() {
     eprintln!(
         "skipped: set {POSTGRES_ENV} (or DATABASE_URL) to postgres://root@127.0.0.1:5432/test to run the PostgreSQL cases"
     );
+}
+
+/// Whether the PostgreSQL cases of this build run: a server was named when
+/// it was built (see `build.rs`). When false they are marked ignored.
+pub const POSTGRES_CASES_RUN: bool = cfg!(postgres_tests);
+
+/// Test functions that need PostgreSQL, written as usual: each one is
+/// marked `#[ignore]`, with the reason, when no server was named as the
+/// tests were built, so that `cargo test` reports it as ignored rather than
+/// as a pass. Inside, [`TestDb::on`] finds the server.
+///
+/// ```ignore
+/// conformance::postgres_tests! {
+///     #[test]
+///     fn postgres_a_created_user_is_found_by_name() {
+///         a_created_user_is_found_by_name(Backend::Postgres);
+///     }
+/// }
+/// ```
+#[macro_export]
+macro_rules! postgres_tests {
+    () => {};
+    ($(#[$attr:meta])* fn $name:ident() $body:block $($rest:tt)*) => {
+        $crate::__on_backend!(Postgres, $(#[$attr])* fn $name() $body);
+        $crate::postgres_tests!($($rest)*);
+    };
+    ($(#[$attr:meta])* async fn $name:ident() $body:block $($rest:tt)*) => {
+        $crate::__on_backend!(Postgres, $(#[$attr])* async fn $name() $body);
+        $crate::postgres_tests!($($rest)*);
+    };
+}
+
+/// Emits an item unchanged, or, for a PostgreSQL case when no server was
+/// named at build time, with `#[ignore]` and the reason.
+#[cfg(postgres_tests)]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __on_backend {
+    ($backend:ident, $($item:tt)*) => {
+        $($item)*
+    };
+}
+
+/// Emits an item unchanged, or, for a PostgreSQL case when no server was
+/// named at build time, with `#[ignore]` and the reason.
+#[cfg(not(postgres_tests))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __on_backend {
+    (Sqlite, $($item:tt)*) => {
+        $($item)*
+    };
+    (Postgres, $($item:tt)*) => {
+        #[ignore = "needs PostgreSQL: run with TEST_DATABASE_URL=postgres://root@127.0.0.1:5432/test (or your server)"]
+        $($item)*
+    };
+}
+
+/// Among the ignored PostgreSQL cases, one that runs: it says why the others
+/// did not, and fails if a server has been named since the build (in a
+/// `.env` created after it), which cargo cannot notice by itself.
+#[cfg(not(postgres_tests))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __postgres_note {
+    () => {
+        #[test]
+        fn no_server_was_named_when_these_tests_were_built() {
+            $crate::db::no_server_named_since_the_build();
+        }
+    };
+}
+
+/// Nothing to note when the PostgreSQL cases run.
+#[cfg(postgres_tests)]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __postgres_note {
+    () => {};
 }
 
 /// Generates the whole suite for a pattern: the contract and hook cases for
@@ -52,6 +134,7 @@ macro_rules! conformance_suite {
         /// Every case against a fresh schema on the PostgreSQL server named by
         /// `TEST_DATABASE_URL` (or a PostgreSQL `DATABASE_URL`).
         mod postgres {
+            $crate::__postgres_note!();
             $crate::__all_cases!($app, $bin, Postgres);
             // Faults only a database server can have.
             $crate::__server_cases!($app, Postgres, faults;
@@ -177,7 +260,7 @@ macro_rules! __all_cases {
 #[macro_export]
 macro_rules! __app_cases {
     ($app:path, $backend:ident, $module:ident; $($case:ident),* $(,)?) => {
-        $(
+        $($crate::__on_backend!($backend,
             #[::actix_web::test]
             async fn $case() {
                 let Some(db) = $crate::TestDb::on($crate::Backend::$backend) else {
@@ -191,7 +274,7 @@ macro_rules! __app_cases {
                 let app = $crate::TestApp::start(app, db).await;
                 $crate::$module::$case(&app).await;
             }
-        )*
+        );)*
     };
 }
 
@@ -201,7 +284,7 @@ macro_rules! __app_cases {
 #[macro_export]
 macro_rules! __server_cases {
     ($app:path, $backend:ident, $module:ident; $($case:ident),* $(,)?) => {
-        $(
+        $($crate::__on_backend!($backend,
             #[test]
             fn $case() {
                 let Some(db) = $crate::TestDb::on($crate::Backend::$backend) else {
@@ -209,7 +292,7 @@ macro_rules! __server_cases {
                 };
                 $crate::$module::$case($app, db);
             }
-        )*
+        );)*
     };
 }
 
@@ -218,12 +301,12 @@ macro_rules! __server_cases {
 #[macro_export]
 macro_rules! __binary_backend_cases {
     ($bin:expr, $backend:ident, $module:ident; $($case:ident),* $(,)?) => {
-        $(
+        $($crate::__on_backend!($backend,
             #[test]
             fn $case() {
                 $crate::$module::$case($bin, $crate::Backend::$backend);
             }
-        )*
+        );)*
     };
 }
 

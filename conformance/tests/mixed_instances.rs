@@ -74,9 +74,11 @@ fn mixed_instances_started_together_on_sqlite_all_serve() {
     started_together_all_serve(&four_mixed(), Backend::Sqlite);
 }
 
-#[test]
-fn mixed_instances_started_together_on_postgres_all_serve() {
-    started_together_all_serve(&four_mixed(), Backend::Postgres);
+conformance::postgres_tests! {
+    #[test]
+    fn mixed_instances_started_together_on_postgres_all_serve() {
+        started_together_all_serve(&four_mixed(), Backend::Postgres);
+    }
 }
 
 #[test]
@@ -84,9 +86,11 @@ fn mixed_instances_sharing_sqlite_under_load_lose_nothing() {
     sharing_a_database_under_load_loses_nothing(&three_mixed(), Backend::Sqlite);
 }
 
-#[test]
-fn mixed_instances_sharing_postgres_under_load_lose_nothing() {
-    sharing_a_database_under_load_loses_nothing(&three_mixed(), Backend::Postgres);
+conformance::postgres_tests! {
+    #[test]
+    fn mixed_instances_sharing_postgres_under_load_lose_nothing() {
+        sharing_a_database_under_load_loses_nothing(&three_mixed(), Backend::Postgres);
+    }
 }
 
 #[test]
@@ -94,7 +98,9 @@ fn racing_creates_across_mixed_instances_on_sqlite_have_one_winner() {
     racing_creates_of_one_name_have_one_winner(&three_mixed(), Backend::Sqlite);
 }
 
-#[test]
-fn racing_creates_across_mixed_instances_on_postgres_have_one_winner() {
-    racing_creates_of_one_name_have_one_winner(&three_mixed(), Backend::Postgres);
+conformance::postgres_tests! {
+    #[test]
+    fn racing_creates_across_mixed_instances_on_postgres_have_one_winner() {
+        racing_creates_of_one_name_have_one_winner(&three_mixed(), Backend::Postgres);
+    }
 }

@@ -99,7 +99,9 @@ async fn all_patterns_answer_alike_on_sqlite() {
     all_patterns_answer_alike(Backend::Sqlite).await;
 }
 
-#[actix_web::test]
-async fn all_patterns_answer_alike_on_postgres() {
-    all_patterns_answer_alike(Backend::Postgres).await;
+conformance::postgres_tests! {
+    #[actix_web::test]
+    async fn all_patterns_answer_alike_on_postgres() {
+        all_patterns_answer_alike(Backend::Postgres).await;
+    }
 }

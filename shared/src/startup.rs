@@ -179,20 +179,26 @@ pub fn cannot_listen(bind_addr: &str, error: std::io::Error) -> String {
     format!("cannot listen on {bind_addr}: {error}{hint}")
 }
 
-/// The lines printed once the server listens: where, on which database, and
-/// a request to try. With port 0 the OS picks the port: this prints the one
-/// it picked.
+/// Prints the lines of [`announcement`] once the server listens.
 pub fn announce(name: &str, addrs: &[SocketAddr], settings: &Settings) {
+    println!("{}", announcement(name, addrs, settings));
+}
+
+/// The lines printed once the server listens: where, on which database, and
+/// a request to try. With port 0 the OS picks the port: they name the one
+/// it picked.
+pub fn announcement(name: &str, addrs: &[SocketAddr], settings: &Settings) -> String {
     let url = match addrs.first() {
         Some(addr) => format!("http://{addr}"),
         None => format!("http://{}", settings.bind_addr),
     };
-    println!("{name} listening on {url}");
-    println!("database: {}", settings.describe_database());
-    println!(
-        "try: curl -i -X POST {url}/users -H 'content-type: application/json' \
-         -d '{{\"name\":\"admin\",\"email\":\"admin@localhost\"}}'"
-    );
+    format!(
+        "{name} listening on {url}\n\
+         database: {}\n\
+         try: curl -i -X POST {url}/users -H 'content-type: application/json' \
+         -d '{{\"name\":\"admin\",\"email\":\"admin@localhost\"}}'",
+        settings.describe_database()
+    )
 }
 
 /// Resolves on the first Ctrl-C (SIGINT) or, on Unix, SIGTERM: what

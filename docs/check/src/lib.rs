@@ -1,11 +1,14 @@
-//! Keeps the book in `docs/src` true to the code:
+//! Keeps the book in `docs/src`, and the READMEs, true to the code:
 //!
 //! - every Rust snippet names its source file in a comment just above it,
 //!   `<!-- source: patterns/declarative/src/store.rs -->`, and must be a
-//!   verbatim region of that file (indentation aside);
+//!   verbatim region of that file (indentation aside); so must a block of
+//!   any other language (SQL, TOML) that names a source;
 //! - every output block, marked `<!-- output: demo declarative -->`, must be
 //!   what the program prints today ([`outputs`] makes it;
-//!   `just docs-output` writes it into the chapters);
+//!   `just docs-output` writes it into the chapters); only the value of an
+//!   HTTP `date:` header may differ, as it changes every second, and the
+//!   order of an answer's headers, which actix does not fix;
 //! - every relative link must lead to a file, and every `#anchor` to a heading.
 //!
 //! `cargo test` runs these checks (`tests/chapters.rs`); a failure names the
@@ -56,6 +59,39 @@ pub fn chapters() -> Result<Vec<Chapter>, String> {
             })
         })
         .collect()
+}
+
+/// The READMEs, which show tours and link into the book and the code: the
+/// repository's and each pattern's.
+pub const READMES: &[&str] = &[
+    "README.md",
+    "patterns/declarative/README.md",
+    "patterns/manual-mapping/README.md",
+    "patterns/sql-abstraction/README.md",
+];
+
+/// The READMEs of [`READMES`], read as chapters.
+pub fn readmes() -> Result<Vec<Chapter>, String> {
+    READMES
+        .iter()
+        .map(|name| {
+            let path = repo_root().join(name);
+            let text =
+                std::fs::read_to_string(&path).map_err(|e| format!("cannot read {name}: {e}"))?;
+            Ok(Chapter {
+                name: (*name).to_owned(),
+                path,
+                text,
+            })
+        })
+        .collect()
+}
+
+/// Every chapter of the book, then every README.
+pub fn documents() -> Result<Vec<Chapter>, String> {
+    let mut documents = chapters()?;
+    documents.extend(readmes()?);
+    Ok(documents)
 }
 
 /// What the comment line just above a fenced block says about it.
@@ -160,13 +196,15 @@ pub fn is_region_of(snippet: &[String], source: &str) -> bool {
     })
 }
 
-/// Checks every Rust block of a chapter against its source; one message
-/// per block that drifted or names no source.
+/// Checks every Rust block of a chapter, and every other block that names a
+/// source, against that source; one message per block that drifted or (for
+/// Rust) names no source.
 pub fn snippet_errors(chapter: &Chapter) -> Vec<String> {
     let root = repo_root();
     let mut errors = Vec::new();
     for block in fenced_blocks(&chapter.text) {
-        if !block.info.starts_with("rust") {
+        let names_a_source = matches!(block.marker, Some(Marker::Source(_)));
+        if !block.info.starts_with("rust") && !names_a_source {
             continue;
         }
         let first_line = block.body.first().map(String::as_str).unwrap_or_default();
@@ -262,6 +300,46 @@ pub fn link_errors(chapter: &Chapter) -> Vec<String> {
     errors
 }
 
+/// True when the lines `shown` are the output `current`, but for what the
+/// server does not fix: the value of `date:` headers (the second it
+/// answered), and the order of the headers of an answer (actix keeps them
+/// in a hash map).
+pub fn same_output(current: &str, shown: &[String]) -> bool {
+    comparable(current.lines()) == comparable(shown.iter().map(String::as_str))
+}
+
+/// The lines of an output with each answer's headers sorted and the dates
+/// left out.
+fn comparable<'a>(lines: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut headers: Option<Vec<String>> = None;
+    for line in lines {
+        if let Some(block) = headers.as_mut() {
+            if !line.is_empty() {
+                let line = if line.starts_with("date: ") {
+                    "date:"
+                } else {
+                    line
+                };
+                block.push(line.to_owned());
+                continue;
+            }
+            let mut block = headers.take().unwrap_or_default();
+            block.sort();
+            out.append(&mut block);
+        }
+        if line.starts_with("HTTP/1.1 ") {
+            headers = Some(Vec::new());
+        }
+        out.push(line.to_owned());
+    }
+    if let Some(mut block) = headers {
+        block.sort();
+        out.append(&mut block);
+    }
+    out
+}
+
 /// The output blocks of a chapter whose text is not what the program
 /// prints today.
 pub fn stale_outputs(chapter: &Chapter) -> Vec<String> {
@@ -271,11 +349,7 @@ pub fn stale_outputs(chapter: &Chapter) -> Vec<String> {
             Some(Marker::Output(name)) => {
                 let place = format!("{}:{}", chapter.name, block.line);
                 match outputs::render(name) {
-                    Some(expected)
-                        if expected.lines().eq(block.body.iter().map(String::as_str)) =>
-                    {
-                        None
-                    }
+                    Some(expected) if same_output(&expected, &block.body) => None,
                     Some(_) => Some(format!(
                         "{place}: the output of `{name}` is stale: run `just docs-output` \
                          (cargo run -p docs-check --bin regenerate-docs-output)"
@@ -288,13 +362,15 @@ pub fn stale_outputs(chapter: &Chapter) -> Vec<String> {
         .collect()
 }
 
-/// The chapter with every output block replaced by the current output.
+/// The chapter with every stale output block replaced by the current
+/// output (a block that differs only in its dates is left as it is).
 pub fn with_current_outputs(chapter: &Chapter) -> String {
     let mut text = chapter.text.clone();
     // From the end, so that earlier ranges stay valid.
     for block in fenced_blocks(&chapter.text).into_iter().rev() {
         if let Some(Marker::Output(name)) = &block.marker
             && let Some(output) = outputs::render(name)
+            && !same_output(&output, &block.body)
         {
             text.replace_range(block.body_range.clone(), &format!("{output}\n"));
         }

@@ -1,23 +1,35 @@
 //! The outputs the book shows, made by running the real code: the console
-//! session of each pattern, and a tour of the HTTP API rendered as `curl -i`
-//! would print it. Each runs on a fresh SQLite database, so ids and results
-//! are the same every time.
+//! session of each pattern, what a pattern prints when it starts serving,
+//! and a tour of the HTTP API: the app served over TCP and asked by a client
+//! that sends what `curl` sends, its answers printed byte for byte as
+//! `curl -i` prints them. Each runs on a fresh SQLite database, so ids and
+//! results are the same every time (the `date:` headers aside).
 
-use std::io::Write;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::Duration;
 
-use actix_web::App;
-use actix_web::http::header;
-use actix_web::test::TestRequest;
-use conformance::{Reply, TestApp, TestDb};
-use shared::http::AppService;
+use conformance::server::{HttpReply, TestServer};
+use conformance::{Backend, TestDb};
+use shared::database::PoolSettings;
+use shared::database_url::DatabaseUrl;
+use shared::startup::{DEFAULT_BIND_ADDR, Settings};
 use shared::{AppError, DbPool};
 
-/// The output named `name` (`demo PATTERN`, `http PATTERN`, `lines`,
-/// `new-app help` or `new-app PATTERN`), or `None` for a name it does not know.
+/// The database file of the tours: `DATABASE_URL=tour.db`.
+pub const TOUR_DATABASE: &str = "tour.db";
+
+/// The output named `name` (`demo PATTERN`, `demo-again PATTERN`,
+/// `serve PATTERN`, `http PATTERN`, `http PATTERN STEPS` for the first
+/// steps of the tour, `lines`, `new-app help` or `new-app PATTERN`), or
+/// `None` for a name it does not know.
 pub fn render(name: &str) -> Option<String> {
     match name.split_whitespace().collect::<Vec<_>>()[..] {
-        ["demo", pattern] => demo(pattern),
-        ["http", pattern] => http_tour(pattern),
+        ["demo", pattern] => demo(pattern, 1),
+        ["demo-again", pattern] => demo(pattern, 2),
+        ["serve", pattern] => serve(pattern),
+        ["http", pattern] => http_tour(pattern, Backend::Sqlite, usize::MAX),
+        ["http", pattern, steps] => http_tour(pattern, Backend::Sqlite, steps.parse().ok()?),
         ["lines"] => Some(lines_of_data_access()),
         ["new-app", "help"] => Some(new_app::usage()),
         ["new-app", pattern] => new_app_run(pattern),
@@ -102,7 +114,8 @@ fn new_app_run(pattern: &str) -> Option<String> {
 
 type DemoFn = fn(&DbPool, &mut dyn Write) -> Result<(), AppError>;
 
-fn demo(pattern: &str) -> Option<String> {
+/// What the `runs`-th run of the console session on one database prints.
+fn demo(pattern: &str, runs: usize) -> Option<String> {
     let run: DemoFn = match pattern {
         "declarative" => shared::demo::run::<declarative::store::Store>,
         "manual-mapping" => shared::demo::run::<manual_mapping::store::Store>,
@@ -111,18 +124,42 @@ fn demo(pattern: &str) -> Option<String> {
     };
     let db = TestDb::sqlite();
     let mut out = Vec::new();
-    run(&db.pool, &mut out).ok()?;
+    for _ in 0..runs {
+        out.clear();
+        run(&db.pool, &mut out).ok()?;
+    }
     Some(String::from_utf8_lossy(&out).trim_end().to_owned())
 }
 
-/// The requests of the tour: method, path, JSON body.
-const TOUR: &[(&str, &str, Option<&str>)] = &[
+/// What `DATABASE_URL=tour.db cargo run -p PATTERN` prints on standard
+/// output once it listens (the log goes to standard error).
+fn serve(pattern: &str) -> Option<String> {
+    if !DATA_ACCESS.iter().any(|(name, _)| *name == pattern) {
+        return None;
+    }
+    let settings = Settings {
+        database: DatabaseUrl::parse(TOUR_DATABASE).ok()?,
+        database_is_default: false,
+        bind_addr: DEFAULT_BIND_ADDR.to_owned(),
+        pool: PoolSettings::default(),
+    };
+    let addr: SocketAddr = DEFAULT_BIND_ADDR.parse().ok()?;
+    Some(shared::startup::announcement(pattern, &[addr], &settings))
+}
+
+/// One request of a tour: method, path (with its query), JSON body.
+type Step = (&'static str, &'static str, Option<&'static str>);
+
+/// The tour: every route, and the answers a client must handle.
+const TOUR: &[Step] = &[
     (
         "POST",
         "/users",
         Some(r#"{"name":"admin","email":"admin@localhost"}"#),
     ),
     ("GET", "/users", None),
+    ("GET", "/users?name=admin", None),
+    ("GET", "/users/1", None),
     ("PATCH", "/users/1", Some(r#"{"email":"root@localhost"}"#)),
     (
         "POST",
@@ -138,65 +175,101 @@ const TOUR: &[(&str, &str, Option<&str>)] = &[
     ("GET", "/users/1", None),
 ];
 
-fn http_tour(pattern: &str) -> Option<String> {
-    let db = TestDb::sqlite();
+/// The SQL-abstraction tour adds text that looks like SQL: it is only data.
+const SQL_LOOKING_TEXT: Step = (
+    "POST",
+    "/users",
+    Some(r#"{"name":"Robert'); DROP TABLE users;--","email":"bobby@tables"}"#),
+);
+
+/// The tour of `pattern` (its first `steps` requests) on a fresh database
+/// of `backend`; `None` for an unknown pattern, or PostgreSQL when no server
+/// is named.
+pub fn http_tour(pattern: &str, backend: Backend, steps: usize) -> Option<String> {
+    let db = TestDb::on(backend)?;
     let pool = db.pool.clone();
-    actix_web::rt::System::new().block_on(async move {
-        match pattern {
-            "declarative" => Some(tour(declarative::app(pool), db).await),
-            "manual-mapping" => Some(tour(manual_mapping::app(pool), db).await),
-            "sql-abstraction" => Some(tour(sql_abstraction::app(pool), db).await),
-            _ => None,
-        }
-    })
-}
-
-async fn tour<T>(app: App<T>, db: TestDb) -> String
-where
-    T: AppService,
-{
-    let app = TestApp::start(app, db).await;
+    // Declared after `db`, so stopped before its file is removed.
+    let server = match pattern {
+        "declarative" => TestServer::start(declarative::app, pool),
+        "manual-mapping" => TestServer::start(manual_mapping::app, pool),
+        "sql-abstraction" => TestServer::start(sql_abstraction::app, pool),
+        _ => return None,
+    };
+    let extra = (pattern == "sql-abstraction").then_some(&SQL_LOOKING_TEXT);
     let mut transcript = Vec::new();
-    for &(method, path, body) in TOUR {
-        let mut request = match method {
-            "POST" => TestRequest::post(),
-            "PATCH" => TestRequest::patch(),
-            "DELETE" => TestRequest::delete(),
-            _ => TestRequest::get(),
-        }
-        .uri(path);
-        let mut command = String::from("$ curl -i");
-        if method != "GET" {
-            command.push_str(&format!(" -X {method}"));
-        }
-        command.push_str(&format!(" http://127.0.0.1:8080{path}"));
-        if let Some(body) = body {
-            request = request
-                .insert_header((header::CONTENT_TYPE, "application/json"))
-                .set_payload(body);
-            command.push_str(&format!(" -H 'content-type: application/json' -d '{body}'"));
-        }
-        let reply = app.send(request).await;
-        transcript.push(format!("{command}\n{}", as_curl_prints(&reply)));
+    for step in TOUR.iter().chain(extra).take(steps) {
+        transcript.push(format!(
+            "{}\n{}",
+            curl_command(step),
+            curl_i(&server.addr, step)?
+        ));
     }
-    transcript.join("\n\n")
+    Some(transcript.join("\n\n"))
 }
 
-/// The status line, the headers a client acts on, and the body.
-fn as_curl_prints(reply: &Reply) -> String {
-    let mut text = format!(
-        "HTTP/1.1 {} {}",
-        reply.status.as_u16(),
-        reply.status.canonical_reason().unwrap_or_default()
+/// The `curl` command line a reader types for `step`.
+fn curl_command(&(method, path, body): &Step) -> String {
+    let mut command = String::from("$ curl -i");
+    if method != "GET" {
+        command.push_str(&format!(" -X {method}"));
+    }
+    let url = format!("http://127.0.0.1:8080{path}");
+    // `?` and `&` mean something to the shell.
+    if url.contains(['?', '&']) {
+        command.push_str(&format!(" {}", shell_quoted(&url)));
+    } else {
+        command.push_str(&format!(" {url}"));
+    }
+    if let Some(body) = body {
+        command.push_str(&format!(
+            " -H 'content-type: application/json' -d {}",
+            shell_quoted(body)
+        ));
+    }
+    command
+}
+
+/// `text` in single quotes, for a POSIX shell.
+fn shell_quoted(text: &str) -> String {
+    format!("'{}'", text.replace('\'', r"'\''"))
+}
+
+/// Sends `step` over a new connection as curl does (HTTP/1.1, keep-alive,
+/// its usual headers) and returns what `curl -i` prints: the status line and
+/// the headers as the server sent them, a blank line, the body.
+fn curl_i(addr: &str, &(method, path, body): &Step) -> Option<String> {
+    let mut request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nUser-Agent: curl/8\r\nAccept: */*\r\n"
     );
-    for name in [header::LOCATION, header::ALLOW, header::CONTENT_TYPE] {
-        let value = reply.header(name.clone());
-        if !value.is_empty() {
-            text.push_str(&format!("\n{name}: {value}"));
+    if let Some(body) = body {
+        request.push_str(&format!(
+            "content-type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        ));
+    } else {
+        request.push_str("\r\n");
+    }
+    let mut stream = TcpStream::connect(addr).ok()?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .ok()?;
+    stream.write_all(request.as_bytes()).ok()?;
+    // The connection stays open (keep-alive): read until the reply is whole.
+    let mut raw = Vec::new();
+    let mut chunk = [0_u8; 4096];
+    let reply = loop {
+        if let Some(reply) = HttpReply::parse(&raw) {
+            break reply;
         }
+        let n = stream.read(&mut chunk).ok()?;
+        if n == 0 {
+            return None;
+        }
+        raw.extend_from_slice(&chunk[..n]);
+    };
+    let mut printed = reply.head.replace("\r\n", "\n");
+    if !reply.body.is_empty() {
+        printed.push_str(&format!("\n\n{}", reply.text()));
     }
-    if !reply.body.is_null() {
-        text.push_str(&format!("\n\n{}", reply.body));
-    }
-    text
+    Some(printed)
 }

@@ -30,7 +30,9 @@ fn sqlite_a_created_user_is_found_by_name() {
     a_created_user_is_found_by_name(Backend::Sqlite);
 }
 
-#[test]
-fn postgres_a_created_user_is_found_by_name() {
-    a_created_user_is_found_by_name(Backend::Postgres);
+conformance::postgres_tests! {
+    #[test]
+    fn postgres_a_created_user_is_found_by_name() {
+        a_created_user_is_found_by_name(Backend::Postgres);
+    }
 }

@@ -128,13 +128,15 @@ mod sqlite {
 mod postgres {
     use super::*;
 
-    #[test]
-    fn the_mapping_covers_every_column_of_the_table() {
-        super::the_mapping_covers_every_column_of_the_table(Backend::Postgres);
-    }
+    conformance::postgres_tests! {
+        #[test]
+        fn the_mapping_covers_every_column_of_the_table() {
+            super::the_mapping_covers_every_column_of_the_table(Backend::Postgres);
+        }
 
-    #[test]
-    fn each_field_goes_to_its_own_column_and_back() {
-        super::each_field_goes_to_its_own_column_and_back(Backend::Postgres);
+        #[test]
+        fn each_field_goes_to_its_own_column_and_back() {
+            super::each_field_goes_to_its_own_column_and_back(Backend::Postgres);
+        }
     }
 }

@@ -34,6 +34,9 @@ pub fn app_manifest(repo: &Path, pattern_dir: &str, package: &str) -> Result<Str
     }
     let mut dev_dependencies = Vec::new();
     let suite_toml = read(repo, "conformance/Cargo.toml")?;
+    // The suite's build script becomes the app's (it decides whether the
+    // PostgreSQL cases run), with its dependencies.
+    let build_dependencies = inherited_dependencies(&suite_toml, "build-dependencies")?;
     for name in inherited_dependencies(&suite_toml, "dependencies")?
         .into_iter()
         .chain(inherited_dependencies(&pattern_toml, "dev-dependencies")?)
@@ -56,6 +59,7 @@ pub fn app_manifest(repo: &Path, pattern_dir: &str, package: &str) -> Result<Str
     for (table, names) in [
         ("dependencies", &dependencies),
         ("dev-dependencies", &dev_dependencies),
+        ("build-dependencies", &build_dependencies),
     ] {
         if names.is_empty() {
             continue;

@@ -117,6 +117,12 @@ impl App {
                 files.push((file.trim_start_matches("shared/").to_string(), text));
             }
         }
+        // The suite's build script: whether the PostgreSQL cases run is
+        // decided when the tests are built.
+        files.push((
+            "build.rs".to_string(),
+            copy("conformance/build.rs", Place::Tests)?,
+        ));
         let manifest = manifest::app_manifest(repo, &pattern_dir, package)?;
         files.push((
             "Cargo.toml".to_string(),

@@ -128,6 +128,11 @@ pub fn edits_for(pattern: &PatternSpec) -> Vec<Edit> {
             "the whole suite for an app:",
         ),
         Edit::new(
+            "conformance/build.rs",
+            "`postgres_server` (in `src/db.rs`)",
+            "`postgres_server` (in `tests/conformance/db.rs`)",
+        ),
+        Edit::new(
             "conformance/src/instances.rs",
             "//! Each case takes a list of binaries, so that a test can mix patterns\n\
              //! (`conformance/tests/mixed_instances.rs` does); the suite runs one\n\

@@ -96,7 +96,18 @@ fn run(binary: &Path, dir: &Path, args: &[&str], sources: Option<&Path>) -> Outp
     if let Some(sources) = sources {
         command.env("NEW_APP_SOURCES", sources);
     }
-    command.output().expect("run new-app")
+    // A binary copied a moment ago can be "busy" for a short while: another
+    // test's thread may fork while the copy's file is still open for
+    // writing, and the child holds it until it execs. Try again then.
+    for _ in 0..50 {
+        match command.output() {
+            Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy => {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            outcome => return outcome.expect("run new-app"),
+        }
+    }
+    panic!("{} stayed busy for 5 s", binary.display())
 }
 
 /// Whether the app generated into `app` came from the moved copy.

@@ -1,8 +1,9 @@
-//! Rewrites every output block of the book (`<!-- output: NAME -->`) with
-//! what the programs print today. Run by `just docs-output`.
+//! Rewrites every output block of the book and the READMEs
+//! (`<!-- output: NAME -->`) with what the programs print today. Run by
+//! `just docs-output`.
 
 fn main() {
-    let chapters = docs_check::chapters().unwrap_or_else(|message| {
+    let chapters = docs_check::documents().unwrap_or_else(|message| {
         eprintln!("error: {message}");
         std::process::exit(1);
     });

@@ -1,0 +1,35 @@
+//! Decides, when the tests are built, whether their PostgreSQL cases run.
+//!
+//! They run when `TEST_DATABASE_URL`, or a `DATABASE_URL` that names
+//! PostgreSQL, is set in the environment or in `.env`: the rule by which
+//! `postgres_server` (in `src/db.rs`) finds the server when they run.
+//! Otherwise the cfg `postgres_tests` stays unset and every PostgreSQL case
+//! is marked `#[ignore]` with the reason, so that `cargo test` counts them as
+//! ignored instead of reporting passes for cases that never ran.
+//!
+//! Cargo runs this script again when either variable changes, or the `.env`
+//! file found here changes. A `.env` created after the last build is not
+//! noticed; a test then says so and how to rebuild.
+
+fn main() {
+    println!("cargo::rustc-check-cfg=cfg(postgres_tests)");
+    println!("cargo::rerun-if-changed=build.rs");
+    println!("cargo::rerun-if-env-changed=TEST_DATABASE_URL");
+    println!("cargo::rerun-if-env-changed=DATABASE_URL");
+    // `.env` is looked for here and in the folders above, as the tests look
+    // for it; a value in the environment wins over one in the file.
+    if let Ok(path) = dotenvy::dotenv() {
+        println!("cargo::rerun-if-changed={}", path.display());
+    }
+    if postgres_named() {
+        println!("cargo::rustc-cfg=postgres_tests");
+    }
+}
+
+fn postgres_named() -> bool {
+    let test_url = std::env::var("TEST_DATABASE_URL").unwrap_or_default();
+    let app_url = std::env::var("DATABASE_URL").unwrap_or_default();
+    !test_url.is_empty()
+        || app_url.starts_with("postgres://")
+        || app_url.starts_with("postgresql://")
+}

@@ -1,0 +1,398 @@
+//! The chapter "Changing it" (`docs/src/changing-it.md`), done for real on a
+//! copy of the workspace, so that what it says a change does stays true.
+//!
+//! Every change the chapter shows is a file of `docs/changing-it/`: new files
+//! are copied in, and each edit replaces a piece of an existing file, which
+//! must still be there (if a source file changes so that it is not, this test
+//! fails and names it: update the chapter with it). After each step the test
+//! runs the cargo commands the chapter runs and checks that they succeed or
+//! fail as it says, with the error lines it shows.
+//!
+//! The copies are built in a target directory shared with the generated-app
+//! tests (`tools/new-app/tests/generated_apps.rs`), with the same flags, so
+//! that the dependencies are built once for both.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// Where the chapter's changes are.
+const CHANGES: &str = "docs/changing-it";
+
+/// What the copy of the workspace holds: enough to build and test the
+/// patterns.
+const COPIED: &[&str] = &[
+    "Cargo.toml",
+    "Cargo.lock",
+    ".cargo",
+    "clippy.toml",
+    "diesel.toml",
+    "shared",
+    "conformance",
+    "patterns",
+];
+
+/// The copy's workspace members: the patterns and what they need.
+const MEMBERS: &str = r#"members = ["shared", "conformance", "patterns/*"]"#;
+
+/// An edit: in `file`, the text `find` is replaced by the file `with` of
+/// `docs/changing-it`.
+struct Edit {
+    file: &'static str,
+    find: &'static str,
+    with: &'static str,
+}
+
+/// Step 1: the migrations, for both backends, and the table definition.
+const NEW_MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "migrations/sqlite/2026-12-01-000000_add_bio_to_users",
+        "shared/migrations/sqlite/2026-12-01-000000_add_bio_to_users",
+    ),
+    (
+        "migrations/postgres/2026-12-01-000000_add_bio_to_users",
+        "shared/migrations/postgres/2026-12-01-000000_add_bio_to_users",
+    ),
+];
+
+const SCHEMA: &[Edit] = &[Edit {
+    file: "shared/src/schema.rs",
+    find: "        email -> Varchar,\n",
+    with: "schema.rs",
+}];
+
+/// Step 2: the field on the model.
+const MODEL: &[Edit] = &[Edit {
+    file: "shared/src/models.rs",
+    find: "    /// Unique, 3 to 120 characters with one `@`.\n    #[schema(\n        min_length = 3,\n        max_length = 120,\n        pattern = r\"^[^@\\u0000]+@[^@\\u0000]+$\"\n    )]\n    pub email: String,\n}\n",
+    with: "user.rs",
+}];
+
+/// Step 3: a PATCH may set it, within its rules, and a new route.
+const PATCH_AND_ROUTE: &[Edit] = &[
+    Edit {
+        file: "shared/src/models.rs",
+        find: "    /// A new email, if it changes.\n    #[serde(default, deserialize_with = \"present\")]\n    #[schema(\n        nullable = false,\n        min_length = 3,\n        max_length = 120,\n        pattern = r\"^[^@\\u0000]+@[^@\\u0000]+$\"\n    )]\n    pub email: Option<String>,\n}\n",
+        with: "user_changes.rs",
+    },
+    Edit {
+        file: "shared/src/models.rs",
+        find: "        self.name.is_none() && self.email.is_none()\n",
+        with: "is_empty.rs",
+    },
+    Edit {
+        file: "shared/src/models.rs",
+        find: "        if let Some(email) = &self.email {\n            check_email(email)?;\n        }\n",
+        with: "validate.rs",
+    },
+    Edit {
+        file: "shared/src/models.rs",
+        find: "/// PostgreSQL text cannot hold a NUL character; refuse it on every backend.\n",
+        with: "check_bio.rs",
+    },
+    Edit {
+        file: "shared/src/routes.rs",
+        find: "            .delete(delete_user::<S>),\n    );\n}\n",
+        with: "routes_register.rs",
+    },
+];
+
+fn repo_root() -> PathBuf {
+    docs_check::repo_root()
+}
+
+/// A copy of the workspace in the temporary folder, removed when dropped.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new() -> Scratch {
+        let dir = std::env::temp_dir().join(format!("changing-it-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        for name in COPIED {
+            copy_tree(&repo_root().join(name), &dir.join(name));
+        }
+        let manifest = dir.join("Cargo.toml");
+        let text = read(&manifest);
+        let members = text
+            .lines()
+            .find(|line| line.starts_with("members = "))
+            .expect("the workspace's members line");
+        write(&manifest, &text.replace(members, MEMBERS));
+        Scratch(dir)
+    }
+
+    /// Applies `edits`: each must find its text exactly once.
+    fn apply(&self, edits: &[Edit]) {
+        for edit in edits {
+            let path = self.0.join(edit.file);
+            let text = read(&path);
+            assert_eq!(
+                text.matches(edit.find).count(),
+                1,
+                "{} no longer holds, once, the text that {CHANGES}/{} replaces:\n{}\n\
+                 update the change and the chapter with it",
+                edit.file,
+                edit.with,
+                edit.find
+            );
+            let replacement = read(&repo_root().join(CHANGES).join(edit.with));
+            write(&path, &text.replacen(edit.find, &replacement, 1));
+        }
+    }
+
+    /// Copies a file or folder of `docs/changing-it` into the copy.
+    fn add(&self, change: &str, to: &str) {
+        copy_tree(&repo_root().join(CHANGES).join(change), &self.0.join(to));
+    }
+
+    /// Runs the diesel CLI in the copy; `None` when it is not installed.
+    fn diesel(&self, args: &[&str]) -> Option<Output> {
+        Command::new("diesel")
+            .args(args)
+            .current_dir(&self.0)
+            .output()
+            .ok()
+    }
+
+    /// Runs cargo in the copy, as the chapter does, with no PostgreSQL
+    /// server named: the outputs the chapter shows are those a reader sees
+    /// without one (the PostgreSQL case is run apart, below).
+    fn cargo(&self, args: &[&str]) -> Output {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        Command::new(cargo)
+            .args(args)
+            .current_dir(&self.0)
+            .env(
+                "CARGO_TARGET_DIR",
+                Path::new(env!("CARGO_TARGET_TMPDIR")).join("copies"),
+            )
+            .env("RUSTFLAGS", "-D warnings")
+            .env_remove("TEST_DATABASE_URL")
+            .env_remove("DATABASE_URL")
+            .output()
+            .expect("run cargo")
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+fn read(path: &Path) -> String {
+    fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
+}
+
+fn write(path: &Path, text: &str) {
+    fs::write(path, text).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+}
+
+/// Copies a file or a folder, leaving out build output and databases.
+fn copy_tree(from: &Path, to: &Path) {
+    if from.is_file() {
+        fs::create_dir_all(to.parent().expect("a folder")).expect("create a folder");
+        fs::copy(from, to).unwrap_or_else(|e| panic!("copy {}: {e}", from.display()));
+        return;
+    }
+    fs::create_dir_all(to).expect("create a folder");
+    let entries =
+        fs::read_dir(from).unwrap_or_else(|e| panic!("read the folder {}: {e}", from.display()));
+    for entry in entries {
+        let entry = entry.expect("a folder entry");
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name == "target" || name.ends_with(".db") || name.contains(".db-") {
+            continue;
+        }
+        copy_tree(&entry.path(), &to.join(name));
+    }
+}
+
+/// The columns of a `table!` definition: each `name -> Type` line, with
+/// diesel's other name for `Text` made plain.
+fn columns(table: &str) -> Vec<String> {
+    table
+        .lines()
+        .map(str::trim)
+        .filter(|line| line.contains(" -> "))
+        .map(|line| line.trim_end_matches(',').replace("Varchar", "Text"))
+        .collect()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Checks that a command succeeded, or failed, as the chapter says.
+fn assert_outcome(output: &Output, succeeds: bool, what: &str) {
+    assert_eq!(
+        output.status.success(),
+        succeeds,
+        "{what}: expected it to {}\n{}\n{}",
+        if succeeds { "succeed" } else { "fail" },
+        text(&output.stderr),
+        text(&output.stdout)
+    );
+}
+
+/// Checks that `printed` holds every line of the excerpt the chapter shows
+/// (`docs/changing-it/NAME`), in order, each line whole; a line `...` in the
+/// excerpt stands for lines left out.
+fn assert_shows(printed: &str, excerpt: &str) {
+    let shown = read(&repo_root().join(CHANGES).join(excerpt));
+    let mut lines = printed.lines().map(str::trim_end);
+    // A test run's time is the one thing that changes from run to run.
+    let timeless = |line: &str| -> String {
+        line.split("; finished in ")
+            .next()
+            .unwrap_or(line)
+            .to_owned()
+    };
+    for wanted in shown
+        .lines()
+        .map(str::trim_end)
+        .filter(|l| !l.is_empty() && *l != "...")
+    {
+        assert!(
+            lines.any(|line| timeless(line) == timeless(wanted)),
+            "the chapter shows, from {CHANGES}/{excerpt}:\n{wanted}\nbut cargo printed:\n{printed}"
+        );
+    }
+}
+
+#[test]
+fn the_chapter_changing_it_does_what_it_says() {
+    let scratch = Scratch::new();
+
+    // Step 1: a column. With the diesel CLI installed, the migrations'
+    // folders are made by it, as the chapter shows (without it, the test
+    // makes them, as a reader without the CLI does).
+    let generate = [
+        vec!["migration", "generate"],
+        vec![
+            "migration",
+            "generate",
+            "--migration-dir",
+            "shared/migrations/postgres",
+        ],
+    ];
+    let mut generated = String::new();
+    for args in generate {
+        let args = [
+            &args[..],
+            &["--version", "2026-12-01-000000", "add_bio_to_users"],
+        ]
+        .concat();
+        if let Some(output) = scratch.diesel(&args) {
+            assert_outcome(&output, true, "diesel migration generate");
+            generated.push_str(&text(&output.stdout));
+        }
+    }
+    if !generated.is_empty() {
+        assert_shows(&generated, "diesel-generate.txt");
+    }
+    for (change, to) in NEW_MIGRATIONS {
+        scratch.add(change, to);
+    }
+    scratch.apply(SCHEMA);
+    // What `diesel print-schema` prints for the migrated table is the new
+    // schema.rs, but for the doc comments and the other name of Text.
+    let printed = read(&repo_root().join(CHANGES).join("print-schema.txt"));
+    assert_eq!(
+        columns(&printed),
+        columns(&read(&scratch.0.join("shared/src/schema.rs"))),
+        "{CHANGES}/print-schema.txt and the changed schema.rs list different columns"
+    );
+    let database = format!("sqlite://{}", scratch.0.join("printed.db").display());
+    if let Some(run) = scratch.diesel(&["migration", "run", "--database-url", &database]) {
+        assert_outcome(&run, true, "diesel migration run");
+        let print = scratch
+            .diesel(&["print-schema", "--database-url", &database])
+            .expect("the diesel CLI, which just ran");
+        assert_outcome(&print, true, "diesel print-schema");
+        assert_eq!(text(&print.stdout).trim_end(), printed.trim_end());
+    }
+
+    // The declarative pattern no longer builds: its writes return whole
+    // rows, and `User` has no field for the new column.
+    let build = scratch.cargo(&["build", "-p", "declarative"]);
+    assert_outcome(&build, false, "cargo build -p declarative, with the column");
+    assert_shows(&text(&build.stderr), "declarative-build-error.txt");
+    // The other two build, and the manual mapping's test sees the column
+    // it does not map.
+    let build = scratch.cargo(&["build", "-p", "manual-mapping", "-p", "sql-abstraction"]);
+    assert_outcome(&build, true, "cargo build of the other two patterns");
+    let mapping = scratch.cargo(&["test", "-p", "manual-mapping", "--test", "mapping"]);
+    assert_outcome(&mapping, false, "the manual mapping's test");
+    assert_shows(&text(&mapping.stdout), "mapping-test-failure.txt");
+
+    // Step 2: the field on `User`. The declarative pattern builds again;
+    // the manual mapping, which builds a `User` by hand, does not.
+    scratch.apply(MODEL);
+    let build = scratch.cargo(&["build", "-p", "declarative", "-p", "sql-abstraction"]);
+    assert_outcome(&build, true, "cargo build -p declarative, with the field");
+    let build = scratch.cargo(&["build", "-p", "manual-mapping"]);
+    assert_outcome(
+        &build,
+        false,
+        "cargo build -p manual-mapping, with the field",
+    );
+    assert_shows(&text(&build.stderr), "manual-mapping-build-error.txt");
+
+    // Step 3: PATCH sets it, a route finds a user by name, and a test of
+    // our own checks both, on SQLite (and PostgreSQL when one is named).
+    scratch.apply(PATCH_AND_ROUTE);
+    let mut routes = read(&scratch.0.join("shared/src/routes.rs"));
+    routes.push_str(&read(&repo_root().join(CHANGES).join("routes_handler.rs")));
+    write(&scratch.0.join("shared/src/routes.rs"), &routes);
+    scratch.add("tests/bio.rs", "patterns/declarative/tests/bio.rs");
+    // One test at a time, so that they print in the order shown.
+    let test = scratch.cargo(&[
+        "test",
+        "-p",
+        "declarative",
+        "--test",
+        "bio",
+        "--",
+        "--test-threads=1",
+    ]);
+    assert_outcome(&test, true, "cargo test -p declarative --test bio");
+    assert_shows(&text(&test.stdout), "bio-test-output.txt");
+    // With a server named, its PostgreSQL case passes too: run by the test
+    // program just built (`--ignored`, as no server was named when it was),
+    // so that nothing is built twice.
+    if let Some(url) = std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|url| !url.is_empty())
+    {
+        let stderr = text(&test.stderr);
+        let program = stderr
+            .lines()
+            .find(|line| line.contains("Running tests/bio.rs"))
+            .and_then(|line| line.rsplit_once('(')?.1.strip_suffix(')'))
+            .expect("cargo names the test program it runs");
+        let postgres = Command::new(scratch.0.join(program))
+            .args([
+                "--ignored",
+                "--exact",
+                "a_bio_set_with_patch_is_found_by_name_on_postgres",
+            ])
+            .env("TEST_DATABASE_URL", url)
+            .output()
+            .expect("run the test program");
+        assert_outcome(&postgres, true, "the bio test on PostgreSQL");
+        assert!(
+            text(&postgres.stdout).contains("1 passed"),
+            "{}",
+            text(&postgres.stdout)
+        );
+    }
+
+    // Every change is written as rustfmt writes it.
+    let fmt = scratch.cargo(&["fmt", "--all", "--check"]);
+    assert_outcome(
+        &fmt,
+        true,
+        "cargo fmt --all --check on the changed workspace",
+    );
+}
