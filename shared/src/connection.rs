@@ -9,6 +9,7 @@
 //! in a `BEGIN READ WRITE` transaction.
 
 use std::ops::{Deref, DerefMut};
+use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
@@ -79,7 +80,7 @@ pub fn connect(url: &DatabaseUrl, access: Access) -> Result<DbConnection, Connec
             if access == Access::ReadOnly {
                 setup.push_str("\nPRAGMA query_only = ON;");
             }
-            conn.batch_execute(&setup).map_err(|e| {
+            set_up_sqlite(&mut conn, &setup).map_err(|e| {
                 ConnectError(format!("cannot set up the SQLite database {path:?}: {e}"))
             })?;
             Ok(DbConnection::Sqlite(conn))
@@ -102,6 +103,28 @@ pub fn connect(url: &DatabaseUrl, access: Access) -> Result<DbConnection, Connec
                     .map_err(|e| ConnectError(format!("cannot set up a connection: {e}")))?;
             }
             Ok(DbConnection::Postgres(conn))
+        }
+    }
+}
+
+/// Runs the set-up statements, again for a while if SQLite says "database
+/// is locked". Switching a new file to WAL needs it to itself for a moment,
+/// and when another process holds a lock that this connection would have to
+/// wait for while keeping one of its own (several instances opening a fresh
+/// file at once), SQLite answers at once instead of waiting through
+/// `busy_timeout`, since both waiting could deadlock. The statements can all
+/// be run twice.
+fn set_up_sqlite(conn: &mut SqliteConnection, setup: &str) -> QueryResult<()> {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        match conn.batch_execute(setup) {
+            Err(error) if error.to_string().contains("database is locked") => {
+                if Instant::now() >= deadline {
+                    return Err(error);
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            outcome => return outcome,
         }
     }
 }
