@@ -270,6 +270,10 @@ pub fn stale_outputs(chapter: &Chapter) -> Vec<String> {
         .filter_map(|block| match &block.marker {
             Some(Marker::Output(name)) => {
                 let place = format!("{}:{}", chapter.name, block.line);
+                if let Some(reason) = outputs::cannot_render_here(name) {
+                    eprintln!("note: {place}: the output of `{name}` is not checked: {reason}");
+                    return None;
+                }
                 match outputs::render(name) {
                     Some(expected)
                         if expected.lines().eq(block.body.iter().map(String::as_str)) =>
@@ -288,14 +292,23 @@ pub fn stale_outputs(chapter: &Chapter) -> Vec<String> {
         .collect()
 }
 
-/// The chapter with every output block replaced by the current output.
+/// The chapter with every output block replaced by the current output;
+/// one that cannot be made here is kept as it is, with a note.
 pub fn with_current_outputs(chapter: &Chapter) -> String {
     let mut text = chapter.text.clone();
     // From the end, so that earlier ranges stay valid.
     for block in fenced_blocks(&chapter.text).into_iter().rev() {
-        if let Some(Marker::Output(name)) = &block.marker
-            && let Some(output) = outputs::render(name)
-        {
+        let Some(Marker::Output(name)) = &block.marker else {
+            continue;
+        };
+        if let Some(reason) = outputs::cannot_render_here(name) {
+            eprintln!(
+                "note: {}:{}: kept the output of `{name}` as it is: {reason}",
+                chapter.name, block.line
+            );
+            continue;
+        }
+        if let Some(output) = outputs::render(name) {
             text.replace_range(block.body_range.clone(), &format!("{output}\n"));
         }
     }

@@ -1,19 +1,23 @@
 //! The outputs the book shows, made by running the real code: the console
-//! session of each pattern, and a tour of the HTTP API rendered as `curl -i`
-//! would print it. Each runs on a fresh SQLite database, so ids and results
-//! are the same every time.
+//! session of each pattern, a tour of the HTTP API rendered as `curl -i`
+//! would print it, and the SQL each pattern sends. Each runs on a fresh
+//! database (SQLite, or a new schema on PostgreSQL), so ids and results are
+//! the same every time.
 
 use std::io::Write;
 
 use actix_web::App;
 use actix_web::http::header;
 use actix_web::test::TestRequest;
-use conformance::{Reply, TestApp, TestDb};
+use conformance::{Backend, Reply, TestApp, TestDb};
 use shared::http::AppService;
 use shared::{AppError, DbPool};
 
+mod sql;
+
 /// The output named `name` (`demo PATTERN`, `http PATTERN`, `lines`,
-/// `new-app help` or `new-app PATTERN`), or `None` for a name it does not know.
+/// `new-app help`, `new-app PATTERN`, `sql PATTERN` or `sql-by-route
+/// sqlite|postgres`), or `None` for a name it does not know.
 pub fn render(name: &str) -> Option<String> {
     match name.split_whitespace().collect::<Vec<_>>()[..] {
         ["demo", pattern] => demo(pattern),
@@ -21,8 +25,24 @@ pub fn render(name: &str) -> Option<String> {
         ["lines"] => Some(lines_of_data_access()),
         ["new-app", "help"] => Some(new_app::usage()),
         ["new-app", pattern] => new_app_run(pattern),
+        ["sql", pattern] => sql::of_each_function(pattern),
+        ["sql-by-route", "sqlite"] => Some(sql::by_route(Backend::Sqlite)),
+        ["sql-by-route", "postgres"] => Some(sql::by_route(Backend::Postgres)),
         _ => None,
     }
+}
+
+/// Why the output `name` cannot be made here, if it cannot: one of
+/// PostgreSQL when no server is named. Its block is then neither checked
+/// nor rewritten (CI names a server, and checks it).
+pub fn cannot_render_here(name: &str) -> Option<String> {
+    let wants_postgres = name.split_whitespace().any(|word| word == "postgres");
+    (wants_postgres && conformance::db::postgres_server().is_none()).then(|| {
+        format!(
+            "no PostgreSQL server: set {} (or a postgres:// DATABASE_URL) to check it",
+            conformance::POSTGRES_ENV
+        )
+    })
 }
 
 /// The files in which each pattern differs from the others.
@@ -39,6 +59,7 @@ const DATA_ACCESS: &[(&str, &[&str])] = &[
         "sql-abstraction",
         &[
             "patterns/sql-abstraction/src/store.rs",
+            "patterns/sql-abstraction/src/reflected_table.rs",
             "patterns/sql-abstraction/src/json_rows.rs",
         ],
     ),

@@ -78,11 +78,6 @@ impl ReflectedTable {
         })
     }
 
-    /// The column names, in their order in the table.
-    pub fn columns(&self) -> &[String] {
-        &self.columns
-    }
-
     /// The columns for SQL text: `"id", "name", "email"`. Each is quoted as
     /// an identifier (a `"` in a name doubled), so whatever the catalog
     /// said stays a name and never becomes SQL.
