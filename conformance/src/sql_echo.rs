@@ -36,7 +36,9 @@ pub fn the_sql_echo_shows_every_statement_with_its_values(binary: &str, backend:
     let Some(db) = TestDb::on(backend) else {
         return crate::skipped();
     };
-    let output = serve_a_create_and_a_read(binary, &db, &[("RUST_LOG", "sql=debug")]);
+    // No slow-statement warning among the lines, however loaded the machine.
+    let env = [("RUST_LOG", "sql=debug"), ("DB_SLOW_MS", "3600000")];
+    let output = serve_a_create_and_a_read(binary, &db, &env);
     let lines = sql_lines(&output);
     let backend_name = match backend {
         Backend::Sqlite => "sqlite #",
@@ -76,7 +78,8 @@ pub fn the_default_log_shows_no_sql(binary: &str, backend: Backend) {
     let Some(db) = TestDb::on(backend) else {
         return crate::skipped();
     };
-    let output = serve_a_create_and_a_read(binary, &db, &[("RUST_LOG", "info")]);
+    let env = [("RUST_LOG", "info"), ("DB_SLOW_MS", "3600000")];
+    let output = serve_a_create_and_a_read(binary, &db, &env);
     assert!(
         output.contains("INFO"),
         "the request log is there: {output}"
@@ -117,10 +120,18 @@ pub fn a_slow_statement_is_logged_at_warn_with_the_echo_off(binary: &str, backen
         .into_iter()
         .filter(|l| l.contains("WARN") && l.contains("slow statement"))
         .collect();
-    assert_eq!(slow.len(), 1, "one slow statement: {output}");
-    assert!(slow[0].contains("DB_SLOW_MS is 100"), "{output}");
+    // The statement that waited; on a loaded machine others may be slow too.
+    let waited = match backend {
+        Backend::Sqlite => "BEGIN IMMEDIATE",
+        Backend::Postgres => "INSERT",
+    };
     assert!(
-        !slow[0].contains("ada@example.com"),
+        slow.iter()
+            .any(|l| l.contains(waited) && l.contains("DB_SLOW_MS is 100")),
+        "{output}"
+    );
+    assert!(
+        slow.iter().all(|l| !l.contains("ada@example.com")),
         "no values at warn: {output}"
     );
     assert!(

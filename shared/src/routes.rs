@@ -28,7 +28,9 @@ pub fn open_store<S: UserStore>(
             web::block(move || pool.read(S::open))
                 .await
                 .map_err(|e| e.to_string())
-                .and_then(|opened| opened.map_err(|e| format!("cannot open the store: {e}")))
+                .and_then(|opened| {
+                    opened.map_err(|e| format!("cannot open the store: {}", e.cause()))
+                })
         })
     }
 }

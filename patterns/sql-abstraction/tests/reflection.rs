@@ -114,6 +114,33 @@ fn a_table_without_a_column_the_queries_name_does_not_open(backend: Backend) {
     );
 }
 
+/// The binary, on a table it cannot serve, stops at start-up and says why.
+fn the_server_does_not_start_on_a_table_it_cannot_serve(backend: Backend) {
+    let Some(db) = TestDb::on(backend) else {
+        return conformance::skipped();
+    };
+    alter(&db, "ALTER TABLE users RENAME COLUMN email TO mail");
+    let output = conformance::cli::run_to_end_with(
+        env!("CARGO_BIN_EXE_sql-abstraction"),
+        &db.url,
+        &[],
+        &[("BIND_ADDR", "127.0.0.1:0")],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("no readable column email"), "{stderr}");
+}
+
+#[test]
+fn sqlite_the_server_does_not_start_on_a_table_it_cannot_serve() {
+    the_server_does_not_start_on_a_table_it_cannot_serve(Backend::Sqlite);
+}
+
+#[test]
+fn postgres_the_server_does_not_start_on_a_table_it_cannot_serve() {
+    the_server_does_not_start_on_a_table_it_cannot_serve(Backend::Postgres);
+}
+
 #[test]
 fn sqlite_a_column_added_by_hand_is_in_every_answer() {
     a_column_added_by_hand_is_in_every_answer(Backend::Sqlite);
