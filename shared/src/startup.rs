@@ -74,14 +74,13 @@ pub struct Settings {
     pub bind_addr: String,
     /// `DB_POOL_SIZE` and `DB_CHECKOUT_TIMEOUT_MS`.
     pub pool: PoolSettings,
-    /// `DB_SLOW_MS`: statements slower than this are logged at warn.
-    pub slow_statement: Duration,
 }
 
 impl Settings {
     /// Reads the settings from the environment, after loading `.env` if
-    /// present, and sets the slow-statement threshold of the SQL log (for
-    /// the whole process, as `RUST_LOG` sets the log's level).
+    /// present. `DB_SLOW_MS` is not kept here: it sets the slow-statement
+    /// threshold of the SQL log, for the whole process, as `RUST_LOG` sets
+    /// the log's level.
     pub fn from_env() -> Result<Self, String> {
         if let Err(e) = dotenvy::dotenv()
             && !e.not_found()
@@ -99,15 +98,14 @@ impl Settings {
         if let Some(ms) = number_from_env("DB_CHECKOUT_TIMEOUT_MS", 1, 600_000)? {
             pool.checkout_timeout = Duration::from_millis(ms);
         }
-        let slow_statement = number_from_env("DB_SLOW_MS", 1, 3_600_000)?
-            .map_or(sql_log::DEFAULT_SLOW_STATEMENT, Duration::from_millis);
-        sql_log::set_slow_statement_threshold(slow_statement);
+        if let Some(ms) = number_from_env("DB_SLOW_MS", 1, 3_600_000)? {
+            sql_log::set_slow_statement_threshold(Duration::from_millis(ms));
+        }
         Ok(Settings {
             database,
             database_is_default,
             bind_addr: std::env::var("BIND_ADDR").unwrap_or_else(|_| DEFAULT_BIND_ADDR.to_owned()),
             pool,
-            slow_statement,
         })
     }
 }
