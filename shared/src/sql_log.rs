@@ -91,6 +91,8 @@ impl SqlLog {
         }
     }
 
+    /// At the end of a statement: warn if it was slow, echo it if the echo
+    /// is on, hand it to the recordings if any runs.
     fn finished(&mut self, query: &dyn DebugQuery, error: Option<&diesel::result::Error>) {
         let took = self.started.take().map_or(Duration::ZERO, |t| t.elapsed());
         let slow = took >= slow_statement_threshold();
