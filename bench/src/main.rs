@@ -433,7 +433,7 @@ fn seed(database_url: &str) -> Result<DbPool, String> {
     pool.write(|conn| {
         for i in 1..=SEED_USERS {
             let user = NewUser::new(format!("user{i}"), format!("user{i}@example.com"));
-            declarative::store::Store::create_user(conn, &user)?;
+            declarative::store::Store.create_user(conn, &user)?;
         }
         Ok(())
     })

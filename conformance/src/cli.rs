@@ -81,6 +81,7 @@ pub(crate) fn command(binary: &str, database_url: &str) -> Command {
         .env_remove("BIND_ADDR")
         .env_remove("DB_POOL_SIZE")
         .env_remove("DB_CHECKOUT_TIMEOUT_MS")
+        .env_remove("DB_SLOW_MS")
         // No .env from the caller's directory may leak in.
         .current_dir(std::env::temp_dir());
     command

@@ -31,6 +31,8 @@ pub mod instances;
 pub mod proxy;
 pub mod secrets;
 pub mod server;
+pub mod sql_echo;
+pub mod statement_counts;
 
 pub use app::{Reply, TestApp};
 pub use db::{Backend, EmptyDb, POSTGRES_ENV, TestDb};
@@ -229,6 +231,15 @@ macro_rules! __all_cases {
         $crate::__app_cases!($app, $backend, explorer;
             the_contract_is_served_as_an_openapi_document
         );
+        $crate::__app_cases!($app, $backend, statement_counts;
+            a_read_by_id_sends_one_select,
+            a_page_of_users_is_one_select_whatever_its_size,
+            a_create_sends_one_insert_in_its_transaction,
+            a_refused_create_sends_its_insert_and_rolls_it_back,
+            a_patch_sends_one_update_in_its_transaction,
+            a_delete_sends_one_delete_in_its_transaction,
+            a_request_refused_before_the_store_sends_nothing
+        );
         $crate::__app_cases!($app, $backend, hostile;
             a_nul_character_is_refused_on_every_route_that_takes_text
         );
@@ -242,6 +253,12 @@ macro_rules! __all_cases {
         $crate::__binary_backend_cases!($bin, $backend, cli;
             serves_the_api_on_the_printed_port,
             the_demo_runs_the_console_session
+        );
+        $crate::__binary_backend_cases!($bin, $backend, sql_echo;
+            the_sql_echo_shows_every_statement_with_its_values,
+            the_default_log_shows_no_sql,
+            a_slow_statement_is_logged_at_warn_with_the_echo_off,
+            the_demo_shows_the_sql_of_each_step
         );
         $crate::__binary_backend_cases!($bin, $backend, faults;
             sigterm_under_load_loses_no_acknowledged_write,

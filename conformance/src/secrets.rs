@@ -24,8 +24,9 @@ fn assert_hidden(what: &str, text: &str) {
     );
 }
 
-/// The binary runs on a PostgreSQL URL with a password, logging at `trace`,
-/// and is sent successes and every kind of error: 201, 200, 400, 404, 405,
+/// The binary runs on a PostgreSQL URL with a password, logging at `trace`
+/// (the SQL echo, `sql=debug`, included), and is sent successes and every
+/// kind of error: 201, 200, 400, 404, 405,
 /// 409, 422, and 503s while its database is unreachable (through a proxy
 /// that is cut, then restored). The password appears nowhere in what it
 /// printed (banner, log, shutdown) or in any body, nor in a debug print of
@@ -102,6 +103,10 @@ pub fn a_password_in_the_url_never_shows(binary: &str, backend: Backend) {
     assert!(
         output.contains("TRACE") || output.contains("DEBUG"),
         "nothing was logged below info: is RUST_LOG read?\n{output}"
+    );
+    assert!(
+        output.contains("DEBUG sql] postgres #") && output.contains("INSERT"),
+        "the SQL echo logged no statement:\n{output}"
     );
     assert_hidden("the server's output", &output);
     assert_hidden("the response bodies", &bodies);

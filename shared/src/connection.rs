@@ -18,6 +18,7 @@ use diesel::r2d2::R2D2Connection;
 use diesel::sqlite::SqliteConnection;
 
 use crate::database_url::DatabaseUrl;
+use crate::sql_log::{self, SqlLog};
 
 pub use multi::{DbConnection, MultiBackend as DbBackend, MultiRawValue as DbRawValue};
 
@@ -76,6 +77,8 @@ pub fn connect(url: &DatabaseUrl, access: Access) -> Result<DbConnection, Connec
                      (does its folder exist, and may this user write there?)"
                 ))
             })?;
+            // Every statement from here on is logged on the `sql` target.
+            conn.set_instrumentation(SqlLog::new(url));
             let mut setup = SQLITE_PRAGMAS.to_owned();
             if access == Access::ReadOnly {
                 setup.push_str("\nPRAGMA query_only = ON;");
@@ -83,6 +86,7 @@ pub fn connect(url: &DatabaseUrl, access: Access) -> Result<DbConnection, Connec
             set_up_sqlite(&mut conn, &setup).map_err(|e| {
                 ConnectError(format!("cannot set up the SQLite database {path:?}: {e}"))
             })?;
+            sql_log::connection_ready(&mut conn);
             Ok(DbConnection::Sqlite(conn))
         }
         DatabaseUrl::Postgres(raw) => {
@@ -96,12 +100,14 @@ pub fn connect(url: &DatabaseUrl, access: Access) -> Result<DbConnection, Connec
                         url.hide_password_in(e.to_string().trim())
                     ))
                 })?;
+            conn.set_instrumentation(SqlLog::new(url));
             if access == Access::ReadOnly {
                 // A transaction may still be opened READ WRITE explicitly:
                 // that is what the write path does, and nothing else should.
                 conn.batch_execute("SET default_transaction_read_only = on")
                     .map_err(|e| ConnectError(format!("cannot set up a connection: {e}")))?;
             }
+            sql_log::connection_ready(&mut conn);
             Ok(DbConnection::Postgres(conn))
         }
     }

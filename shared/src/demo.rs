@@ -1,8 +1,10 @@
 //! The console session of `cargo run -p PATTERN -- demo`: the Flask page's
 //! interactive session (add a user and commit, list the users, find the first
-//! by name), run through the pattern's store and printed step by step.
+//! by name), run through the pattern's store and printed step by step, each
+//! step with the SQL it sent, as SQLAlchemy's `echo=True` would show it.
 
 use std::io::Write;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -10,6 +12,7 @@ use crate::database::DbPool;
 use crate::error::AppError;
 use crate::listing::UserListing;
 use crate::models::NewUser;
+use crate::sql_log::{SqlRecording, Statement};
 use crate::startup::Settings;
 use crate::user_store::UserStore;
 
@@ -23,21 +26,34 @@ pub fn console<S: UserStore>(name: &str, settings: &Settings, pool: &DbPool) -> 
     run::<S>(pool, &mut std::io::stdout().lock()).map_err(|e| format!("the demo failed: {e}"))
 }
 
-/// Runs the session with the store `S`, writing each call and its result to
-/// `out` (standard output for `-- demo`; a buffer for the docs).
+/// Runs the session with the store `S`, writing each call, the statements
+/// it sent (`sql>` lines) and its result to `out` (standard output for
+/// `-- demo`; a buffer for the docs).
 ///
 /// `pool.write` is `db_session.add(u)` and `db_session.commit()` in one:
 /// the write runs in a transaction of its own and is committed before it
 /// returns. `pool.read` runs on a connection that cannot write.
 pub fn run<S: UserStore>(pool: &DbPool, out: &mut dyn Write) -> Result<(), AppError> {
-    let mut console = Console { out, steps: 0 };
+    // Every statement sent to the database from here on, by any connection
+    // (on SQLite, writes run on the writer thread's own).
+    let sql = SqlRecording::start(pool.url());
+    let mut console = Console { out, sql, steps: 0 };
+
+    let store = pool.read(S::open).map(Arc::new);
+    console.show(
+        "open the store (what it reads of the database before the first request)",
+        "let store = pool.read(Store::open)?",
+        store.as_ref().err().map(|error| format!("error: {error}")),
+    )?;
+    let store = store?;
 
     let admin = NewUser::new("admin", "admin@localhost");
-    let created = pool.write(move |conn| S::create_user(conn, &admin));
+    let writer = Arc::clone(&store);
+    let created = pool.write(move |conn| writer.create_user(conn, &admin));
     console.show(
         "add a user and commit",
-        r#"pool.write(|conn| Store::create_user(conn, &NewUser::new("admin", "admin@localhost")))"#,
-        &created,
+        r#"pool.write(move |conn| store.create_user(conn, &NewUser::new("admin", "admin@localhost")))"#,
+        as_json(&created),
     )?;
     // Run the demo twice and the name is taken: the step shows the
     // database's refusal, and the session goes on.
@@ -45,19 +61,19 @@ pub fn run<S: UserStore>(pool: &DbPool, out: &mut dyn Write) -> Result<(), AppEr
         error.conflict_or_err()?;
     }
 
-    let users = pool.read(|conn| S::list_users(conn, &UserListing::first_page()));
+    let users = pool.read(|conn| store.list_users(conn, &UserListing::first_page()));
     console.show(
         "list the users (first page)",
-        "pool.read(|conn| Store::list_users(conn, &UserListing::first_page()))",
-        &users,
+        "pool.read(|conn| store.list_users(conn, &UserListing::first_page()))",
+        as_json(&users),
     )?;
     users?;
 
-    let first = pool.read(|conn| S::first_user_named(conn, "admin"));
+    let first = pool.read(|conn| store.first_user_named(conn, "admin"));
     console.show(
         "find the first user named admin",
-        r#"pool.read(|conn| Store::first_user_named(conn, "admin"))"#,
-        &first,
+        r#"pool.read(|conn| store.first_user_named(conn, "admin"))"#,
+        as_json(&first),
     )?;
     first?;
     Ok(())
@@ -66,29 +82,46 @@ pub fn run<S: UserStore>(pool: &DbPool, out: &mut dyn Write) -> Result<(), AppEr
 /// Writes numbered steps.
 struct Console<'a> {
     out: &'a mut dyn Write,
+    sql: SqlRecording,
     steps: usize,
 }
 
 impl Console<'_> {
-    /// One step: what it does, the call that did it, and the result as JSON
-    /// (or the error the database gave, in its own words).
-    fn show<T: Serialize>(
-        &mut self,
-        title: &str,
-        call: &str,
-        result: &Result<T, AppError>,
-    ) -> Result<(), AppError> {
+    /// One step: what it does, the call that did it, the statements it sent
+    /// and what it gave back, if anything. Opening the store is step 0: the
+    /// Flask page's session has no such step, its tables being read as its
+    /// modules are imported.
+    fn show(&mut self, title: &str, call: &str, result: Option<String>) -> Result<(), AppError> {
+        let mut text = format!("{}. {title}\n   >>> {call}\n", self.steps);
         self.steps += 1;
-        let outcome = match result.as_ref().map(serde_json::to_string) {
-            Ok(Ok(json)) => json,
-            Ok(Err(e)) => format!("(cannot show the result as JSON: {e})"),
-            Err(error) => format!("error: {error}"),
-        };
-        writeln!(
-            self.out,
-            "{}. {title}\n   >>> {call}\n   {outcome}\n",
-            self.steps
-        )
-        .map_err(|e| AppError::Internal(format!("cannot write the demo: {e}")))
+        let sent = self.sql.take();
+        if sent.is_empty() {
+            text.push_str("   (no SQL)\n");
+        }
+        for statement in &sent {
+            text.push_str(&format!("   sql> {}\n", shown(statement)));
+        }
+        if let Some(result) = result {
+            text.push_str(&format!("   {result}\n"));
+        }
+        writeln!(self.out, "{text}")
+            .map_err(|e| AppError::Internal(format!("cannot write the demo: {e}")))
+    }
+}
+
+/// A result as JSON, or the error the database gave, in its own words.
+fn as_json<T: Serialize>(result: &Result<T, AppError>) -> Option<String> {
+    Some(match result.as_ref().map(serde_json::to_string) {
+        Ok(Ok(json)) => json,
+        Ok(Err(e)) => format!("(cannot show the result as JSON: {e})"),
+        Err(error) => format!("error: {error}"),
+    })
+}
+
+/// A statement as the demo prints it: with the database's refusal, if any.
+fn shown(statement: &Statement) -> String {
+    match &statement.error {
+        Some(error) => format!("{statement} -- failed: {error}"),
+        None => statement.to_string(),
     }
 }

@@ -55,6 +55,16 @@ impl AppError {
         AppError::NotFound(format!("no user with id {id}"))
     }
 
+    /// The whole cause, for the server's own log or a start-up message:
+    /// for a 5xx, what the client is not told.
+    pub fn cause(&self) -> String {
+        match self {
+            AppError::Database(cause) => cause.to_string(),
+            AppError::Internal(cause) | AppError::Unavailable(cause) => cause.clone(),
+            other => other.to_string(),
+        }
+    }
+
     /// `Ok(())` for a conflict, the error itself otherwise: for callers that
     /// expect a value may already exist.
     pub fn conflict_or_err(self) -> Result<(), AppError> {

@@ -5,6 +5,8 @@
 //!   the URL at run time) and the migrations; [`migrate`]: migrations that
 //!   several instances can start at once; [`connection`]: the one
 //!   connection type for both backends, and how the pool opens them.
+//! - [`sql_log`]: the SQL echo, every statement on the log target `sql`,
+//!   and the recordings the demo and the tests read.
 //! - [`session`]: the request session [`DbSession`] and the teardown hook
 //!   [`shutdown_session`]; [`transaction`]: the transaction every write runs
 //!   in; [`writer`]: the thread that commits SQLite writes in groups.
@@ -30,6 +32,7 @@ pub mod openapi;
 pub mod routes;
 pub mod schema;
 pub mod session;
+pub mod sql_log;
 pub mod startup;
 pub mod transaction;
 pub mod user_store;

@@ -25,6 +25,7 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use crate::connection::with_connection_defaults;
 use crate::database_url::DatabaseUrl;
+use crate::sql_log::SqlLog;
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -81,6 +82,8 @@ fn postgres_lock_key(schema: &str) -> i64 {
 fn migrate_postgres(url: &DatabaseUrl, postgres_url: &str) -> Result<usize, String> {
     let mut conn = PgConnection::establish(&with_connection_defaults(postgres_url))
         .map_err(|e| format!("cannot connect to PostgreSQL at {url}: {e}"))?;
+    // Logged on the `sql` target; never recorded: no request's work.
+    conn.set_instrumentation(SqlLog::new(url));
     let schema = diesel::sql_query("SELECT current_schema() AS name")
         .get_result::<Schema>(&mut conn)
         .map_err(|e| e.to_string())?
@@ -120,6 +123,8 @@ fn migrate_postgres(url: &DatabaseUrl, postgres_url: &str) -> Result<usize, Stri
 fn migrate_sqlite(url: &DatabaseUrl, path: &str) -> Result<usize, String> {
     let mut conn = SqliteConnection::establish(path)
         .map_err(|e| format!("cannot open the SQLite database {path:?}: {e}"))?;
+    // Logged on the `sql` target; never recorded: no request's work.
+    conn.set_instrumentation(SqlLog::new(url));
     // First try without waiting, to know whether to say that we wait.
     conn.batch_execute("PRAGMA busy_timeout = 0")
         .map_err(|e| e.to_string())?;

@@ -9,7 +9,9 @@
 //! what it says.
 
 use actix_web::{HttpResponse, web};
+use futures_util::future::LocalBoxFuture;
 
+use crate::database::DbPool;
 use crate::error::{AppError, ErrorBody};
 use crate::http::{ValidJson, created};
 use crate::listing::UserListing;
@@ -17,7 +19,29 @@ use crate::models::{NewUser, User, UserChanges};
 use crate::session::DbSession;
 use crate::user_store::{UserId, UserStore};
 
-/// Registers the routes of the JSON API over the store `S`.
+/// Opens the store `S` on the pool's database, for `App::data_factory`:
+/// each worker of the server runs it as it starts, before it takes a
+/// request, and the routes find the store in the app's data. A store that
+/// cannot open stops the start-up.
+pub fn open_store<S: UserStore>(
+    pool: DbPool,
+) -> impl Fn() -> LocalBoxFuture<'static, Result<S, String>> {
+    move || {
+        let pool = pool.clone();
+        Box::pin(async move {
+            // Opening may read from the database: on the blocking pool.
+            web::block(move || pool.read(S::open))
+                .await
+                .map_err(|e| e.to_string())
+                .and_then(|opened| {
+                    opened.map_err(|e| format!("cannot open the store: {}", e.cause()))
+                })
+        })
+    }
+}
+
+/// Registers the routes of the JSON API over the store `S`, which the app
+/// must hold in its data (see [`open_store`]).
 pub fn routes<S: UserStore>(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/users")
@@ -54,10 +78,11 @@ pub fn routes<S: UserStore>(cfg: &mut web::ServiceConfig) {
 )]
 pub(crate) async fn list_users<S: UserStore>(
     session: DbSession,
+    store: web::Data<S>,
     listing: UserListing,
 ) -> Result<HttpResponse, AppError> {
     let users = session
-        .read(move |conn| S::list_users(conn, &listing))
+        .read(move |conn| store.list_users(conn, &listing))
         .await?;
     Ok(HttpResponse::Ok().json(users))
 }
@@ -78,10 +103,11 @@ pub(crate) async fn list_users<S: UserStore>(
 )]
 pub(crate) async fn get_user<S: UserStore>(
     session: DbSession,
+    store: web::Data<S>,
     id: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let user = session.read(move |conn| S::find_user(conn, id)).await?;
+    let user = session.read(move |conn| store.find_user(conn, id)).await?;
     let user = user.ok_or_else(|| AppError::user_not_found(id))?;
     Ok(HttpResponse::Ok().json(user))
 }
@@ -106,10 +132,11 @@ pub(crate) async fn get_user<S: UserStore>(
 )]
 pub(crate) async fn create_user<S: UserStore>(
     session: DbSession,
+    store: web::Data<S>,
     ValidJson(new_user): ValidJson<NewUser>,
 ) -> Result<HttpResponse, AppError> {
     let user = session
-        .write(move |conn| S::create_user(conn, &new_user))
+        .write(move |conn| store.create_user(conn, &new_user))
         .await?;
     let id = user
         .user_id()
@@ -138,6 +165,7 @@ pub(crate) async fn create_user<S: UserStore>(
 )]
 pub(crate) async fn update_user<S: UserStore>(
     session: DbSession,
+    store: web::Data<S>,
     id: web::Path<i32>,
     ValidJson(changes): ValidJson<UserChanges>,
 ) -> Result<HttpResponse, AppError> {
@@ -145,10 +173,10 @@ pub(crate) async fn update_user<S: UserStore>(
     // A PATCH that changes nothing needs no UPDATE (and an UPDATE with
     // nothing to SET is not valid SQL): answer with the user as it is.
     let user = if changes.is_empty() {
-        session.read(move |conn| S::find_user(conn, id)).await?
+        session.read(move |conn| store.find_user(conn, id)).await?
     } else {
         session
-            .write(move |conn| S::update_user(conn, id, &changes))
+            .write(move |conn| store.update_user(conn, id, &changes))
             .await?
     };
     let user = user.ok_or_else(|| AppError::user_not_found(id))?;
@@ -171,10 +199,13 @@ pub(crate) async fn update_user<S: UserStore>(
 )]
 pub(crate) async fn delete_user<S: UserStore>(
     session: DbSession,
+    store: web::Data<S>,
     id: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let deleted = session.write(move |conn| S::delete_user(conn, id)).await?;
+    let deleted = session
+        .write(move |conn| store.delete_user(conn, id))
+        .await?;
     if !deleted {
         return Err(AppError::user_not_found(id));
     }

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use crate::database::PoolSettings;
 use crate::database_url::{DEFAULT_SQLITE_FILE, DatabaseUrl};
+use crate::sql_log;
 
 /// Where the server listens unless `BIND_ADDR` says otherwise.
 pub const DEFAULT_BIND_ADDR: &str = "127.0.0.1:8080";
@@ -76,7 +77,10 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// Reads the settings from the environment, after loading `.env` if present.
+    /// Reads the settings from the environment, after loading `.env` if
+    /// present. `DB_SLOW_MS` is not kept here: it sets the slow-statement
+    /// threshold of the SQL log, for the whole process, as `RUST_LOG` sets
+    /// the log's level.
     pub fn from_env() -> Result<Self, String> {
         if let Err(e) = dotenvy::dotenv()
             && !e.not_found()
@@ -93,6 +97,9 @@ impl Settings {
         }
         if let Some(ms) = number_from_env("DB_CHECKOUT_TIMEOUT_MS", 1, 600_000)? {
             pool.checkout_timeout = Duration::from_millis(ms);
+        }
+        if let Some(ms) = number_from_env("DB_SLOW_MS", 1, 3_600_000)? {
+            sql_log::set_slow_statement_threshold(Duration::from_millis(ms));
         }
         Ok(Settings {
             database,
@@ -134,7 +141,9 @@ environment (or .env):
   DB_POOL_SIZE            most database connections at once (default: 10 on
                           PostgreSQL, twice the cores on SQLite)
   DB_CHECKOUT_TIMEOUT_MS  how long a request waits for a connection (default 3000)
-  RUST_LOG                log verbosity, e.g. debug or warn (default info)";
+  DB_SLOW_MS              statements slower than this are logged at warn (default 200)
+  RUST_LOG                log verbosity, e.g. debug or warn (default info);
+                          RUST_LOG=sql=debug logs every SQL statement with its values";
 
 impl Settings {
     /// HTTP worker threads: one per core.

@@ -16,33 +16,51 @@ use crate::models::{NewUser, User, UserChanges};
 /// and the writes through [`crate::DbSession::write`], which wraps each call
 /// in a transaction and commits it: a store function never commits, so a
 /// write of several statements cannot be half kept.
-pub trait UserStore: 'static {
+///
+/// A store is a value, opened once as the app starts ([`UserStore::open`]):
+/// most know their table at compile time and hold nothing, but one that reads
+/// its table's shape from the database keeps what it read.
+pub trait UserStore: Send + Sync + Sized + 'static {
     /// How the store represents a user read from the database: the [`User`]
     /// model, or a plain JSON object when there is no model.
     type User: Serialize + UserId + Send + 'static;
 
+    /// Opens the store on a database, before the app takes a request: reads
+    /// whatever it must know of the database first. A store whose table is
+    /// known at compile time reads nothing.
+    fn open(conn: &mut DbConnection) -> QueryResult<Self>;
+
     /// One page of users in id order, optionally only those with an exact name.
-    fn list_users(conn: &mut DbConnection, listing: &UserListing) -> QueryResult<Vec<Self::User>>;
+    fn list_users(
+        &self,
+        conn: &mut DbConnection,
+        listing: &UserListing,
+    ) -> QueryResult<Vec<Self::User>>;
 
     /// The user with this id, if there is one.
-    fn find_user(conn: &mut DbConnection, id: i32) -> QueryResult<Option<Self::User>>;
+    fn find_user(&self, conn: &mut DbConnection, id: i32) -> QueryResult<Option<Self::User>>;
 
     /// The first user (lowest id) with this name, if there is one.
-    fn first_user_named(conn: &mut DbConnection, name: &str) -> QueryResult<Option<Self::User>>;
+    fn first_user_named(
+        &self,
+        conn: &mut DbConnection,
+        name: &str,
+    ) -> QueryResult<Option<Self::User>>;
 
     /// Inserts a user, returning it with its new id.
-    fn create_user(conn: &mut DbConnection, new_user: &NewUser) -> QueryResult<Self::User>;
+    fn create_user(&self, conn: &mut DbConnection, new_user: &NewUser) -> QueryResult<Self::User>;
 
     /// Applies the changes that are present; `None` if no such user. `changes` is never empty: the routes answer an empty PATCH with
     /// [`UserStore::find_user`].
     fn update_user(
+        &self,
         conn: &mut DbConnection,
         id: i32,
         changes: &UserChanges,
     ) -> QueryResult<Option<Self::User>>;
 
     /// Deletes a user; false if there was no such user.
-    fn delete_user(conn: &mut DbConnection, id: i32) -> QueryResult<bool>;
+    fn delete_user(&self, conn: &mut DbConnection, id: i32) -> QueryResult<bool>;
 }
 
 /// Where a created user can be found again: its id.

@@ -16,7 +16,9 @@ async fn get_user(pool: web::Data<Pool>, id: web::Path<i32>) -> HttpResponse {
     let id = id.into_inner();
     let found = web::block(move || {
         let mut conn = pool.get().map_err(|e| e.to_string())?;
-        declarative::store::Store::find_user(&mut conn, id).map_err(|e| e.to_string())
+        declarative::store::Store
+            .find_user(&mut conn, id)
+            .map_err(|e| e.to_string())
     })
     .await;
     match found {

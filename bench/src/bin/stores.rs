@@ -33,26 +33,32 @@ fn time<S: UserStore>(pattern: &str) -> Result<(), String> {
     let pool = engine(&url, &PoolSettings::default()).map_err(|e| e.to_string())?;
     init_db(&pool)?;
     let mut conn = connect(&url, Access::ReadWrite).map_err(|e| e.to_string())?;
+    let store = std::sync::Arc::new(S::open(&mut conn).map_err(|e| e.to_string())?);
     per_call(1000, |i| {
-        S::create_user(&mut conn, &NewUser::new(format!("u{i}"), format!("u{i}@x"))).map(drop)
+        store
+            .create_user(&mut conn, &NewUser::new(format!("u{i}"), format!("u{i}@x")))
+            .map(drop)
     })?;
     let n = 20_000;
     let find = per_call(n, |i| {
-        S::find_user(&mut conn, 1 + (i % 1000) as i32).map(drop)
+        store.find_user(&mut conn, 1 + (i % 1000) as i32).map(drop)
     })?;
     let listing = UserListing::first_page();
-    let list = per_call(n / 10, |_| S::list_users(&mut conn, &listing).map(drop))?;
+    let list = per_call(n / 10, |_| store.list_users(&mut conn, &listing).map(drop))?;
     let create = per_call(n / 10, |i| {
-        S::create_user(&mut conn, &NewUser::new(format!("n{i}"), format!("n{i}@x"))).map(drop)
+        store
+            .create_user(&mut conn, &NewUser::new(format!("n{i}"), format!("n{i}@x")))
+            .map(drop)
     })?;
     drop(conn);
     let pooled_find = per_call(n, |i| {
-        pool.read(|conn| S::find_user(conn, 1 + (i % 1000) as i32))
+        pool.read(|conn| store.find_user(conn, 1 + (i % 1000) as i32))
             .map(drop)
     })?;
     let pooled_create = per_call(n / 10, |i| {
         let user = NewUser::new(format!("p{i}"), format!("p{i}@x"));
-        pool.write(move |conn| S::create_user(conn, &user))
+        let store = std::sync::Arc::clone(&store);
+        pool.write(move |conn| store.create_user(conn, &user))
             .map(drop)
     })?;
     println!(

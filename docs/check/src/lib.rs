@@ -348,6 +348,10 @@ pub fn stale_outputs(chapter: &Chapter) -> Vec<String> {
         .filter_map(|block| match &block.marker {
             Some(Marker::Output(name)) => {
                 let place = format!("{}:{}", chapter.name, block.line);
+                if let Some(reason) = outputs::cannot_render_here(name) {
+                    eprintln!("note: {place}: the output of `{name}` is not checked: {reason}");
+                    return None;
+                }
                 match outputs::render(name) {
                     Some(expected) if same_output(&expected, &block.body) => None,
                     Some(_) => Some(format!(
@@ -363,13 +367,23 @@ pub fn stale_outputs(chapter: &Chapter) -> Vec<String> {
 }
 
 /// The chapter with every stale output block replaced by the current
-/// output (a block that differs only in its dates is left as it is).
+/// output (a block that differs only in its dates is left as it is); one
+/// that cannot be made here is kept as it is, with a note.
 pub fn with_current_outputs(chapter: &Chapter) -> String {
     let mut text = chapter.text.clone();
     // From the end, so that earlier ranges stay valid.
     for block in fenced_blocks(&chapter.text).into_iter().rev() {
-        if let Some(Marker::Output(name)) = &block.marker
-            && let Some(output) = outputs::render(name)
+        let Some(Marker::Output(name)) = &block.marker else {
+            continue;
+        };
+        if let Some(reason) = outputs::cannot_render_here(name) {
+            eprintln!(
+                "note: {}:{}: kept the output of `{name}` as it is: {reason}",
+                chapter.name, block.line
+            );
+            continue;
+        }
+        if let Some(output) = outputs::render(name)
             && !same_output(&output, &block.body)
         {
             text.replace_range(block.body_range.clone(), &format!("{output}\n"));

@@ -1,8 +1,9 @@
 //! The outputs the book shows, made by running the real code: the console
 //! session of each pattern, what a pattern prints when it starts serving,
-//! and a tour of the HTTP API: the app served over TCP and asked by a client
+//! a tour of the HTTP API (the app served over TCP and asked by a client
 //! that sends what `curl` sends, its answers printed byte for byte as
-//! `curl -i` prints them. Each runs on a fresh SQLite database, so ids and
+//! `curl -i` prints them), and the SQL each pattern sends. Each runs on a
+//! fresh database (SQLite, or a new schema on PostgreSQL), so ids and
 //! results are the same every time (the `date:` headers aside).
 
 use std::io::{Read, Write};
@@ -16,13 +17,16 @@ use shared::database_url::DatabaseUrl;
 use shared::startup::{DEFAULT_BIND_ADDR, Settings};
 use shared::{AppError, DbPool};
 
+mod sql;
+
 /// The database file of the tours: `DATABASE_URL=tour.db`.
 pub const TOUR_DATABASE: &str = "tour.db";
 
 /// The output named `name` (`demo PATTERN`, `demo-again PATTERN`,
 /// `serve PATTERN`, `http PATTERN`, `http PATTERN STEPS` for the first
-/// steps of the tour, `lines`, `new-app help` or `new-app PATTERN`), or
-/// `None` for a name it does not know.
+/// steps of the tour, `lines`, `new-app help`, `new-app PATTERN`,
+/// `sql PATTERN` or `sql-by-route sqlite|postgres`), or `None` for a name
+/// it does not know.
 pub fn render(name: &str) -> Option<String> {
     match name.split_whitespace().collect::<Vec<_>>()[..] {
         ["demo", pattern] => demo(pattern, 1),
@@ -33,8 +37,24 @@ pub fn render(name: &str) -> Option<String> {
         ["lines"] => Some(lines_of_data_access()),
         ["new-app", "help"] => Some(new_app::usage()),
         ["new-app", pattern] => new_app_run(pattern),
+        ["sql", pattern] => sql::of_each_function(pattern),
+        ["sql-by-route", "sqlite"] => Some(sql::by_route(Backend::Sqlite)),
+        ["sql-by-route", "postgres"] => Some(sql::by_route(Backend::Postgres)),
         _ => None,
     }
+}
+
+/// Why the output `name` cannot be made here, if it cannot: one of
+/// PostgreSQL when no server is named. Its block is then neither checked
+/// nor rewritten (CI names a server, and checks it).
+pub fn cannot_render_here(name: &str) -> Option<String> {
+    let wants_postgres = name.split_whitespace().any(|word| word == "postgres");
+    (wants_postgres && conformance::db::postgres_server().is_none()).then(|| {
+        format!(
+            "no PostgreSQL server: set {} (or a postgres:// DATABASE_URL) to check it",
+            conformance::POSTGRES_ENV
+        )
+    })
 }
 
 /// The files in which each pattern differs from the others.
@@ -51,6 +71,7 @@ const DATA_ACCESS: &[(&str, &[&str])] = &[
         "sql-abstraction",
         &[
             "patterns/sql-abstraction/src/store.rs",
+            "patterns/sql-abstraction/src/reflected_table.rs",
             "patterns/sql-abstraction/src/json_rows.rs",
         ],
     ),

@@ -23,13 +23,15 @@ use shared::http::AppService;
 
 pub mod store;
 
-/// The app: the engine, the routes of [`shared::routes`] over
+/// The app: the engine, the store, the routes of [`shared::routes`] over
 /// [`store::Store`], and the teardown hook. `main` builds one per
 /// worker thread; the tests build it here too.
 pub fn app(pool: DbPool) -> App<impl AppService> {
     App::new()
         // The engine, for each request's session to borrow a connection from.
-        .app_data(web::Data::new(pool))
+        .app_data(web::Data::new(pool.clone()))
+        // The store, opened as each worker starts, for the routes to use.
+        .data_factory(shared::routes::open_store::<store::Store>(pool))
         .configure(shared::routes::routes::<store::Store>)
         // The contract as an OpenAPI document, and an explorer for it.
         .service(shared::openapi::explorer())

@@ -20,7 +20,12 @@ pub struct Store;
 impl UserStore for Store {
     type User = User;
 
-    fn list_users(conn: &mut DbConnection, listing: &UserListing) -> QueryResult<Vec<User>> {
+    /// The table is known at compile time (`schema.rs`): nothing to read.
+    fn open(_: &mut DbConnection) -> QueryResult<Store> {
+        Ok(Store)
+    }
+
+    fn list_users(&self, conn: &mut DbConnection, listing: &UserListing) -> QueryResult<Vec<User>> {
         let mut query = users::table
             .select(User::as_select())
             .order(users::id.asc())
@@ -33,7 +38,7 @@ impl UserStore for Store {
         query.load(conn)
     }
 
-    fn find_user(conn: &mut DbConnection, id: i32) -> QueryResult<Option<User>> {
+    fn find_user(&self, conn: &mut DbConnection, id: i32) -> QueryResult<Option<User>> {
         users::table
             .find(id)
             .select(User::as_select())
@@ -41,7 +46,7 @@ impl UserStore for Store {
             .optional()
     }
 
-    fn first_user_named(conn: &mut DbConnection, name: &str) -> QueryResult<Option<User>> {
+    fn first_user_named(&self, conn: &mut DbConnection, name: &str) -> QueryResult<Option<User>> {
         users::table
             .filter(users::name.eq(name))
             .order(users::id.asc())
@@ -50,13 +55,14 @@ impl UserStore for Store {
             .optional()
     }
 
-    fn create_user(conn: &mut DbConnection, new_user: &NewUser) -> QueryResult<User> {
+    fn create_user(&self, conn: &mut DbConnection, new_user: &NewUser) -> QueryResult<User> {
         diesel::insert_into(users::table)
             .values(new_user)
             .get_result(conn)
     }
 
     fn update_user(
+        &self,
         conn: &mut DbConnection,
         id: i32,
         changes: &UserChanges,
@@ -67,7 +73,7 @@ impl UserStore for Store {
             .optional()
     }
 
-    fn delete_user(conn: &mut DbConnection, id: i32) -> QueryResult<bool> {
+    fn delete_user(&self, conn: &mut DbConnection, id: i32) -> QueryResult<bool> {
         let deleted = diesel::delete(users::table.find(id)).execute(conn)?;
         Ok(deleted > 0)
     }

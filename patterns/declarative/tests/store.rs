@@ -16,9 +16,12 @@ fn a_created_user_is_found_by_name(backend: Backend) {
     conn.begin_test_transaction()
         .expect("a transaction the test never commits");
 
-    let ada = Store::create_user(&mut conn, &NewUser::new("ada", "ada@example.com"))
+    let ada = Store
+        .create_user(&mut conn, &NewUser::new("ada", "ada@example.com"))
         .expect("create a user");
-    let found = Store::first_user_named(&mut conn, "ada").expect("find it by name");
+    let found = Store
+        .first_user_named(&mut conn, "ada")
+        .expect("find it by name");
 
     assert_eq!(found, Some(ada));
     drop(conn);

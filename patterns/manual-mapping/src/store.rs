@@ -19,7 +19,12 @@ pub struct Store;
 impl UserStore for Store {
     type User = User;
 
-    fn list_users(conn: &mut DbConnection, listing: &UserListing) -> QueryResult<Vec<User>> {
+    /// The table is known at compile time (`schema.rs`): nothing to read.
+    fn open(_: &mut DbConnection) -> QueryResult<Store> {
+        Ok(Store)
+    }
+
+    fn list_users(&self, conn: &mut DbConnection, listing: &UserListing) -> QueryResult<Vec<User>> {
         let mut query = users::table
             .select(USER_COLUMNS)
             .order(users::id.asc())
@@ -33,12 +38,12 @@ impl UserStore for Store {
         Ok(rows.into_iter().map(user_from_row).collect())
     }
 
-    fn find_user(conn: &mut DbConnection, id: i32) -> QueryResult<Option<User>> {
+    fn find_user(&self, conn: &mut DbConnection, id: i32) -> QueryResult<Option<User>> {
         let row: Option<UserRow> = user_row(id).select(USER_COLUMNS).first(conn).optional()?;
         Ok(row.map(user_from_row))
     }
 
-    fn first_user_named(conn: &mut DbConnection, name: &str) -> QueryResult<Option<User>> {
+    fn first_user_named(&self, conn: &mut DbConnection, name: &str) -> QueryResult<Option<User>> {
         let row: Option<UserRow> = users::table
             .filter(users::name.eq(name))
             .order(users::id.asc())
@@ -48,7 +53,7 @@ impl UserStore for Store {
         Ok(row.map(user_from_row))
     }
 
-    fn create_user(conn: &mut DbConnection, new_user: &NewUser) -> QueryResult<User> {
+    fn create_user(&self, conn: &mut DbConnection, new_user: &NewUser) -> QueryResult<User> {
         let row: UserRow = diesel::insert_into(users::table)
             .values(insert_values(new_user))
             .returning(USER_COLUMNS)
@@ -57,6 +62,7 @@ impl UserStore for Store {
     }
 
     fn update_user(
+        &self,
         conn: &mut DbConnection,
         id: i32,
         changes: &UserChanges,
@@ -69,7 +75,7 @@ impl UserStore for Store {
         Ok(row.map(user_from_row))
     }
 
-    fn delete_user(conn: &mut DbConnection, id: i32) -> QueryResult<bool> {
+    fn delete_user(&self, conn: &mut DbConnection, id: i32) -> QueryResult<bool> {
         let deleted = diesel::delete(user_row(id)).execute(conn)?;
         Ok(deleted > 0)
     }

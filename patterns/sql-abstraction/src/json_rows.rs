@@ -11,6 +11,7 @@ use diesel::sql_types::{BigInt, Bool, Double, Integer, SmallInt, Text};
 use diesel::sqlite::{Sqlite, SqliteType};
 use diesel_dynamic_schema::dynamic_value::{Any, DynamicRow, NamedField};
 use serde_json::{Map, Value};
+use shared::DbConnection;
 use shared::connection::{DbBackend, DbRawValue};
 
 /// A row as read by `sql_query` or a dynamic select: its fields in order,
@@ -30,6 +31,26 @@ pub fn row_to_json(row: NamedRow) -> Value {
         }
     }
     Value::Object(object)
+}
+
+/// Whether the values of a column declared with this type (as the catalog
+/// names it) become JSON here. On SQLite the type is a value's, not its
+/// column's, so any column but one declared for bytes; on PostgreSQL, the
+/// types read below.
+pub fn reads_column_type(conn: &DbConnection, declared_type: &str) -> bool {
+    match conn {
+        DbConnection::Sqlite(_) => !declared_type.to_uppercase().contains("BLOB"),
+        DbConnection::Postgres(_) => matches!(
+            declared_type,
+            "integer"
+                | "bigint"
+                | "smallint"
+                | "text"
+                | "character varying"
+                | "boolean"
+                | "double precision"
+        ),
+    }
 }
 
 // PostgreSQL type ids (pg_type.oid) of the column types this app reads.

@@ -1,15 +1,18 @@
 //! # The SQL-abstraction-layer pattern
 //!
-//! No model type for rows at all: diesel's query builder over tables and
-//! columns, a table read at run time by name (`diesel-dynamic-schema`), and
-//! textual SQL with bound parameters, with rows turned into JSON by column
-//! name. It is the Rust side of the "SQL Abstraction Layer" section of
-//! Flask's *SQLAlchemy in Flask* page.
+//! No model type for rows at all: the `users` table read from the
+//! database's catalog as the app starts (the Flask page's `autoload=True`),
+//! diesel's query builder over that table by name (`diesel-dynamic-schema`),
+//! and textual SQL with bound parameters, with rows turned into JSON by
+//! column name. It is the Rust side of the "SQL Abstraction Layer" section
+//! of Flask's *SQLAlchemy in Flask* page.
 //!
-//! Why choose it: full control of the SQL, and queries over tables the
-//! program does not know at compile time. What it costs: the compiler checks
-//! less (a typo in SQL text fails at run time), so every statement needs a
-//! test; and values must always be bound, never pasted into SQL text.
+//! Why choose it: full control of the SQL, and answers that follow the table
+//! as the database has it, over tables the program does not know at compile
+//! time. What it costs: the compiler checks less (a typo in SQL text fails
+//! at run time), so every statement needs a test; values must always be
+//! bound, never pasted into SQL text; and the answers' shape is decided by
+//! whoever last changed the table.
 //!
 //! Diesel is synchronous: a query holds its thread until the answer comes.
 //! Reads go through [`shared::DbSession::read`], on connections that cannot
@@ -19,9 +22,9 @@
 //! one writer thread that commits the writes waiting together).
 //!
 //! Run it with `cargo run -p sql-abstraction`, or
-//! `cargo run -p sql-abstraction -- demo` for the console session. [`store`]
-//! and [`json_rows`] are the files to compare with the other patterns: the
-//! routes, the session and the demo are shared.
+//! `cargo run -p sql-abstraction -- demo` for the console session. [`store`],
+//! [`reflected_table`] and [`json_rows`] are the files to compare with the
+//! other patterns: the routes, the session and the demo are shared.
 
 use actix_web::middleware::from_fn;
 use actix_web::{App, web};
@@ -29,15 +32,19 @@ use shared::DbPool;
 use shared::http::AppService;
 
 pub mod json_rows;
+pub mod reflected_table;
 pub mod store;
 
-/// The app: the engine, the routes of [`shared::routes`] over
+/// The app: the engine, the store, the routes of [`shared::routes`] over
 /// [`store::Store`], and the teardown hook. `main` builds one per
 /// worker thread; the tests build it here too.
 pub fn app(pool: DbPool) -> App<impl AppService> {
     App::new()
         // The engine, for each request's session to borrow a connection from.
-        .app_data(web::Data::new(pool))
+        .app_data(web::Data::new(pool.clone()))
+        // The store, opened as each worker starts: it reads the columns of
+        // `users` from the database then, the Flask page's `autoload=True`.
+        .data_factory(shared::routes::open_store::<store::Store>(pool))
         .configure(shared::routes::routes::<store::Store>)
         // The contract as an OpenAPI document, and an explorer for it.
         .service(shared::openapi::explorer())

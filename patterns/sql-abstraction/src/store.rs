@@ -1,87 +1,97 @@
 //! The data access of the SQL-abstraction-layer pattern: no model type for
-//! rows at all. Three ways of talking to the database, each where it fits:
+//! rows at all, and no table known at compile time. The store reads the
+//! `users` table's columns from the database when it opens
+//! ([`crate::reflected_table`]) and selects those; rows come back as JSON
+//! objects keyed by column name ([`crate::json_rows`]). Two ways of talking
+//! to the database, each where it fits:
 //!
-//! - diesel's **query builder** over the `users` table and its columns from
-//!   `schema.rs`, returning plain tuples ([`Store::list_users`]): the schema
-//!   is known at compile time, so the compiler checks names and types;
-//! - a **table read at run time** with `diesel-dynamic-schema`, by table and
-//!   column names that are plain strings ([`Store::first_user_named`]): the
-//!   counterpart of reflecting a table;
+//! - the **query builder over a table read at run time**
+//!   (`diesel-dynamic-schema`): table and columns are named by strings, and
+//!   the builder still writes the SQL and binds the values
+//!   ([`Store::list_users`], [`Store::first_user_named`]);
 //! - **textual SQL** with bound parameters (`$1, $2, …`, numbered in order of
 //!   appearance, so the same text runs on SQLite and PostgreSQL) for the
 //!   writes and one read.
 //!
-//! Rows come back as JSON objects keyed by column name ([`crate::json_rows`]).
 //! Values always travel as bound parameters, never inside the SQL text: a
-//! quote, `;` or `--` in a name is data, not SQL.
+//! quote, `;` or `--` in a name is data, not SQL. The only text the program
+//! puts into SQL is the list of columns the catalog gave, quoted as names.
 
 use diesel::prelude::*;
-use diesel::sql_types::{Integer, Nullable, Text, Untyped};
-use diesel_dynamic_schema::{DynamicSelectClause, table};
-use serde_json::{Value, json};
+use diesel::sql_types::{Integer, Nullable, Text};
+use serde_json::Value;
 use shared::DbConnection;
 use shared::listing::UserListing;
 use shared::models::{NewUser, UserChanges};
-use shared::schema::users;
 use shared::user_store::UserStore;
 
 use crate::json_rows::{NamedRow, row_to_json};
+use crate::reflected_table::ReflectedTable;
 
-/// The SQL-abstraction data access.
-pub struct Store;
+/// The SQL-abstraction data access: the `users` table as the database
+/// described it when the store opened.
+pub struct Store {
+    users: ReflectedTable,
+}
 
 impl UserStore for Store {
     type User = Value;
 
-    fn list_users(conn: &mut DbConnection, listing: &UserListing) -> QueryResult<Vec<Value>> {
-        let mut query = users::table
-            .select((users::id, users::name, users::email))
-            .order(users::id.asc())
+    /// Reads the columns of `users` from the catalog: one statement, once,
+    /// as the app starts. The queries below name `id`, `name` and `email`,
+    /// so a table without them fails here, not on a request.
+    fn open(conn: &mut DbConnection) -> QueryResult<Store> {
+        let users = ReflectedTable::read(conn, "users", &["id", "name", "email"])?;
+        Ok(Store { users })
+    }
+
+    fn list_users(
+        &self,
+        conn: &mut DbConnection,
+        listing: &UserListing,
+    ) -> QueryResult<Vec<Value>> {
+        let users = self.users.table();
+        let mut query = users
+            .select(self.users.select_all())
+            .order(users.column::<Integer, _>("id").asc())
             .limit(listing.limit)
             .offset(listing.offset)
             .into_boxed();
         if let Some(name) = &listing.name {
-            query = query.filter(users::name.eq(name));
+            query = query.filter(users.column::<Text, _>("name").eq(name));
         }
-        let rows: Vec<(i32, String, String)> = query.load(conn)?;
-        Ok(rows
-            .into_iter()
-            .map(|(id, name, email)| json!({ "id": id, "name": name, "email": email }))
-            .collect())
+        let rows: Vec<NamedRow> = query.load(conn)?;
+        Ok(rows.into_iter().map(row_to_json).collect())
     }
 
-    fn find_user(conn: &mut DbConnection, id: i32) -> QueryResult<Option<Value>> {
+    fn find_user(&self, conn: &mut DbConnection, id: i32) -> QueryResult<Option<Value>> {
+        let columns = self.users.column_list();
         let row: Option<NamedRow> =
-            diesel::sql_query("SELECT id, name, email FROM users WHERE id = $1")
+            diesel::sql_query(format!("SELECT {columns} FROM users WHERE id = $1"))
                 .bind::<Integer, _>(id)
                 .get_result(conn)
                 .optional()?;
         Ok(row.map(row_to_json))
     }
 
-    fn first_user_named(conn: &mut DbConnection, name: &str) -> QueryResult<Option<Value>> {
+    fn first_user_named(&self, conn: &mut DbConnection, name: &str) -> QueryResult<Option<Value>> {
         // The table and its columns are named by strings at run time:
         // nothing here comes from schema.rs.
-        let users = table("users");
-        let id = users.column::<Integer, _>("id");
-        let name_column = users.column::<Text, _>("name");
-        let mut columns = DynamicSelectClause::new();
-        for column in ["id", "name", "email"] {
-            columns.add_field(users.column::<Untyped, _>(column));
-        }
+        let users = self.users.table();
         let row: Option<NamedRow> = users
-            .select(columns)
-            .filter(name_column.eq(name))
-            .order(id.asc())
+            .select(self.users.select_all())
+            .filter(users.column::<Text, _>("name").eq(name))
+            .order(users.column::<Integer, _>("id").asc())
             .first(conn)
             .optional()?;
         Ok(row.map(row_to_json))
     }
 
-    fn create_user(conn: &mut DbConnection, new_user: &NewUser) -> QueryResult<Value> {
-        let row: NamedRow = diesel::sql_query(
-            "INSERT INTO users (name, email) VALUES ($1, $2) RETURNING id, name, email",
-        )
+    fn create_user(&self, conn: &mut DbConnection, new_user: &NewUser) -> QueryResult<Value> {
+        let columns = self.users.column_list();
+        let row: NamedRow = diesel::sql_query(format!(
+            "INSERT INTO users (name, email) VALUES ($1, $2) RETURNING {columns}"
+        ))
         .bind::<Text, _>(&new_user.name)
         .bind::<Text, _>(&new_user.email)
         .get_result(conn)?;
@@ -89,16 +99,18 @@ impl UserStore for Store {
     }
 
     fn update_user(
+        &self,
         conn: &mut DbConnection,
         id: i32,
         changes: &UserChanges,
     ) -> QueryResult<Option<Value>> {
         // One statement for every combination of fields: a NULL parameter
-        // keeps the column as it is. No SQL text is assembled at run time.
-        let row: Option<NamedRow> = diesel::sql_query(
+        // keeps the column as it is. No SQL is assembled from the request.
+        let columns = self.users.column_list();
+        let row: Option<NamedRow> = diesel::sql_query(format!(
             "UPDATE users SET name = COALESCE($1, name), email = COALESCE($2, email) \
-             WHERE id = $3 RETURNING id, name, email",
-        )
+             WHERE id = $3 RETURNING {columns}"
+        ))
         .bind::<Nullable<Text>, _>(&changes.name)
         .bind::<Nullable<Text>, _>(&changes.email)
         .bind::<Integer, _>(id)
@@ -107,7 +119,7 @@ impl UserStore for Store {
         Ok(row.map(row_to_json))
     }
 
-    fn delete_user(conn: &mut DbConnection, id: i32) -> QueryResult<bool> {
+    fn delete_user(&self, conn: &mut DbConnection, id: i32) -> QueryResult<bool> {
         let deleted = diesel::sql_query("DELETE FROM users WHERE id = $1")
             .bind::<Integer, _>(id)
             .execute(conn)?;

@@ -1,0 +1,200 @@
+//! How many statements each route sends, and which: counted with the SQL
+//! log's recordings ([`shared::sql_log`]), the instrumentation that feeds
+//! `RUST_LOG=sql=debug`. A redundant round trip, or a loop that queries once
+//! per row (N+1), fails one of these.
+//!
+//! A write runs in the transaction the session makes for it, so its
+//! statements are named here in full. On SQLite the writer thread opens one
+//! transaction per group of writes and gives each write a savepoint of its
+//! own; on PostgreSQL each write is a `BEGIN READ WRITE` transaction.
+
+use actix_web::http::StatusCode;
+use actix_web::test::TestRequest;
+use serde_json::json;
+use shared::sql_log::{SqlRecording, Statement};
+
+use crate::app::{Reply, TestApp};
+use crate::db::Backend;
+
+/// Sends `request` and returns the answer with every statement it sent.
+async fn sent(app: &TestApp, request: TestRequest) -> (Reply, Vec<Statement>) {
+    let recording = SqlRecording::start(app.db.pool.url());
+    let reply = app.send(request).await;
+    (reply, recording.take())
+}
+
+/// The kinds of the statements, `["BEGIN IMMEDIATE", "INSERT", …]`.
+fn kinds(statements: &[Statement]) -> Vec<String> {
+    statements.iter().map(Statement::kind).collect()
+}
+
+/// Fails with the SQL itself when the statements are not of `expected` kinds.
+fn assert_sent(route: &str, statements: &[Statement], expected: &[&str]) {
+    assert_eq!(
+        kinds(statements),
+        expected,
+        "{route} sent:\n{}",
+        statements
+            .iter()
+            .map(|s| format!("  {s}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
+
+/// The statements of a write that sent `work` and was committed.
+fn committed(app: &TestApp, work: &[&'static str]) -> Vec<&'static str> {
+    let (begin, end): (&[&str], &[&str]) = match app.db.backend {
+        Backend::Sqlite => (
+            &["BEGIN IMMEDIATE", "SAVEPOINT"],
+            &["RELEASE SAVEPOINT", "COMMIT"],
+        ),
+        Backend::Postgres => (&["BEGIN READ WRITE"], &["COMMIT"]),
+    };
+    [begin, work, end].concat()
+}
+
+/// The statements of a write that sent `work` and was refused: its own
+/// part is rolled back (on SQLite its savepoint; the group still commits).
+fn rolled_back(app: &TestApp, work: &[&'static str]) -> Vec<&'static str> {
+    let (begin, end): (&[&str], &[&str]) = match app.db.backend {
+        Backend::Sqlite => (
+            &["BEGIN IMMEDIATE", "SAVEPOINT"],
+            &["ROLLBACK TO SAVEPOINT", "COMMIT"],
+        ),
+        Backend::Postgres => (&["BEGIN READ WRITE"], &["ROLLBACK"]),
+    };
+    [begin, work, end].concat()
+}
+
+/// `GET /users/{id}` sends one SELECT, whether the user exists or not.
+pub async fn a_read_by_id_sends_one_select(app: &TestApp) {
+    let ada = app.create_user("ada", "ada@example.com").await;
+    let (reply, statements) = sent(
+        app,
+        TestRequest::get().uri(&format!("/users/{}", ada["id"])),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+    assert_sent("GET /users/{id}", &statements, &["SELECT"]);
+
+    let (reply, statements) = sent(app, TestRequest::get().uri("/users/999999")).await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND, "{reply:?}");
+    assert_sent("GET /users/{unknown id}", &statements, &["SELECT"]);
+}
+
+/// A page of users is one SELECT whatever its size, with or without a name
+/// filter: no query per row.
+pub async fn a_page_of_users_is_one_select_whatever_its_size(app: &TestApp) {
+    for i in 0..30 {
+        app.create_user(&format!("user{i:02}"), &format!("u{i}@example.com"))
+            .await;
+    }
+    for uri in [
+        "/users?per_page=1",
+        "/users?per_page=30",
+        "/users?page=2&per_page=20",
+        "/users?name=user07",
+    ] {
+        let (reply, statements) = sent(app, TestRequest::get().uri(uri)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+        assert_sent(&format!("GET {uri}"), &statements, &["SELECT"]);
+    }
+}
+
+/// `POST /users` sends one INSERT (with `RETURNING`: no SELECT after it),
+/// inside its transaction.
+pub async fn a_create_sends_one_insert_in_its_transaction(app: &TestApp) {
+    let request = TestRequest::post()
+        .uri("/users")
+        .set_json(json!({"name": "ada", "email": "ada@example.com"}));
+    let (reply, statements) = sent(app, request).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{reply:?}");
+    assert_sent("POST /users", &statements, &committed(app, &["INSERT"]));
+}
+
+/// A create the database refuses (a taken name) sends its INSERT and rolls
+/// it back: no SELECT first to check, the unique constraint decides.
+pub async fn a_refused_create_sends_its_insert_and_rolls_it_back(app: &TestApp) {
+    app.create_user("ada", "ada@example.com").await;
+    let request = TestRequest::post()
+        .uri("/users")
+        .set_json(json!({"name": "ada", "email": "other@example.com"}));
+    let (reply, statements) = sent(app, request).await;
+    assert_eq!(reply.status, StatusCode::CONFLICT, "{reply:?}");
+    assert_sent(
+        "POST /users (taken name)",
+        &statements,
+        &rolled_back(app, &["INSERT"]),
+    );
+}
+
+/// `PATCH /users/{id}` sends one UPDATE (with `RETURNING`), for a user that
+/// exists or not; an empty PATCH sends one SELECT.
+pub async fn a_patch_sends_one_update_in_its_transaction(app: &TestApp) {
+    let ada = app.create_user("ada", "ada@example.com").await;
+    let uri = format!("/users/{}", ada["id"]);
+    let patch = |uri: &str, body| TestRequest::patch().uri(uri).set_json(body);
+
+    let (reply, statements) = sent(app, patch(&uri, json!({"email": "ada@example.org"}))).await;
+    assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+    assert_sent(
+        "PATCH /users/{id}",
+        &statements,
+        &committed(app, &["UPDATE"]),
+    );
+
+    let (reply, statements) = sent(app, patch("/users/999999", json!({"name": "x"}))).await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND, "{reply:?}");
+    assert_sent(
+        "PATCH /users/{unknown id}",
+        &statements,
+        &committed(app, &["UPDATE"]),
+    );
+
+    let (reply, statements) = sent(app, patch(&uri, json!({}))).await;
+    assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+    assert_sent("PATCH /users/{id} with {}", &statements, &["SELECT"]);
+}
+
+/// `DELETE /users/{id}` sends one DELETE, whether the user exists or not.
+pub async fn a_delete_sends_one_delete_in_its_transaction(app: &TestApp) {
+    let ada = app.create_user("ada", "ada@example.com").await;
+    for (uri, status) in [
+        (format!("/users/{}", ada["id"]), StatusCode::NO_CONTENT),
+        ("/users/999999".to_owned(), StatusCode::NOT_FOUND),
+    ] {
+        let (reply, statements) = sent(app, TestRequest::delete().uri(&uri)).await;
+        assert_eq!(reply.status, status, "{reply:?}");
+        assert_sent(
+            &format!("DELETE {uri}"),
+            &statements,
+            &committed(app, &["DELETE"]),
+        );
+    }
+}
+
+/// A request refused before it reaches the store (bad JSON, an invalid
+/// value, a bad page, an unknown route) sends nothing at all.
+pub async fn a_request_refused_before_the_store_sends_nothing(app: &TestApp) {
+    let requests = [
+        TestRequest::post()
+            .uri("/users")
+            .insert_header(("content-type", "application/json"))
+            .set_payload("{"),
+        TestRequest::post()
+            .uri("/users")
+            .set_json(json!({"name": "", "email": "x@y"})),
+        TestRequest::get().uri("/users?page=0"),
+        TestRequest::get().uri("/nowhere"),
+    ];
+    for request in requests {
+        let (reply, statements) = sent(app, request).await;
+        assert!(reply.status.is_client_error(), "{reply:?}");
+        assert_sent(
+            &format!("a request answered {}", reply.status),
+            &statements,
+            &[],
+        );
+    }
+}

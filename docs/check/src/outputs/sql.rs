@@ -1,0 +1,218 @@
+//! The SQL the book shows, recorded with `shared::sql_log` while the real
+//! code runs: what each data-access function of a pattern sends (on
+//! SQLite), and what each route sends through the app, the three patterns
+//! side by side (on SQLite or PostgreSQL).
+
+use actix_web::App;
+use actix_web::http::header;
+use actix_web::test::TestRequest;
+use conformance::{Backend, TestApp, TestDb};
+use shared::http::AppService;
+use shared::listing::UserListing;
+use shared::models::{NewUser, UserChanges};
+use shared::sql_log::{SqlRecording, Statement};
+use shared::user_store::UserStore;
+
+/// One call and the statements it sent, indented under it.
+fn call_and_sql(call: &str, statements: &[Statement]) -> String {
+    let mut text = call.to_owned();
+    if statements.is_empty() {
+        text.push_str("\n    (no SQL)");
+    }
+    for statement in statements {
+        text.push_str(&format!("\n    {statement}"));
+    }
+    text
+}
+
+/// `sql PATTERN`: each function of the pattern's store called once, on a
+/// connection of its own to a fresh SQLite database, with what it sent.
+pub(super) fn of_each_function(pattern: &str) -> Option<String> {
+    Some(match pattern {
+        "declarative" => each_function::<declarative::store::Store>(),
+        "manual-mapping" => each_function::<manual_mapping::store::Store>(),
+        "sql-abstraction" => each_function::<sql_abstraction::store::Store>(),
+        _ => return None,
+    })
+}
+
+fn each_function<S: UserStore>() -> String {
+    let db = TestDb::sqlite();
+    let mut conn = db.connection();
+    let sql = SqlRecording::start(db.pool.url());
+    let mut calls = Vec::new();
+    // A call's outcome is not shown (the demo shows results), but a
+    // failure is: it would be a bug for the book to hide.
+    let mut show = |call: &str, failure: Option<String>| {
+        let mut text = call_and_sql(call, &sql.take());
+        if let Some(failure) = failure {
+            text.push_str(&format!("\n    error: {failure}"));
+        }
+        calls.push(text);
+    };
+    let store = match S::open(&mut conn) {
+        Ok(store) => {
+            show("Store::open(conn)", None);
+            store
+        }
+        Err(e) => {
+            show("Store::open(conn)", Some(e.to_string()));
+            return calls.join("\n\n");
+        }
+    };
+    let admin = NewUser::new("admin", "admin@localhost");
+    let outcome = store.create_user(&mut conn, &admin);
+    show(
+        r#"store.create_user(conn, &NewUser::new("admin", "admin@localhost"))"#,
+        outcome.err().map(|e| e.to_string()),
+    );
+    let outcome = store.find_user(&mut conn, 1);
+    show(
+        "store.find_user(conn, 1)",
+        outcome.err().map(|e| e.to_string()),
+    );
+    let first_page = UserListing::first_page();
+    let outcome = store.list_users(&mut conn, &first_page);
+    show(
+        &format!("store.list_users(conn, &{first_page:?})"),
+        outcome.err().map(|e| e.to_string()),
+    );
+    let named = UserListing {
+        name: Some("admin".into()),
+        ..UserListing::first_page()
+    };
+    let outcome = store.list_users(&mut conn, &named);
+    show(
+        &format!("store.list_users(conn, &{named:?})"),
+        outcome.err().map(|e| e.to_string()),
+    );
+    let outcome = store.first_user_named(&mut conn, "admin");
+    show(
+        r#"store.first_user_named(conn, "admin")"#,
+        outcome.err().map(|e| e.to_string()),
+    );
+    let changes = UserChanges {
+        name: None,
+        email: Some("root@localhost".into()),
+    };
+    let outcome = store.update_user(&mut conn, 1, &changes);
+    show(
+        &format!("store.update_user(conn, 1, &{changes:?})"),
+        outcome.err().map(|e| e.to_string()),
+    );
+    let outcome = store.delete_user(&mut conn, 1);
+    show(
+        "store.delete_user(conn, 1)",
+        outcome.err().map(|e| e.to_string()),
+    );
+    calls.join("\n\n")
+}
+
+/// The requests of the side-by-side: method, path, JSON body.
+const ROUTES: &[(&str, &str, Option<&str>)] = &[
+    (
+        "POST",
+        "/users",
+        Some(r#"{"name":"admin","email":"admin@localhost"}"#),
+    ),
+    ("GET", "/users/1", None),
+    ("GET", "/users?name=admin", None),
+    ("PATCH", "/users/1", Some(r#"{"email":"root@localhost"}"#)),
+    (
+        "POST",
+        "/users",
+        Some(r#"{"name":"admin","email":"other@localhost"}"#),
+    ),
+    ("DELETE", "/users/1", None),
+];
+
+const PATTERNS: [&str; 3] = ["declarative", "manual-mapping", "sql-abstraction"];
+
+/// What one route answered and the statements it sent, as text.
+struct Exchange {
+    status: String,
+    statements: Vec<String>,
+}
+
+/// `sql-by-route BACKEND`: each request of [`ROUTES`] sent to each
+/// pattern's app, each app on a fresh database, with the statements it
+/// sent; patterns that sent the very same statements share one listing.
+pub(super) fn by_route(backend: Backend) -> String {
+    let exchanges: Vec<Vec<Exchange>> = actix_web::rt::System::new().block_on(async move {
+        let mut all = Vec::new();
+        for pattern in PATTERNS {
+            // Only called when the backend can be reached (see
+            // `cannot_render_here`), so the database is there.
+            let Some(db) = TestDb::on(backend) else {
+                return Vec::new();
+            };
+            let pool = db.pool.clone();
+            all.push(match pattern {
+                "declarative" => send_routes(declarative::app(pool), db).await,
+                "manual-mapping" => send_routes(manual_mapping::app(pool), db).await,
+                _ => send_routes(sql_abstraction::app(pool), db).await,
+            });
+        }
+        all
+    });
+    let mut text = Vec::new();
+    for (index, (method, path, body)) in ROUTES.iter().enumerate() {
+        let mut route = format!("{method} {path}");
+        if let Some(body) = body {
+            route.push_str(&format!(" {body}"));
+        }
+        let answers: Vec<&Exchange> = exchanges.iter().filter_map(|e| e.get(index)).collect();
+        if let Some(first) = answers.first() {
+            route.push_str(&format!("  → {}", first.status));
+        }
+        // Patterns in order, each listing once with every pattern that sent it.
+        let mut listed: Vec<(Vec<&str>, &Vec<String>)> = Vec::new();
+        for (pattern, exchange) in PATTERNS.iter().zip(&answers) {
+            match listed
+                .iter_mut()
+                .find(|(_, statements)| **statements == exchange.statements)
+            {
+                Some((patterns, _)) => patterns.push(pattern),
+                None => listed.push((vec![pattern], &exchange.statements)),
+            }
+        }
+        for (patterns, statements) in listed {
+            let count = match statements.len() {
+                1 => "1 statement".to_owned(),
+                n => format!("{n} statements"),
+            };
+            route.push_str(&format!("\n  {}: {count}", patterns.join(", ")));
+            for statement in statements {
+                route.push_str(&format!("\n    {statement}"));
+            }
+        }
+        text.push(route);
+    }
+    text.join("\n\n")
+}
+
+async fn send_routes<T: AppService>(app: App<T>, db: TestDb) -> Vec<Exchange> {
+    let app = TestApp::start(app, db).await;
+    let mut exchanges = Vec::new();
+    for &(method, path, body) in ROUTES {
+        let mut request = match method {
+            "POST" => TestRequest::post(),
+            "PATCH" => TestRequest::patch(),
+            "DELETE" => TestRequest::delete(),
+            _ => TestRequest::get(),
+        }
+        .uri(path);
+        if let Some(body) = body {
+            request = request
+                .insert_header((header::CONTENT_TYPE, "application/json"))
+                .set_payload(body);
+        }
+        let sql = SqlRecording::start(app.db.pool.url());
+        let reply = app.send(request).await;
+        exchanges.push(Exchange {
+            status: reply.status.to_string(),
+            statements: sql.take().iter().map(ToString::to_string).collect(),
+        });
+    }
+    exchanges
+}

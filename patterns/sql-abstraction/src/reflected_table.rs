@@ -1,0 +1,107 @@
+//! A table read from the database's catalog when the app starts: the
+//! counterpart of the Flask page's `Table('users', metadata, autoload=True)`.
+//!
+//! The store selects the columns found here, so its answers have the shape
+//! the table has, not the shape the code was written for: a column added by
+//! hand (`ALTER TABLE users ADD COLUMN nickname TEXT`) is in every answer
+//! after the next start, with no code change. Until then the app keeps
+//! selecting the columns it found, so a running app never fails on a change.
+
+use diesel::prelude::*;
+use diesel::sql_types::{Text, Untyped};
+use diesel_dynamic_schema::{DynamicSelectClause, Table};
+use shared::DbConnection;
+use shared::connection::DbBackend;
+
+use crate::json_rows::reads_column_type;
+
+/// A table's name and the columns the catalog listed for it, in their order
+/// in the table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReflectedTable {
+    name: String,
+    columns: Vec<String>,
+}
+
+/// One row of the catalog's description of a table.
+#[derive(QueryableByName)]
+struct CatalogColumn {
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Text)]
+    declared_type: String,
+}
+
+impl ReflectedTable {
+    /// Reads the columns of the table `name` from the catalog: SQLite's
+    /// `pragma_table_info`, PostgreSQL's `information_schema.columns` in the
+    /// schema unqualified names resolve to. Columns whose values
+    /// [`crate::json_rows`] cannot turn into JSON are left out, with a
+    /// warning; a table without one of the `required` columns (the ones the
+    /// queries name) is an error, found now rather than on a request.
+    pub fn read(conn: &mut DbConnection, name: &str, required: &[&str]) -> QueryResult<Self> {
+        let catalog = match conn {
+            DbConnection::Sqlite(_) => {
+                "SELECT name, type AS declared_type FROM pragma_table_info($1) ORDER BY cid"
+            }
+            DbConnection::Postgres(_) => {
+                "SELECT CAST(column_name AS TEXT) AS name, CAST(data_type AS TEXT) AS declared_type \
+                 FROM information_schema.columns \
+                 WHERE table_schema = current_schema() AND table_name = $1 \
+                 ORDER BY ordinal_position"
+            }
+        };
+        let found: Vec<CatalogColumn> = diesel::sql_query(catalog)
+            .bind::<Text, _>(name)
+            .load(conn)?;
+        let mut columns = Vec::new();
+        for column in found {
+            if reads_column_type(conn, &column.declared_type) {
+                columns.push(column.name);
+            } else {
+                log::warn!(
+                    "column {name}.{} ({}) is left out of the answers: no JSON form for its type",
+                    column.name,
+                    column.declared_type
+                );
+            }
+        }
+        if let Some(missing) = required.iter().find(|r| !columns.iter().any(|c| c == *r)) {
+            return Err(diesel::result::Error::QueryBuilderError(
+                format!("the table {name} has no readable column {missing}, which the app needs")
+                    .into(),
+            ));
+        }
+        Ok(ReflectedTable {
+            name: name.to_owned(),
+            columns,
+        })
+    }
+
+    /// The columns for SQL text: `"id", "name", "email"`. Each is quoted as
+    /// an identifier (a `"` in a name doubled), so whatever the catalog
+    /// said stays a name and never becomes SQL.
+    pub fn column_list(&self) -> String {
+        let quoted: Vec<String> = self
+            .columns
+            .iter()
+            .map(|c| format!("\"{}\"", c.replace('"', "\"\"")))
+            .collect();
+        quoted.join(", ")
+    }
+
+    /// The table for `diesel-dynamic-schema`'s query builder.
+    pub fn table(&self) -> Table<&str> {
+        diesel_dynamic_schema::table(self.name.as_str())
+    }
+
+    /// Every column found, as the select clause of a query on [`Self::table`].
+    pub fn select_all(&self) -> DynamicSelectClause<'_, DbBackend, Table<&str>> {
+        let table = self.table();
+        let mut select = DynamicSelectClause::new();
+        for column in &self.columns {
+            select.add_field(table.column::<Untyped, _>(column.as_str()));
+        }
+        select
+    }
+}

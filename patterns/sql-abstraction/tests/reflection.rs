@@ -1,0 +1,182 @@
+//! The store reads the `users` table's columns from the database when it
+//! opens, and every answer has the columns it found: a column added by hand
+//! is in them once a store opens after the change, never before.
+
+use conformance::{Backend, TestDb};
+use diesel::connection::SimpleConnection;
+use serde_json::{Value, json};
+use shared::listing::UserListing;
+use shared::models::{NewUser, UserChanges};
+use shared::user_store::UserStore;
+use sql_abstraction::store::Store;
+
+/// The keys of a JSON object, in order.
+fn keys(user: &Value) -> Vec<&str> {
+    user.as_object()
+        .expect("a JSON object")
+        .keys()
+        .map(String::as_str)
+        .collect()
+}
+
+fn alter(db: &TestDb, sql: &str) {
+    db.connection()
+        .batch_execute(sql)
+        .expect("change the users table");
+}
+
+fn a_column_added_by_hand_is_in_every_answer(backend: Backend) {
+    let Some(db) = TestDb::on(backend) else {
+        return conformance::skipped();
+    };
+    alter(&db, "ALTER TABLE users ADD COLUMN nickname TEXT");
+    let mut conn = db.connection();
+    let store = Store::open(&mut conn).expect("open the store");
+
+    let ada = store
+        .create_user(&mut conn, &NewUser::new("ada", "ada@example.com"))
+        .expect("create a user");
+    assert_eq!(keys(&ada), ["id", "name", "email", "nickname"]);
+    assert_eq!(ada["nickname"], Value::Null);
+    conn.batch_execute("UPDATE users SET nickname = 'Countess' WHERE name = 'ada'")
+        .expect("set a nickname by hand");
+
+    let id = i32::try_from(ada["id"].as_i64().expect("an id")).expect("a small id");
+    let expected =
+        json!({"id": id, "name": "ada", "email": "ada@example.com", "nickname": "Countess"});
+    let found = store.find_user(&mut conn, id).expect("find by id");
+    assert_eq!(found, Some(expected.clone()));
+    let first = store
+        .first_user_named(&mut conn, "ada")
+        .expect("find by name");
+    assert_eq!(first, Some(expected.clone()));
+    let page = store
+        .list_users(&mut conn, &UserListing::first_page())
+        .expect("list");
+    assert_eq!(page, [expected]);
+    let changes = UserChanges {
+        name: None,
+        email: Some("ada@example.org".into()),
+    };
+    let updated = store
+        .update_user(&mut conn, id, &changes)
+        .expect("update")
+        .expect("the user exists");
+    assert_eq!(keys(&updated), ["id", "name", "email", "nickname"]);
+    assert_eq!(updated["nickname"], "Countess");
+}
+
+fn a_store_opened_before_the_change_keeps_the_columns_it_found(backend: Backend) {
+    let Some(db) = TestDb::on(backend) else {
+        return conformance::skipped();
+    };
+    let mut conn = db.connection();
+    let store = Store::open(&mut conn).expect("open the store");
+    alter(&db, "ALTER TABLE users ADD COLUMN nickname TEXT");
+
+    let ada = store
+        .create_user(&mut conn, &NewUser::new("ada", "ada@example.com"))
+        .expect("create a user after the change");
+    assert_eq!(keys(&ada), ["id", "name", "email"]);
+}
+
+fn a_column_without_a_json_form_is_left_out(backend: Backend) {
+    let Some(db) = TestDb::on(backend) else {
+        return conformance::skipped();
+    };
+    alter(
+        &db,
+        match backend {
+            Backend::Sqlite => "ALTER TABLE users ADD COLUMN avatar BLOB",
+            Backend::Postgres => "ALTER TABLE users ADD COLUMN avatar BYTEA",
+        },
+    );
+    let mut conn = db.connection();
+    let store = Store::open(&mut conn).expect("open the store");
+    let ada = store
+        .create_user(&mut conn, &NewUser::new("ada", "ada@example.com"))
+        .expect("create a user");
+    assert_eq!(keys(&ada), ["id", "name", "email"]);
+}
+
+fn a_table_without_a_column_the_queries_name_does_not_open(backend: Backend) {
+    let Some(db) = TestDb::on(backend) else {
+        return conformance::skipped();
+    };
+    alter(&db, "ALTER TABLE users RENAME COLUMN email TO mail");
+    let mut conn = db.connection();
+    let error = Store::open(&mut conn)
+        .err()
+        .expect("the store must not open");
+    assert!(
+        error.to_string().contains("no readable column email"),
+        "{error}"
+    );
+}
+
+/// The binary, on a table it cannot serve, stops at start-up and says why.
+fn the_server_does_not_start_on_a_table_it_cannot_serve(backend: Backend) {
+    let Some(db) = TestDb::on(backend) else {
+        return conformance::skipped();
+    };
+    alter(&db, "ALTER TABLE users RENAME COLUMN email TO mail");
+    let output = conformance::cli::run_to_end_with(
+        env!("CARGO_BIN_EXE_sql-abstraction"),
+        &db.url,
+        &[],
+        &[("BIND_ADDR", "127.0.0.1:0")],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("no readable column email"), "{stderr}");
+}
+
+#[test]
+fn sqlite_the_server_does_not_start_on_a_table_it_cannot_serve() {
+    the_server_does_not_start_on_a_table_it_cannot_serve(Backend::Sqlite);
+}
+
+#[test]
+fn postgres_the_server_does_not_start_on_a_table_it_cannot_serve() {
+    the_server_does_not_start_on_a_table_it_cannot_serve(Backend::Postgres);
+}
+
+#[test]
+fn sqlite_a_column_added_by_hand_is_in_every_answer() {
+    a_column_added_by_hand_is_in_every_answer(Backend::Sqlite);
+}
+
+#[test]
+fn postgres_a_column_added_by_hand_is_in_every_answer() {
+    a_column_added_by_hand_is_in_every_answer(Backend::Postgres);
+}
+
+#[test]
+fn sqlite_a_store_opened_before_the_change_keeps_the_columns_it_found() {
+    a_store_opened_before_the_change_keeps_the_columns_it_found(Backend::Sqlite);
+}
+
+#[test]
+fn postgres_a_store_opened_before_the_change_keeps_the_columns_it_found() {
+    a_store_opened_before_the_change_keeps_the_columns_it_found(Backend::Postgres);
+}
+
+#[test]
+fn sqlite_a_column_without_a_json_form_is_left_out() {
+    a_column_without_a_json_form_is_left_out(Backend::Sqlite);
+}
+
+#[test]
+fn postgres_a_column_without_a_json_form_is_left_out() {
+    a_column_without_a_json_form_is_left_out(Backend::Postgres);
+}
+
+#[test]
+fn sqlite_a_table_without_a_column_the_queries_name_does_not_open() {
+    a_table_without_a_column_the_queries_name_does_not_open(Backend::Sqlite);
+}
+
+#[test]
+fn postgres_a_table_without_a_column_the_queries_name_does_not_open() {
+    a_table_without_a_column_the_queries_name_does_not_open(Backend::Postgres);
+}
