@@ -260,6 +260,14 @@ fn assert_shows(printed: &str, excerpt: &str) {
     }
 }
 
+/// Checks what a command printed, both streams (cargo prints its build on
+/// stderr and a test run on stdout), against the excerpt the chapter shows;
+/// on a failure, both are there to read.
+fn assert_printed(output: &Output, excerpt: &str) {
+    let printed = format!("{}\n{}", text(&output.stderr), text(&output.stdout));
+    assert_shows(&printed, excerpt);
+}
+
 #[test]
 fn the_chapter_changing_it_does_what_it_says() {
     let scratch = Scratch::new();
@@ -317,14 +325,14 @@ fn the_chapter_changing_it_does_what_it_says() {
     // rows, and `User` has no field for the new column.
     let build = scratch.cargo(&["build", "-p", "declarative"]);
     assert_outcome(&build, false, "cargo build -p declarative, with the column");
-    assert_shows(&text(&build.stderr), "declarative-build-error.txt");
+    assert_printed(&build, "declarative-build-error.txt");
     // The other two build, and the manual mapping's test sees the column
     // it does not map.
     let build = scratch.cargo(&["build", "-p", "manual-mapping", "-p", "sql-abstraction"]);
     assert_outcome(&build, true, "cargo build of the other two patterns");
     let mapping = scratch.cargo(&["test", "-p", "manual-mapping", "--test", "mapping"]);
     assert_outcome(&mapping, false, "the manual mapping's test");
-    assert_shows(&text(&mapping.stdout), "mapping-test-failure.txt");
+    assert_printed(&mapping, "mapping-test-failure.txt");
 
     // Step 2: the field on `User`. The declarative pattern builds again;
     // the manual mapping, which builds a `User` by hand, does not.
@@ -337,7 +345,7 @@ fn the_chapter_changing_it_does_what_it_says() {
         false,
         "cargo build -p manual-mapping, with the field",
     );
-    assert_shows(&text(&build.stderr), "manual-mapping-build-error.txt");
+    assert_printed(&build, "manual-mapping-build-error.txt");
 
     // Step 3: PATCH sets it, a route finds a user by name, and a test of
     // our own checks both, on SQLite (and PostgreSQL when one is named).
@@ -357,7 +365,7 @@ fn the_chapter_changing_it_does_what_it_says() {
         "--test-threads=1",
     ]);
     assert_outcome(&test, true, "cargo test -p declarative --test bio");
-    assert_shows(&text(&test.stdout), "bio-test-output.txt");
+    assert_printed(&test, "bio-test-output.txt");
     // With a server named, its PostgreSQL case passes too: run by the test
     // program just built (`--ignored`, as no server was named when it was),
     // so that nothing is built twice.
