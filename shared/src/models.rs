@@ -112,14 +112,6 @@ impl NewUser {
             posts: None,
         }
     }
-
-    /// The same user, created with these first posts.
-    pub fn with_posts(self, posts: Vec<NewPost>) -> Self {
-        NewUser {
-            posts: Some(posts),
-            ..self
-        }
-    }
 }
 
 impl UserChanges {

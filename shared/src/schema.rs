@@ -1,19 +1,6 @@
 //! The tables as diesel sees them: what `diesel print-schema` prints for
-//! the migrations in `shared/migrations/`.
-
-diesel::table! {
-    /// Every user of the app. `name` and `email` are unique.
-    users (id) {
-        /// Assigned by the database; never reused after a delete.
-        id -> Integer,
-        /// 1 to 50 characters.
-        #[max_length = 50]
-        name -> Varchar,
-        /// 3 to 120 characters, one `@` with text on both sides.
-        #[max_length = 120]
-        email -> Varchar,
-    }
-}
+//! the migrations in `shared/migrations/` (in its order: by name), with
+//! doc comments and column lengths added.
 
 diesel::table! {
     /// What users write. Each post belongs to one user, and goes when its
@@ -29,6 +16,20 @@ diesel::table! {
         /// Up to 2,000 characters.
         #[max_length = 2000]
         body -> Varchar,
+    }
+}
+
+diesel::table! {
+    /// Every user of the app. `name` and `email` are unique.
+    users (id) {
+        /// Assigned by the database; never reused after a delete.
+        id -> Integer,
+        /// 1 to 50 characters.
+        #[max_length = 50]
+        name -> Varchar,
+        /// 3 to 120 characters, one `@` with text on both sides.
+        #[max_length = 120]
+        email -> Varchar,
     }
 }
 

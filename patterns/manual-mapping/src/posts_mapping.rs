@@ -25,9 +25,14 @@ use shared::schema::{posts, users};
 
 use crate::users_mapping::{USER_COLUMNS, UserRow, user_from_row};
 
+/// The columns a post is read from, as a type.
+pub type PostColumns = (posts::id, posts::user_id, posts::title, posts::body);
+
+/// The columns a user is read from, as a type (see [`USER_COLUMNS`]).
+type UserColumns = (users::id, users::name, users::email);
+
 /// The columns a post is read from, in the order of [`PostRow`].
-pub const POST_COLUMNS: (posts::id, posts::user_id, posts::title, posts::body) =
-    (posts::id, posts::user_id, posts::title, posts::body);
+pub const POST_COLUMNS: PostColumns = (posts::id, posts::user_id, posts::title, posts::body);
 
 /// The names of [`POST_COLUMNS`], for the test that compares them with the
 /// table the migrations really made.
@@ -47,10 +52,7 @@ pub fn post_from_row((id, user_id, title, body): PostRow) -> Post {
 }
 
 /// The columns of a post joined to its author: the post's, then the user's.
-pub const POST_WITH_AUTHOR_COLUMNS: (
-    (posts::id, posts::user_id, posts::title, posts::body),
-    (users::id, users::name, users::email),
-) = (POST_COLUMNS, USER_COLUMNS);
+pub const POST_WITH_AUTHOR_COLUMNS: (PostColumns, UserColumns) = (POST_COLUMNS, USER_COLUMNS);
 
 /// One row of [`POST_WITH_AUTHOR_COLUMNS`]: a post's row and its author's.
 pub type PostWithAuthorRow = (PostRow, UserRow);
