@@ -13,17 +13,9 @@ use shared::models::NewUser;
 use shared::post_models::NewPost;
 use shared::post_store::PostStore;
 
-use crate::app::{Reply, TestApp};
+use crate::app::TestApp;
+use crate::contract::assert_json_error;
 use crate::db::{Backend, TestDb};
-
-fn assert_json_error(reply: &Reply, status: StatusCode) {
-    assert_eq!(reply.status, status, "{reply:?}");
-    assert!(
-        !reply.error().is_empty(),
-        "a {status} needs a JSON body {{\"error\": \"…\"}}, got {reply:?}"
-    );
-    assert_eq!(reply.header(header::CONTENT_TYPE), "application/json");
-}
 
 /// The titles of a JSON array of posts, in order.
 fn titles(posts: &Value) -> Vec<String> {

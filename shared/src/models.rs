@@ -150,14 +150,25 @@ impl Validate for UserChanges {
 /// The rules for a name. SQLite does not enforce `VARCHAR(50)`, so the app
 /// does, and both backends give the same answer.
 pub fn check_name(name: &str) -> Result<(), AppError> {
-    check_no_nul("name", name)?;
-    let chars = name.chars().count();
-    if name.trim().is_empty() {
-        return Err(AppError::Invalid("name must not be empty".to_owned()));
+    check_not_blank("name", name, NAME_MAX_CHARS)
+}
+
+/// The rules of a text that must say something (a name, a post's title):
+/// no NUL, not only white space, at most `max_chars` characters.
+pub(crate) fn check_not_blank(field: &str, value: &str, max_chars: usize) -> Result<(), AppError> {
+    check_no_nul(field, value)?;
+    if value.trim().is_empty() {
+        return Err(AppError::Invalid(format!("{field} must not be blank")));
     }
-    if chars > NAME_MAX_CHARS {
+    check_at_most(field, value, max_chars)
+}
+
+/// At most `max_chars` characters (not bytes: `é` is one).
+pub(crate) fn check_at_most(field: &str, value: &str, max_chars: usize) -> Result<(), AppError> {
+    let chars = value.chars().count();
+    if chars > max_chars {
         return Err(AppError::Invalid(format!(
-            "name must be at most {NAME_MAX_CHARS} characters, got {chars}"
+            "{field} must be at most {max_chars} characters, got {chars}"
         )));
     }
     Ok(())

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::error::AppError;
-use crate::models::{User, Validate, check_no_nul};
+use crate::models::{User, Validate, check_at_most, check_no_nul, check_not_blank};
 use crate::schema::posts;
 
 /// The longest title, in characters.
@@ -112,29 +112,13 @@ impl Validate for NewPost {
 /// table has a CHECK as the last line of defence): the app checks first,
 /// so both backends give the same answer.
 pub fn check_title(title: &str) -> Result<(), AppError> {
-    check_no_nul("title", title)?;
-    if title.trim().is_empty() {
-        return Err(AppError::Invalid("title must not be blank".to_owned()));
-    }
-    let chars = title.chars().count();
-    if chars > TITLE_MAX_CHARS {
-        return Err(AppError::Invalid(format!(
-            "title must be at most {TITLE_MAX_CHARS} characters, got {chars}"
-        )));
-    }
-    Ok(())
+    check_not_blank("title", title, TITLE_MAX_CHARS)
 }
 
 /// The rules for a body: it may be empty.
 pub fn check_body(body: &str) -> Result<(), AppError> {
     check_no_nul("body", body)?;
-    let chars = body.chars().count();
-    if chars > BODY_MAX_CHARS {
-        return Err(AppError::Invalid(format!(
-            "body must be at most {BODY_MAX_CHARS} characters, got {chars}"
-        )));
-    }
-    Ok(())
+    check_at_most("body", body, BODY_MAX_CHARS)
 }
 
 /// The rules for the posts sent with a new user: at most

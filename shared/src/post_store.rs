@@ -75,15 +75,29 @@ pub trait PostStore: UserStore {
         listing: &UserListing,
     ) -> QueryResult<Vec<Self::UserWithPosts>>;
 
+    /// A user and its posts as one answer: how the store puts them together.
+    fn user_with_posts(user: Self::User, posts: Vec<Self::Post>) -> Self::UserWithPosts;
+
     /// Inserts a user, then its first posts: a write across two tables. It
     /// runs in the one transaction the route makes, so a post the database
-    /// refuses takes the user with it.
+    /// refuses takes the user with it; written here once, as it is the same
+    /// statements in each store's own words.
     fn create_user_with_posts(
         &self,
         conn: &mut DbConnection,
         new_user: &NewUser,
-        posts: &[NewPost],
-    ) -> QueryResult<Self::UserWithPosts>;
+        first_posts: &[NewPost],
+    ) -> QueryResult<Self::UserWithPosts> {
+        let user = self.create_user(conn, new_user)?;
+        let user_id = user.user_id().ok_or_else(|| {
+            diesel::result::Error::QueryBuilderError("the new user came back without an id".into())
+        })?;
+        let posts = first_posts
+            .iter()
+            .map(|post| self.create_post(conn, user_id, post))
+            .collect::<QueryResult<Vec<Self::Post>>>()?;
+        Ok(Self::user_with_posts(user, posts))
+    }
 }
 
 /// Where a created post can be found again: its id.

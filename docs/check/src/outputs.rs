@@ -184,7 +184,9 @@ fn serve(pattern: &str) -> Option<String> {
 /// One request of a tour: method, path (with its query), JSON body.
 type Step = (&'static str, &'static str, Option<&'static str>);
 
-/// The tour: every route, and the answers a client must handle.
+/// The tour: every route, and the answers a client must handle. (`POST
+/// /users` with `posts` is left to the chapter on relations: here a user
+/// created after the refused one would have another id on PostgreSQL.)
 const TOUR: &[Step] = &[
     (
         "POST",
@@ -197,6 +199,21 @@ const TOUR: &[Step] = &[
     ("PATCH", "/users/1", Some(r#"{"email":"root@localhost"}"#)),
     (
         "POST",
+        "/users/1/posts",
+        Some(r#"{"title":"Hello","body":"My first post"}"#),
+    ),
+    (
+        "POST",
+        "/users/1/posts",
+        Some(r#"{"title":"Draft","body":""}"#),
+    ),
+    ("DELETE", "/posts/2", None),
+    ("GET", "/users/1/posts", None),
+    ("GET", "/posts/1", None),
+    ("GET", "/posts", None),
+    ("GET", "/users?embed=posts", None),
+    (
+        "POST",
         "/users",
         Some(r#"{"name":"admin","email":"other@localhost"}"#),
     ),
@@ -207,6 +224,7 @@ const TOUR: &[Step] = &[
     ),
     ("DELETE", "/users/1", None),
     ("GET", "/users/1", None),
+    ("GET", "/posts/1", None),
 ];
 
 /// The SQL-abstraction tour adds text that looks like SQL: it is only data.

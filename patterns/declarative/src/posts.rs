@@ -11,13 +11,16 @@
 //! - users with their posts are two SELECTs whatever the page size: the
 //!   page of users, then `Post::belonging_to(&users)` (every post of those
 //!   users, `WHERE user_id IN (…)`), which `grouped_by` deals out to them;
-//! - a user with its first posts is one INSERT per row, in the transaction
-//!   the route makes: if any is refused, none is kept.
+//! - a user with its first posts is `PostStore::create_user_with_posts`,
+//!   written once in the trait over `create_user` and `create_post`: one
+//!   INSERT per row, in the transaction the route makes, so that if any is
+//!   refused, none is kept. This store only says how a user and its posts
+//!   make one answer (`user_with_posts`).
 
 use diesel::prelude::*;
 use shared::DbConnection;
 use shared::listing::{Page, UserListing};
-use shared::models::{NewUser, User};
+use shared::models::User;
 use shared::post_models::{NewPost, Post, PostWithAuthor, UserWithPosts};
 use shared::post_store::PostStore;
 use shared::schema::{posts, users};
@@ -105,18 +108,8 @@ impl PostStore for Store {
             .collect())
     }
 
-    fn create_user_with_posts(
-        &self,
-        conn: &mut DbConnection,
-        new_user: &NewUser,
-        first_posts: &[NewPost],
-    ) -> QueryResult<UserWithPosts> {
-        let user = self.create_user(conn, new_user)?;
-        let posts = first_posts
-            .iter()
-            .map(|post| self.create_post(conn, user.id, post))
-            .collect::<QueryResult<Vec<Post>>>()?;
-        Ok(UserWithPosts { user, posts })
+    fn user_with_posts(user: User, posts: Vec<Post>) -> UserWithPosts {
+        UserWithPosts { user, posts }
     }
 }
 

@@ -42,16 +42,22 @@ fn columns_in_database(db: &TestDb, table: &str) -> Vec<String> {
         .collect()
 }
 
+/// Fails unless the columns of `table` are `mapped`, the columns that
+/// `mapping_file` lists, in the same order.
+fn assert_mapping_covers(db: &TestDb, table: &str, mapped: &[&str], mapping_file: &str) {
+    assert_eq!(
+        columns_in_database(db, table),
+        mapped,
+        "the {table} table and {mapping_file} list different columns: \
+         a migration changed the table, update the mapping (and schema.rs) with it"
+    );
+}
+
 fn the_mapping_covers_every_column_of_the_table(backend: Backend) {
     let Some(db) = TestDb::on(backend) else {
         return conformance::skipped();
     };
-    assert_eq!(
-        columns_in_database(&db, "users"),
-        USER_COLUMN_NAMES,
-        "the users table and users_mapping.rs list different columns: \
-         a migration changed the table, update the mapping (and schema.rs) with it"
-    );
+    assert_mapping_covers(&db, "users", &USER_COLUMN_NAMES, "users_mapping.rs");
 }
 
 /// The `name` and `email` columns of a row, read by column name, without
@@ -122,12 +128,7 @@ fn the_posts_mapping_covers_every_column_of_its_table(backend: Backend) {
     let Some(db) = TestDb::on(backend) else {
         return conformance::skipped();
     };
-    assert_eq!(
-        columns_in_database(&db, "posts"),
-        POST_COLUMN_NAMES,
-        "the posts table and posts_mapping.rs list different columns: \
-         a migration changed the table, update the mapping (and schema.rs) with it"
-    );
+    assert_mapping_covers(&db, "posts", &POST_COLUMN_NAMES, "posts_mapping.rs");
 }
 
 /// A joined row's halves go to the post and to its author, each field from

@@ -12,8 +12,11 @@
 //!   folded into one user with a list of posts;
 //! - a post of one user is read with the query builder over the reflected
 //!   table, as `list_users` reads users;
-//! - a user with its first posts is one INSERT per row, in the transaction
-//!   the route makes: if any is refused, none is kept.
+//! - a user with its first posts is `PostStore::create_user_with_posts`,
+//!   written once in the trait over `create_user` and `create_post`: one
+//!   INSERT per row, in the transaction the route makes, so that if any is
+//!   refused, none is kept. This store only says how a user and its posts
+//!   make one answer (`user_with_posts`).
 //!
 //! As everywhere in this pattern, values are bound (`$1`, `$2`, …, numbered
 //! in order of appearance), never pasted into the SQL text.
@@ -23,10 +26,9 @@ use diesel::sql_types::{BigInt, Integer, Nullable, Text};
 use serde_json::Value;
 use shared::DbConnection;
 use shared::listing::{Page, UserListing};
-use shared::models::NewUser;
 use shared::post_models::NewPost;
 use shared::post_store::PostStore;
-use shared::user_store::{UserId, UserStore};
+use shared::user_store::UserStore;
 
 use crate::json_rows::{NamedRow, parents_with_children, row_to_json, row_to_nested_json};
 use crate::store::Store;
@@ -134,23 +136,11 @@ impl PostStore for Store {
         Ok(parents_with_children(rows, "posts"))
     }
 
-    fn create_user_with_posts(
-        &self,
-        conn: &mut DbConnection,
-        new_user: &NewUser,
-        first_posts: &[NewPost],
-    ) -> QueryResult<Value> {
-        let mut user = self.create_user(conn, new_user)?;
-        let user_id = user.user_id().ok_or_else(|| {
-            diesel::result::Error::QueryBuilderError("the new user came back without an id".into())
-        })?;
-        let posts = first_posts
-            .iter()
-            .map(|post| self.create_post(conn, user_id, post))
-            .collect::<QueryResult<Vec<Value>>>()?;
+    /// The user's object gets a field `posts`.
+    fn user_with_posts(mut user: Value, posts: Vec<Value>) -> Value {
         if let Value::Object(fields) = &mut user {
             fields.insert("posts".to_owned(), Value::Array(posts));
         }
-        Ok(user)
+        user
     }
 }
