@@ -10,7 +10,7 @@ use actix_web::test::TestRequest;
 use futures_util::future::join_all;
 use serde_json::{Value, json};
 use shared::models::NewUser;
-use shared::post_models::NewPost;
+use shared::post_models::{MOST_FIRST_POSTS, NewPost};
 use shared::post_store::PostStore;
 
 use crate::app::TestApp;
@@ -361,7 +361,7 @@ pub async fn a_user_with_an_invalid_post_is_not_created(app: &TestApp) {
         let reply = app.post_json("/users", body.clone()).await;
         assert_json_error(&reply, StatusCode::BAD_REQUEST);
     }
-    let too_many: Vec<Value> = (0..101)
+    let too_many: Vec<Value> = (0..=MOST_FIRST_POSTS)
         .map(|_| json!({"title": "t", "body": ""}))
         .collect();
     let reply = app

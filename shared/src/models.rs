@@ -69,11 +69,11 @@ pub struct NewUser {
         pattern = r"^[^@\u0000]+@[^@\u0000]+$"
     )]
     pub email: String,
-    /// The user's first posts, written with the user in one transaction:
-    /// all of them, or nothing at all. Not a column of `users`.
+    /// The user's first posts (at most 5), written with the user in one
+    /// transaction: all of them, or nothing at all. Not a column of `users`.
     #[serde(default, deserialize_with = "present")]
     #[diesel(skip_insertion)]
-    #[schema(nullable = false, max_items = 100)]
+    #[schema(nullable = false, max_items = 5)]
     pub posts: Option<Vec<NewPost>>,
 }
 

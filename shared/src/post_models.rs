@@ -18,8 +18,11 @@ use crate::schema::posts;
 pub const TITLE_MAX_CHARS: usize = 200;
 /// The longest body, in characters.
 pub const BODY_MAX_CHARS: usize = 2000;
-/// The most posts `POST /users` creates with a user.
-pub const MOST_FIRST_POSTS: usize = 100;
+/// The most posts `POST /users` creates with a user: few enough that a user
+/// with that many posts, each as long as it may be, still fits the 16 KiB
+/// body limit (as ASCII), so that the limit of the body and the limits of
+/// its values do not contradict each other.
+pub const MOST_FIRST_POSTS: usize = 5;
 
 // A title's `pattern` is a name's (see `models`): no NUL, and at least one
 // character that `str::trim` keeps. A body may be empty, but holds no NUL.
