@@ -136,6 +136,23 @@ impl TestApp {
         );
         reply.body
     }
+
+    /// Creates a post of `user` (a user as the API answered it) through
+    /// the API and returns it; fails the test if the API refuses.
+    pub async fn create_post(&self, user: &Value, title: &str, body: &str) -> Value {
+        let reply = self
+            .post_json(
+                &format!("/users/{}/posts", user["id"]),
+                serde_json::json!({ "title": title, "body": body }),
+            )
+            .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::CREATED,
+            "creating the post {title}: {reply:?}"
+        );
+        reply.body
+    }
 }
 
 fn parse_body(bytes: &[u8]) -> Value {

@@ -292,6 +292,8 @@ pub fn the_demo_runs_the_console_session(binary: &str, backend: Backend) {
             "1. add a user and commit",
             "2. list the users",
             "3. find the first user named admin",
+            "4. add a post for admin and commit",
+            "5. list the posts with their authors",
         ] {
             assert!(
                 stdout.contains(step),
@@ -309,7 +311,7 @@ pub fn the_demo_runs_the_console_session(binary: &str, backend: Backend) {
             );
         }
     }
-    assert_eq!(db.count_users(), 1);
+    assert_eq!((db.count_users(), db.count_posts()), (1, 2));
 }
 
 /// An unknown URL scheme is refused with a message naming it.

@@ -8,7 +8,8 @@ use serde_json::{Value, json};
 
 use crate::app::{Reply, TestApp};
 
-fn assert_json_error(reply: &Reply, status: StatusCode) {
+/// Fails unless `reply` is a JSON error `{"error": "…"}` with `status`.
+pub(crate) fn assert_json_error(reply: &Reply, status: StatusCode) {
     assert_eq!(reply.status, status, "{reply:?}");
     assert!(
         !reply.error().is_empty(),

@@ -222,6 +222,29 @@ impl TestDb {
             .expect("count the users")
     }
 
+    /// How many rows the `posts` table holds, read outside any request.
+    pub fn count_posts(&self) -> i64 {
+        self.pool
+            .read(|conn| shared::schema::posts::table.count().get_result(conn))
+            .expect("count the posts")
+    }
+
+    /// How many posts name a user that does not exist: none, ever, while
+    /// the foreign key holds.
+    pub fn count_orphan_posts(&self) -> i64 {
+        use shared::schema::{posts, users};
+        self.pool
+            .read(|conn| {
+                posts::table
+                    .filter(diesel::dsl::not(diesel::dsl::exists(
+                        users::table.filter(users::id.eq(posts::user_id)),
+                    )))
+                    .count()
+                    .get_result(conn)
+            })
+            .expect("count the posts of no user")
+    }
+
     /// True when every connection the pool opened is back in it.
     pub fn pool_is_idle(&self) -> bool {
         pool_is_idle(&self.pool)

@@ -30,6 +30,9 @@ pub async fn the_contract_is_served_as_an_openapi_document(app: &TestApp) {
     for (path, methods) in [
         ("/users", &["get", "post"][..]),
         ("/users/{id}", &["get", "patch", "delete"][..]),
+        ("/users/{id}/posts", &["get", "post"][..]),
+        ("/posts", &["get"][..]),
+        ("/posts/{id}", &["get", "delete"][..]),
     ] {
         for method in methods {
             assert!(
@@ -41,6 +44,10 @@ pub async fn the_contract_is_served_as_an_openapi_document(app: &TestApp) {
     let new_user = &document["components"]["schemas"]["NewUser"];
     assert_eq!(new_user["properties"]["name"]["maxLength"], 50);
     assert_eq!(new_user["additionalProperties"], false);
+    let new_post = &document["components"]["schemas"]["NewPost"];
+    assert_eq!(new_post["properties"]["title"]["maxLength"], 200);
+    assert_eq!(new_post["properties"]["body"]["maxLength"], 2000);
+    assert_eq!(new_post["additionalProperties"], false);
 }
 
 /// The Chromium to drive: `CHROMIUM`, or the first of the usual names on
@@ -106,6 +113,11 @@ pub fn the_api_explorer_lists_every_route(binary: &str) {
         ("GET", "/users/{id}"),
         ("PATCH", "/users/{id}"),
         ("DELETE", "/users/{id}"),
+        ("GET", "/users/{id}/posts"),
+        ("POST", "/users/{id}/posts"),
+        ("GET", "/posts"),
+        ("GET", "/posts/{id}"),
+        ("DELETE", "/posts/{id}"),
     ];
     let missing: Vec<_> = routes
         .iter()

@@ -99,6 +99,9 @@ fn any_json() -> impl Strategy<Value = Value> {
         let key = prop_oneof![
             Just("name".to_owned()),
             Just("email".to_owned()),
+            Just("posts".to_owned()),
+            Just("title".to_owned()),
+            Just("body".to_owned()),
             any::<String>()
         ];
         prop_oneof![
@@ -183,13 +186,14 @@ fn ids() -> impl Strategy<Value = String> {
     ]
 }
 
-/// Query strings for `GET /users`: known and unknown keys, any values,
-/// some of them huge.
+/// Query strings for the lists: known and unknown keys, any values, some
+/// of them huge.
 fn queries() -> impl Strategy<Value = String> {
     let key = prop_oneof![
         Just("name".to_owned()),
         Just("page".to_owned()),
         Just("per_page".to_owned()),
+        Just("embed".to_owned()),
         prop::collection::vec(any::<u8>(), 0..10).prop_map(|b| percent_encode(&b)),
     ];
     let value = prop_oneof![
@@ -230,17 +234,14 @@ fn odd_headers() -> impl Strategy<Value = Vec<(&'static str, Vec<u8>)>> {
 }
 
 fn requests() -> impl Strategy<Value = HostileRequest> {
-    let with_body = (
-        prop_oneof![Just(None), ids().prop_map(Some)],
-        bodies(),
-        content_types(),
-        odd_headers(),
-    )
-        .prop_map(|(id, (class, body), content_type, mut headers)| {
-            let (method, uri) = match id {
-                None => (Method::POST, "/users".to_owned()),
-                Some(id) => (Method::PATCH, format!("/users/{id}")),
-            };
+    // Where a body goes: a new user, a change to one, or a user's new post.
+    let targets = prop_oneof![
+        Just((Method::POST, "/users".to_owned())),
+        ids().prop_map(|id| (Method::PATCH, format!("/users/{id}"))),
+        ids().prop_map(|id| (Method::POST, format!("/users/{id}/posts"))),
+    ];
+    let with_body = (targets, bodies(), content_types(), odd_headers()).prop_map(
+        |((method, uri), (class, body), content_type, mut headers)| {
             if let Some(content_type) = content_type {
                 headers.push(("content-type", content_type));
             }
@@ -251,26 +252,38 @@ fn requests() -> impl Strategy<Value = HostileRequest> {
                 headers,
                 body,
             }
-        });
+        },
+    );
     let by_id = (
-        prop::sample::select(vec![Method::GET, Method::DELETE, Method::PATCH]),
+        prop::sample::select(vec![
+            (Method::GET, "/users/"),
+            (Method::DELETE, "/users/"),
+            (Method::PATCH, "/users/"),
+            (Method::GET, "/posts/"),
+            (Method::DELETE, "/posts/"),
+        ]),
         ids(),
         odd_headers(),
     )
-        .prop_map(|(method, id, headers)| HostileRequest {
+        .prop_map(|((method, path), id, headers)| HostileRequest {
             class: "odd ids",
             method,
-            uri: format!("/users/{id}"),
+            uri: format!("{path}{id}"),
             headers,
             body: Vec::new(),
         });
-    let listing = (queries(), odd_headers()).prop_map(|(query, headers)| HostileRequest {
-        class: "odd query strings",
-        method: Method::GET,
-        uri: format!("/users?{query}"),
-        headers,
-        body: Vec::new(),
-    });
+    let listing = (
+        prop::sample::select(vec!["/users", "/posts", "/users/1/posts"]),
+        queries(),
+        odd_headers(),
+    )
+        .prop_map(|(list, query, headers)| HostileRequest {
+            class: "odd query strings",
+            method: Method::GET,
+            uri: format!("{list}?{query}"),
+            headers,
+            body: Vec::new(),
+        });
     prop_oneof![3 => with_body, 1 => by_id, 1 => listing]
 }
 
@@ -297,9 +310,9 @@ fn check(request: &HostileRequest, reply: &Reply) -> Result<(), TestCaseError> {
 /// Generated hostile requests (malformed, truncated, deeply nested,
 /// oversized and mistyped JSON; wrong, missing and non-UTF-8 content
 /// types; ids out of range, negative or not numbers; odd and huge query
-/// strings; huge, junk and non-UTF-8 header values) all get a JSON 4xx (or
-/// a success, when the input happens to be valid), never a 5xx, and leave
-/// the pool whole.
+/// strings; huge, junk and non-UTF-8 header values), to the routes of users
+/// and of posts, all get a JSON 4xx (or a success, when the input happens to
+/// be valid), never a 5xx, and leave the pool whole.
 pub fn generated_hostile_requests_get_a_json_4xx_never_a_5xx<F: AppFactory>(app: F, db: TestDb) {
     let backend = db.backend;
     let system = actix_web::rt::System::new();

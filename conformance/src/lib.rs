@@ -29,6 +29,7 @@ pub mod hook;
 pub mod hostile;
 pub mod instances;
 pub mod proxy;
+pub mod relations;
 pub mod secrets;
 pub mod server;
 pub mod sql_echo;
@@ -207,6 +208,23 @@ macro_rules! __all_cases {
             a_wrong_method_is_a_json_405,
             text_that_looks_like_sql_round_trips_through_every_route
         );
+        $crate::__app_cases!($app, $backend, relations;
+            a_post_is_created_with_location_and_read_with_its_author,
+            posting_for_an_unknown_user_is_not_found,
+            invalid_posts_are_unprocessable,
+            malformed_posts_are_refused_as_users_are,
+            a_users_posts_are_listed_a_page_at_a_time,
+            a_user_without_posts_has_an_empty_list,
+            posts_are_listed_with_their_authors,
+            an_unknown_post_is_not_found,
+            deleting_a_post_answers_204_and_it_is_gone,
+            deleting_a_user_deletes_its_posts,
+            users_embed_their_posts_on_request,
+            a_user_is_created_with_its_first_posts,
+            a_user_with_an_invalid_post_is_not_created,
+            a_taken_name_with_posts_writes_nothing,
+            posts_racing_a_delete_of_their_user_never_point_at_nobody
+        );
         $crate::__app_cases!($app, $backend, hook;
             after_a_success_the_pool_is_whole,
             after_a_handler_error_the_pool_is_whole,
@@ -238,7 +256,12 @@ macro_rules! __all_cases {
             a_refused_create_sends_its_insert_and_rolls_it_back,
             a_patch_sends_one_update_in_its_transaction,
             a_delete_sends_one_delete_in_its_transaction,
-            a_request_refused_before_the_store_sends_nothing
+            a_request_refused_before_the_store_sends_nothing,
+            a_page_of_posts_with_authors_is_one_select_whatever_its_size,
+            a_page_of_users_with_posts_costs_the_same_whatever_its_size,
+            a_post_for_a_missing_user_is_refused_by_its_insert,
+            a_user_with_posts_is_written_in_one_transaction,
+            a_user_and_its_posts_go_in_one_delete
         );
         $crate::__app_cases!($app, $backend, hostile;
             a_nul_character_is_refused_on_every_route_that_takes_text

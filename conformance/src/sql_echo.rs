@@ -165,7 +165,11 @@ pub fn the_demo_shows_the_sql_of_each_step(binary: &str, backend: Backend) {
     ] {
         assert!(create.contains(kind), "{kind:?} missing from {create}");
     }
-    for title in ["2. list the users", "3. find the first user named admin"] {
+    for title in [
+        "2. list the users",
+        "3. find the first user named admin",
+        "5. list the posts with their authors",
+    ] {
         let read = step(title);
         assert_eq!(read.matches("sql> SELECT").count(), 1, "{read}");
         assert_eq!(read.matches("sql> ").count(), 1, "{read}");

@@ -198,3 +198,141 @@ pub async fn a_request_refused_before_the_store_sends_nothing(app: &TestApp) {
         );
     }
 }
+
+// ---- posts, and what joins them to users ------------------------------------
+
+/// Ten users with three posts each, for the reads below.
+async fn users_with_three_posts_each(app: &TestApp) {
+    for i in 0..10 {
+        let user = app
+            .create_user(&format!("user{i:02}"), &format!("u{i}@example.com"))
+            .await;
+        for n in 0..3 {
+            app.create_post(&user, &format!("post {n} of user {i}"), "")
+                .await;
+        }
+    }
+}
+
+/// A page of posts with their authors is one SELECT (a join), whatever its
+/// size; so is one post with its author, and a page of a user's posts costs
+/// the same whatever its size.
+pub async fn a_page_of_posts_with_authors_is_one_select_whatever_its_size(app: &TestApp) {
+    users_with_three_posts_each(app).await;
+    for uri in ["/posts?per_page=1", "/posts?per_page=30", "/posts/1"] {
+        let (reply, statements) = sent(app, TestRequest::get().uri(uri)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+        assert_sent(&format!("GET {uri}"), &statements, &["SELECT"]);
+    }
+    let mut counts = Vec::new();
+    for uri in ["/users/1/posts?per_page=1", "/users/1/posts?per_page=3"] {
+        let (reply, statements) = sent(app, TestRequest::get().uri(uri)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+        assert!(
+            kinds(&statements).iter().all(|kind| kind == "SELECT"),
+            "GET {uri} sent:\n{statements:?}"
+        );
+        counts.push(statements.len());
+    }
+    assert_eq!(counts[0], counts[1], "a page of a user's posts: {counts:?}");
+}
+
+/// A page of users with their posts takes the same SELECTs whether it holds
+/// one user or ten (at most two: the users, then all of their posts), with
+/// or without a name: never one query per user.
+pub async fn a_page_of_users_with_posts_costs_the_same_whatever_its_size(app: &TestApp) {
+    users_with_three_posts_each(app).await;
+    let mut sent_per_page = Vec::new();
+    for uri in [
+        "/users?embed=posts&per_page=1",
+        "/users?embed=posts&per_page=10",
+        "/users?embed=posts&name=user03",
+    ] {
+        let (reply, statements) = sent(app, TestRequest::get().uri(uri)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+        let posts: usize = reply
+            .body
+            .as_array()
+            .map(|users| {
+                users
+                    .iter()
+                    .map(|u| u["posts"].as_array().map_or(0, Vec::len))
+                    .sum()
+            })
+            .unwrap_or_default();
+        assert!(posts > 0, "GET {uri} embedded no posts: {reply:?}");
+        sent_per_page.push((uri, kinds(&statements)));
+    }
+    let (_, first) = &sent_per_page[0];
+    assert!(
+        !first.is_empty() && first.len() <= 2 && first.iter().all(|kind| kind == "SELECT"),
+        "{sent_per_page:?}"
+    );
+    for (uri, kinds) in &sent_per_page {
+        assert_eq!(
+            kinds, first,
+            "GET {uri} sent other statements: {sent_per_page:?}"
+        );
+    }
+}
+
+/// A post for a user that does not exist sends its INSERT, which the
+/// foreign key refuses, and rolls it back: no SELECT first to check, which
+/// a delete at the same moment could make wrong.
+pub async fn a_post_for_a_missing_user_is_refused_by_its_insert(app: &TestApp) {
+    let request = TestRequest::post()
+        .uri("/users/999999/posts")
+        .set_json(json!({"title": "t", "body": "b"}));
+    let (reply, statements) = sent(app, request).await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND, "{reply:?}");
+    assert_sent(
+        "POST /users/{unknown id}/posts",
+        &statements,
+        &rolled_back(app, &["INSERT"]),
+    );
+}
+
+/// A user with two posts is three INSERTs in one transaction; refused (a
+/// taken name), its first INSERT is rolled back and no post is tried.
+pub async fn a_user_with_posts_is_written_in_one_transaction(app: &TestApp) {
+    let body = |email: &str| {
+        json!({"name": "ada", "email": email, "posts": [
+            {"title": "one", "body": ""},
+            {"title": "two", "body": ""}
+        ]})
+    };
+    let request = TestRequest::post()
+        .uri("/users")
+        .set_json(body("ada@example.com"));
+    let (reply, statements) = sent(app, request).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{reply:?}");
+    assert_sent(
+        "POST /users with two posts",
+        &statements,
+        &committed(app, &["INSERT", "INSERT", "INSERT"]),
+    );
+    let request = TestRequest::post()
+        .uri("/users")
+        .set_json(body("other@example.com"));
+    let (reply, statements) = sent(app, request).await;
+    assert_eq!(reply.status, StatusCode::CONFLICT, "{reply:?}");
+    assert_sent(
+        "POST /users with two posts (taken name)",
+        &statements,
+        &rolled_back(app, &["INSERT"]),
+    );
+}
+
+/// Deleting a user with posts is one DELETE: the database deletes the posts
+/// in the same statement (`ON DELETE CASCADE`).
+pub async fn a_user_and_its_posts_go_in_one_delete(app: &TestApp) {
+    users_with_three_posts_each(app).await;
+    let (reply, statements) = sent(app, TestRequest::delete().uri("/users/1")).await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT, "{reply:?}");
+    assert_sent(
+        "DELETE /users/{id} with posts",
+        &statements,
+        &committed(app, &["DELETE"]),
+    );
+    assert_eq!(app.db.count_posts(), 27);
+}

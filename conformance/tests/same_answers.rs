@@ -1,6 +1,7 @@
 //! The three patterns are interchangeable: the same requests, in the same
 //! order, get byte-for-byte the same answers (status, the headers a client
-//! acts on, and body) from each, on each backend.
+//! acts on, and body) from each, on each backend: users, posts, and the
+//! answers that join them.
 
 use actix_web::http::header;
 use actix_web::test::TestRequest;
@@ -11,6 +12,7 @@ use serde_json::json;
 fn script() -> Vec<TestRequest> {
     let post = |body: serde_json::Value| TestRequest::post().uri("/users").set_json(body);
     let patch = |uri: &str, body: serde_json::Value| TestRequest::patch().uri(uri).set_json(body);
+    let posted = |uri: &str, body: serde_json::Value| TestRequest::post().uri(uri).set_json(body);
     vec![
         TestRequest::get().uri("/users"),
         post(json!({"name": "admin", "email": "admin@localhost"})),
@@ -36,11 +38,53 @@ fn script() -> Vec<TestRequest> {
         patch("/users/1", json!({})),
         patch("/users/2", json!({"name": "admin"})),
         patch("/users/999", json!({"name": "ghost"})),
+        // Posts, and what joins them to users.
+        posted(
+            "/users/1/posts",
+            json!({"title": "Hello", "body": "first post"}),
+        ),
+        posted("/users/2/posts", json!({"title": "Zoë's 🦀", "body": ""})),
+        posted(
+            "/users/1/posts",
+            json!({"title": "Again", "body": "second"}),
+        ),
+        posted("/users/999/posts", json!({"title": "t", "body": "b"})),
+        posted("/users/1/posts", json!({"title": " ", "body": ""})),
+        posted("/users/1/posts", json!({"title": "t"})),
+        TestRequest::get().uri("/posts"),
+        TestRequest::get().uri("/posts?page=2&per_page=2"),
+        TestRequest::get().uri("/posts/1"),
+        TestRequest::get().uri("/posts/999"),
+        TestRequest::get().uri("/posts/abc"),
+        TestRequest::get().uri("/users/1/posts"),
+        TestRequest::get().uri("/users/999/posts"),
+        TestRequest::get().uri("/users?embed=posts"),
+        TestRequest::get().uri("/users?embed=posts&name=admin"),
+        TestRequest::get().uri("/users?embed=nope"),
+        post(
+            json!({"name": "writer", "email": "w@example.com", "posts": [
+                {"title": "one", "body": "1"}, {"title": "two", "body": "2"}
+            ]}),
+        ),
+        post(
+            json!({"name": "nobody", "email": "n@example.com", "posts": [
+                {"title": "fine", "body": ""}, {"title": "", "body": ""}
+            ]}),
+        ),
+        post(
+            json!({"name": "writer", "email": "w2@example.com", "posts": [
+                {"title": "never", "body": ""}
+            ]}),
+        ),
+        TestRequest::delete().uri("/posts/1"),
+        TestRequest::delete().uri("/posts/1"),
         TestRequest::delete().uri("/users/2"),
         TestRequest::delete().uri("/users/2"),
         TestRequest::put().uri("/users"),
         TestRequest::get().uri("/nowhere"),
         TestRequest::get().uri("/users"),
+        TestRequest::get().uri("/users?embed=posts"),
+        TestRequest::get().uri("/posts"),
     ]
 }
 

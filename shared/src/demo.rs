@@ -1,7 +1,9 @@
 //! The console session of `cargo run -p PATTERN -- demo`: the Flask page's
 //! interactive session (add a user and commit, list the users, find the first
-//! by name), run through the pattern's store and printed step by step, each
-//! step with the SQL it sent, as SQLAlchemy's `echo=True` would show it.
+//! by name), then a post for that user and the posts read back with their
+//! authors (a join), run through the pattern's store and printed step by
+//! step, each step with the SQL it sent, as SQLAlchemy's `echo=True` would
+//! show it.
 
 use std::io::Write;
 use std::sync::Arc;
@@ -10,15 +12,17 @@ use serde::Serialize;
 
 use crate::database::DbPool;
 use crate::error::AppError;
-use crate::listing::UserListing;
+use crate::listing::{Page, UserListing};
 use crate::models::NewUser;
+use crate::post_models::NewPost;
+use crate::post_store::PostStore;
 use crate::sql_log::{SqlRecording, Statement};
 use crate::startup::Settings;
-use crate::user_store::UserStore;
+use crate::user_store::UserId;
 
 /// `cargo run -p NAME -- demo`: the session on standard output, under a
 /// line naming the pattern and the database.
-pub fn console<S: UserStore>(name: &str, settings: &Settings, pool: &DbPool) -> Result<(), String> {
+pub fn console<S: PostStore>(name: &str, settings: &Settings, pool: &DbPool) -> Result<(), String> {
     println!(
         "The Flask page's console session ({name}).\ndatabase: {}\n",
         settings.describe_database()
@@ -33,7 +37,7 @@ pub fn console<S: UserStore>(name: &str, settings: &Settings, pool: &DbPool) -> 
 /// `pool.write` is `db_session.add(u)` and `db_session.commit()` in one:
 /// the write runs in a transaction of its own and is committed before it
 /// returns. `pool.read` runs on a connection that cannot write.
-pub fn run<S: UserStore>(pool: &DbPool, out: &mut dyn Write) -> Result<(), AppError> {
+pub fn run<S: PostStore>(pool: &DbPool, out: &mut dyn Write) -> Result<(), AppError> {
     // Every statement sent to the database from here on, by any connection
     // (on SQLite, writes run on the writer thread's own).
     let sql = SqlRecording::start(pool.url());
@@ -75,7 +79,27 @@ pub fn run<S: UserStore>(pool: &DbPool, out: &mut dyn Write) -> Result<(), AppEr
         r#"pool.read(|conn| store.first_user_named(conn, "admin"))"#,
         as_json(&first),
     )?;
-    first?;
+    let Some(admin_id) = first?.and_then(|admin| admin.user_id()) else {
+        return Err(AppError::Internal("the demo's user admin is gone".into()));
+    };
+
+    let hello = NewPost::new("Hello", "The first post.");
+    let writer = Arc::clone(&store);
+    let post = pool.write(move |conn| writer.create_post(conn, admin_id, &hello));
+    console.show(
+        "add a post for admin and commit",
+        r#"pool.write(move |conn| store.create_post(conn, admin.id, &NewPost::new("Hello", "The first post.")))"#,
+        as_json(&post),
+    )?;
+    post?;
+
+    let posts = pool.read(|conn| store.list_posts(conn, &Page::first()));
+    console.show(
+        "list the posts with their authors (first page)",
+        "pool.read(|conn| store.list_posts(conn, &Page::first()))",
+        as_json(&posts),
+    )?;
+    posts?;
     Ok(())
 }
 

@@ -13,7 +13,7 @@ pub enum AppError {
     /// The request is malformed: bad JSON, a missing field, a bad query parameter (400).
     #[error("{0}")]
     BadRequest(String),
-    /// No such user, or no such route (404).
+    /// No such user or post, or no such route (404).
     #[error("{0}")]
     NotFound(String),
     /// The value would break a uniqueness rule: name or email taken (409).
@@ -53,6 +53,27 @@ impl AppError {
     /// A 404 for a user id that does not exist.
     pub fn user_not_found(id: i32) -> Self {
         AppError::NotFound(format!("no user with id {id}"))
+    }
+
+    /// A 404 for a post id that does not exist.
+    pub fn post_not_found(id: i32) -> Self {
+        AppError::NotFound(format!("no post with id {id}"))
+    }
+
+    /// The error of a write that refers to the user `user_id`, with the
+    /// database's refusal of a missing user (a foreign key violation) made a
+    /// 404. The app does not look the user up first: between that read and
+    /// the INSERT another request may delete the user. The foreign key is
+    /// checked inside the INSERT itself, so it cannot be raced; a violation
+    /// elsewhere stays what it is, a bug (500).
+    pub fn user_gone(self, user_id: i32) -> Self {
+        match self {
+            AppError::Database(DieselError::DatabaseError(
+                DatabaseErrorKind::ForeignKeyViolation,
+                _,
+            )) => AppError::user_not_found(user_id),
+            other => other,
+        }
     }
 
     /// The whole cause, for the server's own log or a start-up message:
@@ -265,6 +286,22 @@ mod tests {
             matches!(&error, AppError::Conflict(m) if m == "a user with this name already exists"),
             "{error:?}"
         );
+    }
+
+    #[test]
+    fn a_foreign_key_violation_is_a_missing_user_only_where_one_is_expected() {
+        let violation = || {
+            reported(
+                DatabaseErrorKind::ForeignKeyViolation,
+                "FOREIGN KEY constraint failed",
+            )
+        };
+        assert_eq!(violation().status_code(), StatusCode::INTERNAL_SERVER_ERROR);
+        let gone = violation().user_gone(7);
+        assert_eq!(gone.status_code(), StatusCode::NOT_FOUND);
+        assert_eq!(gone.to_string(), "no user with id 7");
+        let conflict = AppError::Conflict("taken".into()).user_gone(7);
+        assert_eq!(conflict.status_code(), StatusCode::CONFLICT);
     }
 
     #[test]

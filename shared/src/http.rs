@@ -15,7 +15,8 @@ use serde::de::DeserializeOwned;
 use crate::error::{AppError, ErrorBody};
 use crate::models::Validate;
 
-/// The largest JSON body accepted. A user is well under 1 KiB.
+/// The largest JSON body accepted. A user is well under 1 KiB; a user with
+/// its first posts, or a post of 2,000 characters, fits too.
 pub const JSON_LIMIT_BYTES: usize = 16 * 1024;
 
 /// What an actix `App<T>` of this project is, as one bound: a factory of
@@ -137,8 +138,14 @@ fn json_error(error: JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
 fn path_error(error: PathError, req: &HttpRequest) -> actix_web::Error {
     let segment = req.match_info().get("id").unwrap_or_default();
     log::debug!("bad path {}: {error}", req.path());
+    // `/posts/{id}` names a post; `/users/{id}` and `/users/{id}/posts` a user.
+    let noun = if req.path().starts_with("/posts/") {
+        "post"
+    } else {
+        "user"
+    };
     AppError::BadRequest(format!(
-        "{segment:?} is not a user id: ids are whole numbers from 1 to {}",
+        "{segment:?} is not a {noun} id: ids are whole numbers from 1 to {}",
         i32::MAX
     ))
     .into()

@@ -1,5 +1,6 @@
-//! The database setup and the `User` model that every pattern shares: the
-//! Rust counterpart of the Flask page's `database.py` and `models.py`.
+//! The database setup and the `User` and `Post` models that every pattern
+//! shares: the Rust counterpart of the Flask page's `database.py` and
+//! `models.py`.
 //!
 //! - [`database`]: the engine (a pool over SQLite or PostgreSQL, chosen from
 //!   the URL at run time) and the migrations; [`migrate`]: migrations that
@@ -10,11 +11,14 @@
 //! - [`session`]: the request session [`DbSession`] and the teardown hook
 //!   [`shutdown_session`]; [`transaction`]: the transaction every write runs
 //!   in; [`writer`]: the thread that commits SQLite writes in groups.
-//! - [`models`] and [`schema`]: the `User` model and its table.
+//! - [`models`], [`post_models`] and [`schema`]: the `User` and `Post`
+//!   models and their tables.
 //! - [`error`]: one error type, turned into JSON answers.
-//! - [`user_store`]: the [`user_store::UserStore`] trait: the data access the
+//! - [`user_store`] and [`post_store`]: the [`user_store::UserStore`] and
+//!   [`post_store::PostStore`] traits, one per resource: the data access the
 //!   routes need, which each pattern implements its own way.
-//! - [`routes`], [`http`], [`listing`]: the HTTP API, written once over that trait;
+//! - [`routes`], [`post_routes`], [`http`], [`listing`]: the HTTP API,
+//!   written once over those traits;
 //!   [`openapi`]: the same contract as an OpenAPI document, with an explorer.
 //! - [`startup`], [`demo`], [`database_url`]: what `cargo run -p PATTERN` does,
 //!   and the `DATABASE_URL` it reads (with its password masked when shown).
@@ -29,6 +33,9 @@ pub mod listing;
 pub mod migrate;
 pub mod models;
 pub mod openapi;
+pub mod post_models;
+pub mod post_routes;
+pub mod post_store;
 pub mod routes;
 pub mod schema;
 pub mod session;

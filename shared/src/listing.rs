@@ -1,9 +1,12 @@
-//! The query string of `GET /users`: an optional exact name, and a page.
+//! The query strings of the lists: a page of any list ([`Page`]), and for
+//! `GET /users` an optional exact name ([`UserListing`]) and what to embed
+//! in each user ([`UserEmbed`]).
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
 use futures_util::future::{Ready, ready};
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 
 use crate::error::AppError;
 
@@ -45,6 +48,48 @@ impl UserListing {
     }
 }
 
+/// One page of a list with nothing else to choose (`GET /posts`, `GET
+/// /users/{id}/posts`), checked and turned into LIMIT/OFFSET by the rules
+/// of [`UserListing`]'s pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    /// The most rows to return.
+    pub limit: i64,
+    /// How many rows (in id order) to skip first.
+    pub offset: i64,
+}
+
+impl Page {
+    /// The first page, of the default size.
+    pub fn first() -> Self {
+        Page {
+            limit: DEFAULT_PER_PAGE,
+            offset: 0,
+        }
+    }
+
+    fn parse(page: Option<String>, per_page: Option<String>) -> Result<Self, AppError> {
+        let page = parse_in_range("page", page, 1, MAX_PAGE, 1)?;
+        let per_page = parse_in_range("per_page", per_page, 1, MAX_PER_PAGE, DEFAULT_PER_PAGE)?;
+        // At most (MAX_PAGE - 1) * MAX_PER_PAGE: far from overflowing.
+        Ok(Page {
+            limit: per_page,
+            offset: (page - 1) * per_page,
+        })
+    }
+}
+
+/// What `GET /users` puts in each user besides its own fields: `embed=posts`
+/// adds its posts. Nothing else may be asked for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum UserEmbed {
+    /// The users alone (no `embed`).
+    #[default]
+    Nothing,
+    /// Each user with its posts (`embed=posts`).
+    Posts,
+}
+
 /// The raw parameters. Numbers arrive as text so a bad one gets a message
 /// naming the parameter rather than the parser's.
 #[derive(Debug, Deserialize)]
@@ -54,20 +99,24 @@ struct ListingParams {
     per_page: Option<String>,
 }
 
+/// The parameters of a [`Page`].
+#[derive(Debug, Deserialize)]
+struct PageParams {
+    page: Option<String>,
+    per_page: Option<String>,
+}
+
+/// The parameter of a [`UserEmbed`].
+#[derive(Debug, Deserialize)]
+struct EmbedParams {
+    embed: Option<String>,
+}
+
 impl TryFrom<ListingParams> for UserListing {
     type Error = AppError;
 
     fn try_from(params: ListingParams) -> Result<Self, AppError> {
-        let page = parse_in_range("page", params.page, 1, MAX_PAGE, 1)?;
-        let per_page = parse_in_range(
-            "per_page",
-            params.per_page,
-            1,
-            MAX_PER_PAGE,
-            DEFAULT_PER_PAGE,
-        )?;
-        // At most (MAX_PAGE - 1) * MAX_PER_PAGE: far from overflowing.
-        let offset = (page - 1) * per_page;
+        let Page { limit, offset } = Page::parse(params.page, params.per_page)?;
         if params
             .name
             .as_deref()
@@ -79,9 +128,23 @@ impl TryFrom<ListingParams> for UserListing {
         }
         Ok(UserListing {
             name: params.name,
-            limit: per_page,
+            limit,
             offset,
         })
+    }
+}
+
+impl TryFrom<EmbedParams> for UserEmbed {
+    type Error = AppError;
+
+    fn try_from(params: EmbedParams) -> Result<Self, AppError> {
+        match params.embed.as_deref() {
+            None => Ok(UserEmbed::Nothing),
+            Some("posts") => Ok(UserEmbed::Posts),
+            Some(other) => Err(AppError::BadRequest(format!(
+                "embed can only be \"posts\", got {other:?}"
+            ))),
+        }
     }
 }
 
@@ -103,19 +166,52 @@ fn parse_in_range(
     }
 }
 
+/// Reads the query string into `P`, then checks it into `T`.
+fn from_query<P, T>(req: &HttpRequest) -> Ready<Result<T, actix_web::Error>>
+where
+    P: DeserializeOwned,
+    T: TryFrom<P, Error = AppError>,
+{
+    ready(
+        web::Query::<P>::from_query(req.query_string())
+            .map_err(|e| AppError::BadRequest(format!("the query string could not be read: {e}")))
+            .and_then(|params| T::try_from(params.into_inner()))
+            .map_err(Into::into),
+    )
+}
+
 impl FromRequest for UserListing {
     type Error = actix_web::Error;
     type Future = Ready<Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(
-            web::Query::<ListingParams>::from_query(req.query_string())
-                .map_err(|e| {
-                    AppError::BadRequest(format!("the query string could not be read: {e}"))
-                })
-                .and_then(|params| UserListing::try_from(params.into_inner()))
-                .map_err(Into::into),
-        )
+        from_query::<ListingParams, _>(req)
+    }
+}
+
+impl TryFrom<PageParams> for Page {
+    type Error = AppError;
+
+    fn try_from(params: PageParams) -> Result<Self, AppError> {
+        Page::parse(params.page, params.per_page)
+    }
+}
+
+impl FromRequest for Page {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        from_query::<PageParams, _>(req)
+    }
+}
+
+impl FromRequest for UserEmbed {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        from_query::<EmbedParams, _>(req)
     }
 }
 
@@ -157,6 +253,39 @@ mod tests {
             );
         }
         assert!(listing(Some(&i64::MAX.to_string()), Some("100")).is_err());
+    }
+
+    #[test]
+    fn only_posts_can_be_embedded() {
+        let embed = |value: Option<&str>| {
+            UserEmbed::try_from(EmbedParams {
+                embed: value.map(Into::into),
+            })
+        };
+        assert_eq!(embed(None).unwrap(), UserEmbed::Nothing);
+        assert_eq!(embed(Some("posts")).unwrap(), UserEmbed::Posts);
+        for bad in ["", "post", "Posts", "posts,users"] {
+            assert!(embed(Some(bad)).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_page_of_posts_follows_the_rules_of_a_page_of_users() {
+        let page = |page: &str, per_page: &str| {
+            Page::try_from(PageParams {
+                page: Some(page.into()),
+                per_page: Some(per_page.into()),
+            })
+        };
+        assert_eq!(
+            page("3", "10").unwrap(),
+            Page {
+                limit: 10,
+                offset: 20
+            }
+        );
+        assert!(page("101", "1").is_err());
+        assert!(page("1", "101").is_err());
     }
 
     #[test]

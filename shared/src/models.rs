@@ -8,6 +8,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 
 use crate::error::AppError;
+use crate::post_models::{NewPost, check_first_posts};
 use crate::schema::users;
 
 /// The longest name, in characters (not bytes: `é` is one).
@@ -24,6 +25,8 @@ pub const EMAIL_CHARS: std::ops::RangeInclusive<usize> = 3..=120;
 
 /// A user as stored and as sent to clients.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Queryable, Selectable, ToSchema)]
+// The parent that posts belong to (`post_models::Post` derives `Associations`).
+#[derive(Identifiable)]
 #[diesel(table_name = users)]
 #[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct User {
@@ -46,7 +49,8 @@ pub struct User {
     pub email: String,
 }
 
-/// The body of `POST /users`: a user that does not exist yet.
+/// The body of `POST /users`: a user that does not exist yet, and
+/// optionally its first posts.
 #[derive(Debug, Clone, Deserialize, Insertable, ToSchema)]
 #[diesel(table_name = users)]
 #[serde(deny_unknown_fields)]
@@ -65,6 +69,12 @@ pub struct NewUser {
         pattern = r"^[^@\u0000]+@[^@\u0000]+$"
     )]
     pub email: String,
+    /// The user's first posts (at most 5), written with the user in one
+    /// transaction: all of them, or nothing at all. Not a column of `users`.
+    #[serde(default, deserialize_with = "present")]
+    #[diesel(skip_insertion)]
+    #[schema(nullable = false, max_items = 5)]
+    pub posts: Option<Vec<NewPost>>,
 }
 
 /// The body of `PATCH /users/{id}`: the fields to change. An absent field is
@@ -99,6 +109,7 @@ impl NewUser {
         NewUser {
             name: name.into(),
             email: email.into(),
+            posts: None,
         }
     }
 }
@@ -119,7 +130,8 @@ pub trait Validate {
 impl Validate for NewUser {
     fn validate(&self) -> Result<(), AppError> {
         check_name(&self.name)?;
-        check_email(&self.email)
+        check_email(&self.email)?;
+        check_first_posts(self.posts.as_deref().unwrap_or_default())
     }
 }
 
@@ -138,14 +150,25 @@ impl Validate for UserChanges {
 /// The rules for a name. SQLite does not enforce `VARCHAR(50)`, so the app
 /// does, and both backends give the same answer.
 pub fn check_name(name: &str) -> Result<(), AppError> {
-    check_no_nul("name", name)?;
-    let chars = name.chars().count();
-    if name.trim().is_empty() {
-        return Err(AppError::Invalid("name must not be empty".to_owned()));
+    check_not_blank("name", name, NAME_MAX_CHARS)
+}
+
+/// The rules of a text that must say something (a name, a post's title):
+/// no NUL, not only white space, at most `max_chars` characters.
+pub(crate) fn check_not_blank(field: &str, value: &str, max_chars: usize) -> Result<(), AppError> {
+    check_no_nul(field, value)?;
+    if value.trim().is_empty() {
+        return Err(AppError::Invalid(format!("{field} must not be blank")));
     }
-    if chars > NAME_MAX_CHARS {
+    check_at_most(field, value, max_chars)
+}
+
+/// At most `max_chars` characters (not bytes: `é` is one).
+pub(crate) fn check_at_most(field: &str, value: &str, max_chars: usize) -> Result<(), AppError> {
+    let chars = value.chars().count();
+    if chars > max_chars {
         return Err(AppError::Invalid(format!(
-            "name must be at most {NAME_MAX_CHARS} characters, got {chars}"
+            "{field} must be at most {max_chars} characters, got {chars}"
         )));
     }
     Ok(())
@@ -175,7 +198,7 @@ pub fn check_email(email: &str) -> Result<(), AppError> {
 }
 
 /// PostgreSQL text cannot hold a NUL character; refuse it on every backend.
-fn check_no_nul(field: &str, value: &str) -> Result<(), AppError> {
+pub(crate) fn check_no_nul(field: &str, value: &str) -> Result<(), AppError> {
     if value.contains('\0') {
         return Err(AppError::Invalid(format!(
             "{field} must not contain a NUL character"
@@ -184,10 +207,14 @@ fn check_no_nul(field: &str, value: &str) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Reads a field that may be absent but, when present, must be a string:
+/// Reads a field that may be absent but, when present, must have a value:
 /// `{"name": null}` is a 400, not a silent "no change".
-fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
-    String::deserialize(deserializer).map(Some)
+pub(crate) fn present<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(deserializer).map(Some)
 }
 
 #[cfg(test)]

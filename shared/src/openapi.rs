@@ -9,15 +9,17 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::error::ErrorBody;
 use crate::models::{NewUser, User, UserChanges};
-use crate::routes;
+use crate::post_models::{NewPost, Post, PostWithAuthor, UserWithPosts};
+use crate::{post_routes, routes};
 
 /// The document: every route, the statuses each answers, the bodies and
 /// their limits.
 #[derive(OpenApi)]
 #[openapi(
     info(
-        title = "users",
-        description = "A JSON API over a `users` table. Every error answers `{\"error\": \"…\"}`; \
+        title = "users and posts",
+        description = "A JSON API over a `users` table and a `posts` table whose rows belong to \
+                       users. Every error answers `{\"error\": \"…\"}`; \
                        the framework's own errors too (404 for an unknown route, 405 for a wrong \
                        method, with `Allow`)."
     ),
@@ -26,10 +28,28 @@ use crate::routes;
         routes::create_user,
         routes::get_user,
         routes::update_user,
-        routes::delete_user
+        routes::delete_user,
+        post_routes::create_post,
+        post_routes::list_user_posts,
+        post_routes::list_posts,
+        post_routes::get_post,
+        post_routes::delete_post
     ),
-    components(schemas(User, NewUser, UserChanges, ErrorBody)),
-    tags((name = "users", description = "Users: a name and an email, both unique"))
+    components(schemas(
+        User,
+        NewUser,
+        UserChanges,
+        UserWithPosts,
+        Post,
+        NewPost,
+        PostWithAuthor,
+        ErrorBody
+    )),
+    tags(
+        (name = "users", description = "Users: a name and an email, both unique"),
+        (name = "posts", description = "Posts: a title and a body, each written by a user, \
+                                        and deleted with it")
+    )
 )]
 pub struct ApiDoc;
 
@@ -56,6 +76,11 @@ mod tests {
             ("/users/{id}", "get"),
             ("/users/{id}", "patch"),
             ("/users/{id}", "delete"),
+            ("/users/{id}/posts", "get"),
+            ("/users/{id}/posts", "post"),
+            ("/posts", "get"),
+            ("/posts/{id}", "get"),
+            ("/posts/{id}", "delete"),
         ] {
             assert!(paths[path][method].is_object(), "{method} {path}");
         }
@@ -78,9 +103,26 @@ mod tests {
     }
 
     #[test]
+    fn a_title_keeps_the_pattern_of_a_name_and_a_body_one_of_its_own() {
+        let schemas = &document()["components"]["schemas"];
+        let name = &schemas["User"]["properties"]["name"]["pattern"];
+        for schema in ["Post", "NewPost"] {
+            let fields = &schemas[schema]["properties"];
+            assert_eq!(&fields["title"]["pattern"], name, "{schema}");
+            assert_eq!(fields["title"]["maxLength"], 200, "{schema}");
+            assert_eq!(fields["body"]["maxLength"], 2000, "{schema}");
+            assert_eq!(fields["body"]["pattern"], r"^[^\u0000]*$", "{schema}");
+        }
+        assert_eq!(
+            schemas["NewUser"]["properties"]["posts"]["maxItems"],
+            crate::post_models::MOST_FIRST_POSTS
+        );
+    }
+
+    #[test]
     fn request_bodies_refuse_unknown_fields() {
         let schemas = &document()["components"]["schemas"];
-        for schema in ["NewUser", "UserChanges"] {
+        for schema in ["NewUser", "UserChanges", "NewPost"] {
             assert_eq!(schemas[schema]["additionalProperties"], false, "{schema}");
         }
     }

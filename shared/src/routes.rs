@@ -1,7 +1,8 @@
 //! The HTTP routes, written once for every pattern: thin handlers that take
 //! the request session and hand the work to the pattern's [`UserStore`]:
 //! reads through [`DbSession::read`], writes through [`DbSession::write`],
-//! which runs each in a transaction of its own.
+//! which runs each in a transaction of its own. The routes of posts are in
+//! [`crate::post_routes`], over its [`PostStore`].
 //!
 //! Each handler's `#[utoipa::path]` states its part of the contract (the
 //! statuses it answers, its parameters and bodies) for the OpenAPI document
@@ -14,8 +15,11 @@ use futures_util::future::LocalBoxFuture;
 use crate::database::DbPool;
 use crate::error::{AppError, ErrorBody};
 use crate::http::{ValidJson, created};
-use crate::listing::UserListing;
+use crate::listing::{UserEmbed, UserListing};
 use crate::models::{NewUser, User, UserChanges};
+use crate::post_models::UserWithPosts;
+use crate::post_routes::{create_post, delete_post, get_post, list_posts, list_user_posts};
+use crate::post_store::PostStore;
 use crate::session::DbSession;
 use crate::user_store::{UserId, UserStore};
 
@@ -41,8 +45,19 @@ pub fn open_store<S: UserStore>(
 }
 
 /// Registers the routes of the JSON API over the store `S`, which the app
-/// must hold in its data (see [`open_store`]).
-pub fn routes<S: UserStore>(cfg: &mut web::ServiceConfig) {
+/// must hold in its data (see [`open_store`]): the posts', then the users'.
+pub fn routes<S: PostStore>(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/posts").get(list_posts::<S>))
+        .service(
+            web::resource("/posts/{id}")
+                .get(get_post::<S>)
+                .delete(delete_post::<S>),
+        )
+        .service(
+            web::resource("/users/{id}/posts")
+                .get(list_user_posts::<S>)
+                .post(create_post::<S>),
+        );
     cfg.service(
         web::resource("/users")
             .get(list_users::<S>)
@@ -57,8 +72,9 @@ pub fn routes<S: UserStore>(cfg: &mut web::ServiceConfig) {
 }
 
 /// Users by ascending id, a page at a time, optionally only those with
-/// an exact name. Pages end at page 100: a list reaches its 10,000th row
-/// and no further (narrow it with `name`).
+/// an exact name, and with `embed=posts` each with its posts. Pages end at
+/// page 100: a list reaches its 10,000th row and no further (narrow it with
+/// `name`).
 #[utoipa::path(
     get,
     path = "/users",
@@ -68,23 +84,38 @@ pub fn routes<S: UserStore>(cfg: &mut web::ServiceConfig) {
             description = "Only the users with exactly this name (no NUL character)"),
         ("page" = Option<i64>, Query, minimum = 1, maximum = 100, description = "Which page, from 1 (default 1)"),
         ("per_page" = Option<i64>, Query, minimum = 1, maximum = 100, description = "Users per page (default 20)"),
+        ("embed" = Option<String>, Query, pattern = "^posts$",
+            description = "posts: each user with its posts, by ascending id"),
     ),
     responses(
-        (status = 200, description = "The page of users", body = [User]),
-        (status = 400, description = "A bad page, per_page or name", body = ErrorBody),
+        (status = 200, description = "The page of users (with `embed=posts`, each with its `posts`)",
+            body = [UserWithPosts]),
+        (status = 400, description = "A bad page, per_page, name or embed", body = ErrorBody),
         (status = 503, description = "The database is unavailable or busy: try again", body = ErrorBody,
             headers(("Retry-After" = u32, description = "Seconds to wait"))),
     )
 )]
-pub(crate) async fn list_users<S: UserStore>(
+pub(crate) async fn list_users<S: PostStore>(
     session: DbSession,
     store: web::Data<S>,
     listing: UserListing,
+    embed: UserEmbed,
 ) -> Result<HttpResponse, AppError> {
-    let users = session
-        .read(move |conn| store.list_users(conn, &listing))
-        .await?;
-    Ok(HttpResponse::Ok().json(users))
+    let page = match embed {
+        UserEmbed::Nothing => {
+            let users = session
+                .read(move |conn| store.list_users(conn, &listing))
+                .await?;
+            HttpResponse::Ok().json(users)
+        }
+        UserEmbed::Posts => {
+            let users = session
+                .read(move |conn| store.list_users_with_posts(conn, &listing))
+                .await?;
+            HttpResponse::Ok().json(users)
+        }
+    };
+    Ok(page)
 }
 
 /// One user, by id.
@@ -112,32 +143,45 @@ pub(crate) async fn get_user<S: UserStore>(
     Ok(HttpResponse::Ok().json(user))
 }
 
-/// Creates a user.
+/// Creates a user, and with `posts` its first posts too, in one
+/// transaction: if anything is refused, nothing is written.
 #[utoipa::path(
     post,
     path = "/users",
     tag = "users",
-    request_body(content = NewUser, description = "The new user (at most 16 KiB of JSON)"),
+    request_body(content = NewUser, description = "The new user, optionally with its first posts (at most 16 KiB of JSON)"),
     responses(
-        (status = 201, description = "Created", body = User,
+        (status = 201, description = "Created: the user, with its `posts` when some were sent", body = UserWithPosts,
             headers(("Location" = String, description = "The new user's address, /users/{id}"))),
         (status = 400, description = "Malformed JSON, or a field missing, mistyped or unknown", body = ErrorBody),
-        (status = 409, description = "The name or the email is taken", body = ErrorBody),
+        (status = 409, description = "The name or the email is taken: nothing is written", body = ErrorBody),
         (status = 413, description = "The body is larger than 16 KiB", body = ErrorBody),
         (status = 415, description = "The body is not sent as application/json", body = ErrorBody),
-        (status = 422, description = "A value breaks a rule (length, blank, @, NUL)", body = ErrorBody),
+        (status = 422, description = "A value of the user or of a post breaks a rule (length, blank, @, NUL): nothing is written", body = ErrorBody),
         (status = 503, description = "The database is unavailable or busy: try again", body = ErrorBody,
             headers(("Retry-After" = u32, description = "Seconds to wait"))),
     )
 )]
-pub(crate) async fn create_user<S: UserStore>(
+pub(crate) async fn create_user<S: PostStore>(
     session: DbSession,
     store: web::Data<S>,
-    ValidJson(new_user): ValidJson<NewUser>,
+    ValidJson(mut new_user): ValidJson<NewUser>,
 ) -> Result<HttpResponse, AppError> {
+    let Some(posts) = new_user.posts.take() else {
+        let user = session
+            .write(move |conn| store.create_user(conn, &new_user))
+            .await?;
+        return created_user(user);
+    };
+    // One write, so one transaction: the user and every post, or nothing.
     let user = session
-        .write(move |conn| store.create_user(conn, &new_user))
+        .write(move |conn| store.create_user_with_posts(conn, &new_user, &posts))
         .await?;
+    created_user(user)
+}
+
+/// 201 with the created user's address.
+fn created_user(user: impl UserId + serde::Serialize) -> Result<HttpResponse, AppError> {
     let id = user
         .user_id()
         .ok_or_else(|| AppError::Internal("the created user came back without an id".into()))?;
@@ -183,14 +227,14 @@ pub(crate) async fn update_user<S: UserStore>(
     Ok(HttpResponse::Ok().json(user))
 }
 
-/// Deletes a user.
+/// Deletes a user, and its posts with it (`ON DELETE CASCADE`).
 #[utoipa::path(
     delete,
     path = "/users/{id}",
     tag = "users",
     params(("id" = i32, Path, minimum = 1, description = "The user's id")),
     responses(
-        (status = 204, description = "Deleted"),
+        (status = 204, description = "Deleted, with its posts"),
         (status = 400, description = "The id is not a whole number from 1 to 2147483647", body = ErrorBody),
         (status = 404, description = "No user with this id", body = ErrorBody),
         (status = 503, description = "The database is unavailable or busy: try again", body = ErrorBody,

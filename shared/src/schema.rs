@@ -1,5 +1,23 @@
-//! The `users` table as diesel sees it: what `diesel print-schema` prints for
-//! the migrations in `shared/migrations/`.
+//! The tables as diesel sees them: what `diesel print-schema` prints for
+//! the migrations in `shared/migrations/` (in its order: by name), with
+//! doc comments and column lengths added.
+
+diesel::table! {
+    /// What users write. Each post belongs to one user, and goes when its
+    /// user goes (`ON DELETE CASCADE`).
+    posts (id) {
+        /// Assigned by the database; never reused after a delete.
+        id -> Integer,
+        /// The user who wrote it: a foreign key to `users.id`.
+        user_id -> Integer,
+        /// 1 to 200 characters.
+        #[max_length = 200]
+        title -> Varchar,
+        /// Up to 2,000 characters.
+        #[max_length = 2000]
+        body -> Varchar,
+    }
+}
 
 diesel::table! {
     /// Every user of the app. `name` and `email` are unique.
@@ -14,3 +32,8 @@ diesel::table! {
         email -> Varchar,
     }
 }
+
+// The foreign key, for the query DSL: `posts.inner_join(users)` joins on
+// `posts.user_id = users.id`, and the two tables may share a query.
+diesel::joinable!(posts -> users (user_id));
+diesel::allow_tables_to_appear_in_same_query!(posts, users);

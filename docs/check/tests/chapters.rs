@@ -53,7 +53,7 @@ fn the_tour_answers_alike_on_postgres() {
             // sequence, so the last user created gets 3, not 2.
             sqlite = sqlite
                 .replace("location: /users/2", "location: /users/3")
-                .replace(r#"{"id":2,"#, r#"{"id":3,"#);
+                .replace(r#"{"id":2,"name""#, r#"{"id":3,"name""#);
         }
         let postgres: Vec<String> = on(conformance::Backend::Postgres)
             .lines()

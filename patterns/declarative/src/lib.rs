@@ -2,7 +2,8 @@
 //!
 //! The model type *is* the mapping: diesel derives on the shared `User`
 //! (`Queryable`, `Selectable`, `Insertable`, `AsChangeset`) tie it to the
-//! `users` table, and the query DSL does the rest. It is the Rust side of the
+//! `users` table, and the query DSL does the rest. Relations are derives too:
+//! `Post` `belongs_to(User)` (`Associations`). It is the Rust side of the
 //! "Declarative" section of Flask's *SQLAlchemy in Flask* page.
 //!
 //! Diesel is synchronous: a query holds its thread until the answer comes.
@@ -13,14 +14,16 @@
 //! one writer thread that commits the writes waiting together).
 //!
 //! Run it with `cargo run -p declarative`, or `cargo run -p declarative -- demo`
-//! for the console session. [`store`] is the file to compare with the other
-//! patterns: the routes, the session and the demo are shared.
+//! for the console session. [`store`] (users) and [`posts`] (posts, and what
+//! joins them to users) are the files to compare with the other patterns:
+//! the routes, the session and the demo are shared.
 
 use actix_web::middleware::from_fn;
 use actix_web::{App, web};
 use shared::DbPool;
 use shared::http::AppService;
 
+pub mod posts;
 pub mod store;
 
 /// The app: the engine, the store, the routes of [`shared::routes`] over

@@ -1,8 +1,8 @@
 //! # The manual-mapping pattern
 //!
 //! A plain `User` and the `users` table are kept apart, and joined by a
-//! mapping written by hand in one place, [`users_mapping`]: no derive does the
-//! row ⇄ struct work. It is the Rust side of the "Manual Object Relational
+//! mapping written by hand in one place, [`users_mapping`] (and for posts,
+//! [`posts_mapping`]): no derive does the row ⇄ struct work. It is the Rust side of the "Manual Object Relational
 //! Mapping" section of Flask's *SQLAlchemy in Flask* page.
 //!
 //! Why choose it: the domain type stays free of persistence concerns, and one
@@ -18,15 +18,18 @@
 //! one writer thread that commits the writes waiting together).
 //!
 //! Run it with `cargo run -p manual-mapping`, or `cargo run -p manual-mapping -- demo`
-//! for the console session. [`store`] and [`users_mapping`] are the files to
-//! compare with the other patterns: the routes, the session and the demo are
-//! shared.
+//! for the console session. [`store`] and [`users_mapping`] (users), [`posts`]
+//! and [`posts_mapping`] (posts, and what joins them to users) are the files
+//! to compare with the other patterns: the routes, the session and the demo
+//! are shared.
 
 use actix_web::middleware::from_fn;
 use actix_web::{App, web};
 use shared::DbPool;
 use shared::http::AppService;
 
+pub mod posts;
+pub mod posts_mapping;
 pub mod store;
 pub mod users_mapping;
 

@@ -1,15 +1,21 @@
 //! The hand-written mapping must stay in step with the schema. Nothing in the
-//! compiler ties `users_mapping.rs` to the migrations, and two `String`
-//! columns swapped would still build; these tests fail instead.
+//! compiler ties `users_mapping.rs` or `posts_mapping.rs` to the migrations,
+//! and two `String` columns swapped would still build; these tests fail
+//! instead.
 
 use conformance::{Backend, TestDb};
 use diesel::prelude::*;
+use manual_mapping::posts_mapping::{
+    POST_COLUMN_NAMES, POST_COLUMNS, POST_WITH_AUTHOR_COLUMNS, PostRow, PostWithAuthorRow,
+    post_from_row, post_with_author_from_row, users_with_posts,
+};
 use manual_mapping::users_mapping::{
     USER_COLUMN_NAMES, USER_COLUMNS, UserRow, insert_values, update_assignments, user_from_row,
     user_row,
 };
 use shared::models::{NewUser, User, UserChanges};
-use shared::schema::users;
+use shared::post_models::{NewPost, Post};
+use shared::schema::{posts, users};
 
 #[derive(QueryableByName)]
 struct ColumnName {
@@ -17,17 +23,18 @@ struct ColumnName {
     name: String,
 }
 
-/// The columns of `users` as the migrations really made them, in order.
-fn columns_in_database(db: &TestDb) -> Vec<String> {
+/// The columns of `table` as the migrations really made them, in order.
+fn columns_in_database(db: &TestDb, table: &str) -> Vec<String> {
     let sql = match db.backend {
-        Backend::Sqlite => "SELECT name FROM pragma_table_info('users') ORDER BY cid",
+        Backend::Sqlite => "SELECT name FROM pragma_table_info($1) ORDER BY cid",
         Backend::Postgres => {
             "SELECT column_name::text AS name FROM information_schema.columns \
-             WHERE table_schema = current_schema() AND table_name = 'users' \
+             WHERE table_schema = current_schema() AND table_name = $1 \
              ORDER BY ordinal_position"
         }
     };
     diesel::sql_query(sql)
+        .bind::<diesel::sql_types::Text, _>(table)
         .load::<ColumnName>(&mut db.connection())
         .expect("read the table's columns")
         .into_iter()
@@ -35,16 +42,22 @@ fn columns_in_database(db: &TestDb) -> Vec<String> {
         .collect()
 }
 
+/// Fails unless the columns of `table` are `mapped`, the columns that
+/// `mapping_file` lists, in the same order.
+fn assert_mapping_covers(db: &TestDb, table: &str, mapped: &[&str], mapping_file: &str) {
+    assert_eq!(
+        columns_in_database(db, table),
+        mapped,
+        "the {table} table and {mapping_file} list different columns: \
+         a migration changed the table, update the mapping (and schema.rs) with it"
+    );
+}
+
 fn the_mapping_covers_every_column_of_the_table(backend: Backend) {
     let Some(db) = TestDb::on(backend) else {
         return conformance::skipped();
     };
-    assert_eq!(
-        columns_in_database(&db),
-        USER_COLUMN_NAMES,
-        "the users table and users_mapping.rs list different columns: \
-         a migration changed the table, update the mapping (and schema.rs) with it"
-    );
+    assert_mapping_covers(&db, "users", &USER_COLUMN_NAMES, "users_mapping.rs");
 }
 
 /// The `name` and `email` columns of a row, read by column name, without
@@ -111,6 +124,107 @@ fn each_field_goes_to_its_own_column_and_back(backend: Backend) {
     );
 }
 
+fn the_posts_mapping_covers_every_column_of_its_table(backend: Backend) {
+    let Some(db) = TestDb::on(backend) else {
+        return conformance::skipped();
+    };
+    assert_mapping_covers(&db, "posts", &POST_COLUMN_NAMES, "posts_mapping.rs");
+}
+
+/// A joined row's halves go to the post and to its author, each field from
+/// its own column: the ids, and the two kinds of text, all differ here, so
+/// a half or a column mapped to the wrong place fails.
+fn a_joined_row_maps_the_post_and_its_author_apart(backend: Backend) {
+    let Some(db) = TestDb::on(backend) else {
+        return conformance::skipped();
+    };
+    let mut conn = db.connection();
+    conn.begin_test_transaction()
+        .expect("a transaction the test never commits");
+    let conn = &mut conn;
+    // Two users first, so that the author's id is not the post's.
+    for name in ["first", "author"] {
+        diesel::insert_into(users::table)
+            .values(insert_values(&NewUser::new(name, format!("{name}@email"))))
+            .execute(conn)
+            .expect("insert a user");
+    }
+    let author_id: i32 = users::table
+        .filter(users::name.eq("author"))
+        .select(users::id)
+        .first(conn)
+        .expect("the author's id");
+    let post_id: i32 = diesel::insert_into(posts::table)
+        .values(manual_mapping::posts_mapping::insert_values(
+            author_id,
+            &NewPost::new("the title", "the body"),
+        ))
+        .returning(posts::id)
+        .get_result(conn)
+        .expect("insert through the mapping");
+    let (title, body): (String, String) = posts::table
+        .find(post_id)
+        .select((posts::title, posts::body))
+        .first(conn)
+        .expect("read the columns by name");
+    assert_eq!((title.as_str(), body.as_str()), ("the title", "the body"));
+
+    let expected_post = Post {
+        id: post_id,
+        user_id: author_id,
+        title: "the title".into(),
+        body: "the body".into(),
+    };
+    let row: PostRow = posts::table
+        .find(post_id)
+        .select(POST_COLUMNS)
+        .first(conn)
+        .expect("read a post");
+    assert_eq!(post_from_row(row), expected_post, "post_from_row");
+
+    let joined: PostWithAuthorRow = posts::table
+        .inner_join(users::table)
+        .filter(posts::id.eq(post_id))
+        .select(POST_WITH_AUTHOR_COLUMNS)
+        .first(conn)
+        .expect("read a joined row");
+    let answer = post_with_author_from_row(joined);
+    assert_eq!(answer.post, expected_post, "the post half");
+    assert_eq!(
+        answer.author,
+        User {
+            id: author_id,
+            name: "author".into(),
+            email: "author@email".into(),
+        },
+        "the author half"
+    );
+}
+
+#[test]
+fn posts_are_dealt_to_their_users_in_order_and_a_user_without_gets_none() {
+    let user = |id: i32| User {
+        id,
+        name: format!("u{id}"),
+        email: format!("u{id}@e"),
+    };
+    let post = |id: i32, user_id: i32| Post {
+        id,
+        user_id,
+        title: format!("p{id}"),
+        body: String::new(),
+    };
+    let grouped = users_with_posts(
+        vec![user(2), user(1), user(3)],
+        vec![post(1, 1), post(2, 2), post(3, 1), post(4, 9)],
+    );
+    let dealt: Vec<(i32, Vec<i32>)> = grouped
+        .iter()
+        .map(|u| (u.user.id, u.posts.iter().map(|p| p.id).collect()))
+        .collect();
+    assert_eq!(dealt, [(2, vec![2]), (1, vec![1, 3]), (3, vec![])]);
+}
+
 mod sqlite {
     use super::*;
 
@@ -122,6 +236,16 @@ mod sqlite {
     #[test]
     fn each_field_goes_to_its_own_column_and_back() {
         super::each_field_goes_to_its_own_column_and_back(Backend::Sqlite);
+    }
+
+    #[test]
+    fn the_posts_mapping_covers_every_column_of_its_table() {
+        super::the_posts_mapping_covers_every_column_of_its_table(Backend::Sqlite);
+    }
+
+    #[test]
+    fn a_joined_row_maps_the_post_and_its_author_apart() {
+        super::a_joined_row_maps_the_post_and_its_author_apart(Backend::Sqlite);
     }
 }
 
@@ -137,6 +261,16 @@ mod postgres {
         #[test]
         fn each_field_goes_to_its_own_column_and_back() {
             super::each_field_goes_to_its_own_column_and_back(Backend::Postgres);
+        }
+
+        #[test]
+        fn the_posts_mapping_covers_every_column_of_its_table() {
+            super::the_posts_mapping_covers_every_column_of_its_table(Backend::Postgres);
+        }
+
+        #[test]
+        fn a_joined_row_maps_the_post_and_its_author_apart() {
+            super::a_joined_row_maps_the_post_and_its_author_apart(Backend::Postgres);
         }
     }
 }

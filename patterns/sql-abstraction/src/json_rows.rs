@@ -4,6 +4,11 @@
 //! Diesel normally needs a Rust type for every column it reads. Here the
 //! type is decided per value, at run time, from what the database says the
 //! value is; a whole row becomes a `serde_json` object keyed by column name.
+//!
+//! A joined row nests by column name too: a column named `author.id`
+//! becomes the field `id` of an object `author` ([`row_to_nested_json`]), and
+//! rows that repeat a parent beside each of its children become one parent
+//! with a list of them ([`parents_with_children`]).
 
 use diesel::deserialize::{self, FromSql};
 use diesel::pg::Pg;
@@ -31,6 +36,68 @@ pub fn row_to_json(row: NamedRow) -> Value {
         }
     }
     Value::Object(object)
+}
+
+/// Turns a joined row into a JSON object, nesting by column name: the
+/// columns `id, title, author.id, author.name` become
+/// `{"id": …, "title": …, "author": {"id": …, "name": …}}`.
+pub fn row_to_nested_json(row: NamedRow) -> Value {
+    Value::Object(nested_fields(row))
+}
+
+/// Joined rows, ordered by the parent's `id`, each a parent's columns and
+/// one child's columns named `{children}.{column}` (all NULL for a parent
+/// with no child, as a LEFT JOIN makes them), become one object per parent
+/// with its children in a list: `[{"id": 1, …, "posts": [{…}, {…}]}]`.
+pub fn parents_with_children(rows: Vec<NamedRow>, children: &str) -> Vec<Value> {
+    let mut parents: Vec<Value> = Vec::new();
+    for row in rows {
+        let mut fields = nested_fields(row);
+        // `shift_remove` keeps the order of the other fields.
+        let child = fields
+            .shift_remove(children)
+            .filter(|child| !child["id"].is_null());
+        let same_parent = parents
+            .last()
+            .is_some_and(|last| last.get("id") == fields.get("id"));
+        if !same_parent {
+            fields.insert(children.to_owned(), Value::Array(Vec::new()));
+            parents.push(Value::Object(fields));
+        }
+        let list = parents
+            .last_mut()
+            .and_then(|parent| parent.get_mut(children));
+        if let (Some(child), Some(Value::Array(list))) = (child, list) {
+            list.push(child);
+        }
+    }
+    parents
+}
+
+/// The fields of a row, those named `parent.column` gathered into an
+/// object `parent` where its first column was.
+fn nested_fields(row: NamedRow) -> Map<String, Value> {
+    let mut object = Map::new();
+    for index in 0..row.len() {
+        let Some(field) = row.get(index) else {
+            continue;
+        };
+        let value = field.value.0.clone();
+        match field.name.split_once('.') {
+            Some((parent, column)) => {
+                let nested = object
+                    .entry(parent)
+                    .or_insert_with(|| Value::Object(Map::new()));
+                if let Value::Object(nested) = nested {
+                    nested.insert(column.to_owned(), value);
+                }
+            }
+            None => {
+                object.insert(field.name.clone(), value);
+            }
+        }
+    }
+    object
 }
 
 /// Whether the values of a column declared with this type (as the catalog

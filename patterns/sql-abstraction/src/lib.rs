@@ -22,7 +22,8 @@
 //! one writer thread that commits the writes waiting together).
 //!
 //! Run it with `cargo run -p sql-abstraction`, or
-//! `cargo run -p sql-abstraction -- demo` for the console session. [`store`],
+//! `cargo run -p sql-abstraction -- demo` for the console session. [`store`]
+//! (users), [`posts`] (posts, and what joins them to users),
 //! [`reflected_table`] and [`json_rows`] are the files to compare with the
 //! other patterns: the routes, the session and the demo are shared.
 
@@ -32,6 +33,7 @@ use shared::DbPool;
 use shared::http::AppService;
 
 pub mod json_rows;
+pub mod posts;
 pub mod reflected_table;
 pub mod store;
 
@@ -43,7 +45,8 @@ pub fn app(pool: DbPool) -> App<impl AppService> {
         // The engine, for each request's session to borrow a connection from.
         .app_data(web::Data::new(pool.clone()))
         // The store, opened as each worker starts: it reads the columns of
-        // `users` from the database then, the Flask page's `autoload=True`.
+        // `users` and `posts` from the database then, the Flask page's
+        // `autoload=True`.
         .data_factory(shared::routes::open_store::<store::Store>(pool))
         .configure(shared::routes::routes::<store::Store>)
         // The contract as an OpenAPI document, and an explorer for it.

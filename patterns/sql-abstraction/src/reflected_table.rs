@@ -82,10 +82,25 @@ impl ReflectedTable {
     /// an identifier (a `"` in a name doubled), so whatever the catalog
     /// said stays a name and never becomes SQL.
     pub fn column_list(&self) -> String {
+        let quoted: Vec<String> = self.columns.iter().map(|c| quote(c)).collect();
+        quoted.join(", ")
+    }
+
+    /// The columns for SQL text that reads the table under the name `alias`
+    /// (`FROM posts AS p`), each renamed `"{prefix}.{column}"` when a prefix
+    /// is given: `p."id" AS "author.id", …`. Names with a dot are how
+    /// [`crate::json_rows`] nests a joined row.
+    pub fn qualified_column_list(&self, alias: &str, prefix: Option<&str>) -> String {
         let quoted: Vec<String> = self
             .columns
             .iter()
-            .map(|c| format!("\"{}\"", c.replace('"', "\"\"")))
+            .map(|c| {
+                let column = format!("{alias}.{}", quote(c));
+                match prefix {
+                    Some(prefix) => format!("{column} AS {}", quote(&format!("{prefix}.{c}"))),
+                    None => column,
+                }
+            })
             .collect();
         quoted.join(", ")
     }
@@ -104,4 +119,10 @@ impl ReflectedTable {
         }
         select
     }
+}
+
+/// A name quoted as an SQL identifier, a `"` in it doubled: whatever the
+/// catalog said stays a name and never becomes SQL.
+fn quote(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
 }

@@ -28,21 +28,24 @@ use shared::user_store::UserStore;
 use crate::json_rows::{NamedRow, row_to_json};
 use crate::reflected_table::ReflectedTable;
 
-/// The SQL-abstraction data access: the `users` table as the database
-/// described it when the store opened.
+/// The SQL-abstraction data access: the `users` and `posts` tables as the
+/// database described them when the store opened.
 pub struct Store {
-    users: ReflectedTable,
+    pub(crate) users: ReflectedTable,
+    pub(crate) posts: ReflectedTable,
 }
 
 impl UserStore for Store {
     type User = Value;
 
-    /// Reads the columns of `users` from the catalog: one statement, once,
-    /// as the app starts. The queries below name `id`, `name` and `email`,
-    /// so a table without them fails here, not on a request.
+    /// Reads the columns of `users` and `posts` from the catalog: one
+    /// statement each, once, as the app starts. The queries name `id`,
+    /// `name` and `email`, and `id`, `user_id`, `title` and `body`, so a
+    /// table without them fails here, not on a request.
     fn open(conn: &mut DbConnection) -> QueryResult<Store> {
         let users = ReflectedTable::read(conn, "users", &["id", "name", "email"])?;
-        Ok(Store { users })
+        let posts = ReflectedTable::read(conn, "posts", &["id", "user_id", "title", "body"])?;
+        Ok(Store { users, posts })
     }
 
     fn list_users(

@@ -13,6 +13,8 @@ pub struct PatternSpec {
     /// What `models.rs` says about the mapping, in place of the repository's
     /// note comparing the patterns.
     pub models_note: &'static str,
+    /// The same, for `post_models.rs`.
+    pub post_models_note: &'static str,
 }
 
 /// Every pattern under `patterns/`; a test checks that none is missing.
@@ -23,6 +25,9 @@ pub const PATTERNS: &[PatternSpec] = &[
         uses_model_derives: true,
         models_note: "//! The derives map `User`, `NewUser` and `UserChanges` to the `users` table:\n\
                       //! they are the mapping `store` relies on.",
+        post_models_note: "//! The derives map `Post` and `NewPost` to the `posts` table, and\n\
+                           //! `Associations` with `belongs_to(User)` lets `posts` load\n\
+                           //! `Post::belonging_to(&users)` and sort them with `grouped_by`.",
     },
     PatternSpec {
         name: "manual-mapping",
@@ -30,6 +35,8 @@ pub const PATTERNS: &[PatternSpec] = &[
         uses_model_derives: false,
         models_note: "//! These types know nothing of the database: `users_mapping` maps them to\n\
                       //! the `users` table.",
+        post_models_note: "//! These types know nothing of the database: `posts_mapping` maps them\n\
+                           //! to the `posts` table, and a joined row to a post with its author.",
     },
     PatternSpec {
         name: "sql-abstraction",
@@ -37,6 +44,8 @@ pub const PATTERNS: &[PatternSpec] = &[
         uses_model_derives: false,
         models_note: "//! These types know nothing of the database: the store reads rows as JSON\n\
                       //! objects, and uses `NewUser` and `UserChanges` for what clients send.",
+        post_models_note: "//! These types know nothing of the database: the store reads posts as\n\
+                           //! JSON objects, and uses `NewPost` for what clients send.",
     },
 ];
 

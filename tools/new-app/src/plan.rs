@@ -184,7 +184,7 @@ fn library_root(
         }
     }
     let mut doc = format!(
-        "//! # {}\n//!\n//! A JSON API over a `users` table that follows the *{}* pattern.\n//!\n",
+        "//! # {}\n//!\n//! A JSON API over a `users` table and its `posts` that follows the *{}*\n//! pattern.\n//!\n",
         names.package, names.pattern.name
     );
     for paragraph in kept {
@@ -330,7 +330,10 @@ fn readme(names: &Names, files: &[(String, String)], shared_modules: &[String]) 
             rows.push(format!("| `{path}` | {description} |"));
         }
     }
-    rows.push("| `migrations/` | the `users` table, for SQLite and for PostgreSQL |".to_string());
+    rows.push(
+        "| `migrations/` | the `users` and `posts` tables, for SQLite and for PostgreSQL |"
+            .to_string(),
+    );
     include_str!("../templates/README.md")
         .replace("{{name}}", names.package)
         .replace("{{pattern}}", names.pattern.name)

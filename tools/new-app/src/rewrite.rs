@@ -84,7 +84,7 @@ pub fn edits_for(pattern: &PatternSpec) -> Vec<Edit> {
         Edit::new(
             "shared/src/lib.rs",
             "which each pattern implements its own way.",
-            "which [`store`] implements.",
+            "which [`store`] and [`posts`] implement.",
         ),
         Edit::new(
             "shared/src/lib.rs",
@@ -104,6 +104,14 @@ pub fn edits_for(pattern: &PatternSpec) -> Vec<Edit> {
             "//! The derives are what the *declarative* pattern is about: they map `User` to\n\
              //! the `users` table. The other patterns use the same types without them.",
             pattern.models_note,
+        ),
+        Edit::new(
+            "shared/src/post_models.rs",
+            "//! As on `User`, the derives are the *declarative* pattern's mapping:\n\
+             //! `Associations` with `belongs_to(User)` is what lets it load\n\
+             //! `Post::belonging_to(&users)` and sort the posts with `grouped_by`. The\n\
+             //! other patterns use the same types without them.",
+            pattern.post_models_note,
         ),
         Edit::new(
             "conformance/src/app.rs",
@@ -186,6 +194,16 @@ pub fn edits_for(pattern: &PatternSpec) -> Vec<Edit> {
                 "`User`",
             ));
             edits.push(Edit::new(
+                "patterns/manual-mapping/src/posts_mapping.rs",
+                "the shared `Post`",
+                "`Post`",
+            ));
+            edits.push(Edit::new(
+                "patterns/manual-mapping/src/posts_mapping.rs",
+                "`tests/mapping.rs`",
+                "`tests/conformance/mapping.rs`",
+            ));
+            edits.push(Edit::new(
                 "patterns/manual-mapping/src/users_mapping.rs",
                 "this pattern never uses the\n//! diesel derives it carries for the declarative pattern.",
                 "it carries no diesel derives.",
@@ -199,17 +217,34 @@ pub fn edits_for(pattern: &PatternSpec) -> Vec<Edit> {
         _ => {}
     }
     if !pattern.uses_model_derives {
-        // The model without the derives its pattern never uses.
+        // The models without the derives their pattern never uses.
         for derive in [", Queryable, Selectable", ", Insertable", ", AsChangeset"] {
             edits.push(Edit::new("shared/src/models.rs", derive, ""));
         }
         for line in [
+            "// The parent that posts belong to (`post_models::Post` derives `Associations`).\n",
+            "#[derive(Identifiable)]\n",
             "#[diesel(table_name = users)]\n",
             "#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]\n",
+            "    #[diesel(skip_insertion)]\n",
             "use diesel::prelude::*;\n",
             "use crate::schema::users;\n",
         ] {
             edits.push(Edit::new("shared/src/models.rs", line, ""));
+        }
+        for derive in [", Queryable, Selectable", ", Insertable"] {
+            edits.push(Edit::new("shared/src/post_models.rs", derive, ""));
+        }
+        for line in [
+            "// The child of `User`: `Post::belonging_to(&users)` finds their posts.\n",
+            "#[derive(Identifiable, Associations)]\n",
+            "#[diesel(belongs_to(User))]\n",
+            "#[diesel(table_name = posts)]\n",
+            "#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]\n",
+            "use diesel::prelude::*;\n",
+            "use crate::schema::posts;\n",
+        ] {
+            edits.push(Edit::new("shared/src/post_models.rs", line, ""));
         }
     }
     edits

@@ -108,8 +108,11 @@ fn each_function<S: UserStore>() -> String {
     calls.join("\n\n")
 }
 
-/// The requests of the side-by-side: method, path, JSON body.
-const ROUTES: &[(&str, &str, Option<&str>)] = &[
+/// One request of a side-by-side: method, path, JSON body.
+type Route = (&'static str, &'static str, Option<&'static str>);
+
+/// The requests of the side-by-side of the users' routes.
+pub(super) const ROUTES: &[Route] = &[
     (
         "POST",
         "/users",
@@ -126,6 +129,34 @@ const ROUTES: &[(&str, &str, Option<&str>)] = &[
     ("DELETE", "/users/1", None),
 ];
 
+/// The requests of the side-by-side of relations: a user written with its
+/// posts, a post written for a user (and for none), the joins that read
+/// them, and the delete that takes a user's posts with it.
+pub(super) const RELATION_ROUTES: &[Route] = &[
+    (
+        "POST",
+        "/users",
+        Some(
+            r#"{"name":"ada","email":"ada@example.com","posts":[{"title":"Notes","body":"On the engine"},{"title":"Sketch","body":""}]}"#,
+        ),
+    ),
+    (
+        "POST",
+        "/users/1/posts",
+        Some(r#"{"title":"Later","body":"A third"}"#),
+    ),
+    (
+        "POST",
+        "/users/9/posts",
+        Some(r#"{"title":"Lost","body":""}"#),
+    ),
+    ("GET", "/posts/1", None),
+    ("GET", "/posts?per_page=2", None),
+    ("GET", "/users/1/posts", None),
+    ("GET", "/users?embed=posts", None),
+    ("DELETE", "/users/1", None),
+];
+
 const PATTERNS: [&str; 3] = ["declarative", "manual-mapping", "sql-abstraction"];
 
 /// What one route answered and the statements it sent, as text.
@@ -134,10 +165,11 @@ struct Exchange {
     statements: Vec<String>,
 }
 
-/// `sql-by-route BACKEND`: each request of [`ROUTES`] sent to each
-/// pattern's app, each app on a fresh database, with the statements it
-/// sent; patterns that sent the very same statements share one listing.
-pub(super) fn by_route(backend: Backend) -> String {
+/// `sql-by-route BACKEND` ([`ROUTES`]) and `sql-relations BACKEND`
+/// ([`RELATION_ROUTES`]): each request sent to each pattern's app, each app
+/// on a fresh database, with the statements it sent; patterns that sent the
+/// very same statements share one listing.
+pub(super) fn by_route(backend: Backend, routes: &'static [Route]) -> String {
     let exchanges: Vec<Vec<Exchange>> = actix_web::rt::System::new().block_on(async move {
         let mut all = Vec::new();
         for pattern in PATTERNS {
@@ -148,15 +180,15 @@ pub(super) fn by_route(backend: Backend) -> String {
             };
             let pool = db.pool.clone();
             all.push(match pattern {
-                "declarative" => send_routes(declarative::app(pool), db).await,
-                "manual-mapping" => send_routes(manual_mapping::app(pool), db).await,
-                _ => send_routes(sql_abstraction::app(pool), db).await,
+                "declarative" => send_routes(declarative::app(pool), db, routes).await,
+                "manual-mapping" => send_routes(manual_mapping::app(pool), db, routes).await,
+                _ => send_routes(sql_abstraction::app(pool), db, routes).await,
             });
         }
         all
     });
     let mut text = Vec::new();
-    for (index, (method, path, body)) in ROUTES.iter().enumerate() {
+    for (index, (method, path, body)) in routes.iter().enumerate() {
         let mut route = format!("{method} {path}");
         if let Some(body) = body {
             route.push_str(&format!(" {body}"));
@@ -191,10 +223,10 @@ pub(super) fn by_route(backend: Backend) -> String {
     text.join("\n\n")
 }
 
-async fn send_routes<T: AppService>(app: App<T>, db: TestDb) -> Vec<Exchange> {
+async fn send_routes<T: AppService>(app: App<T>, db: TestDb, routes: &[Route]) -> Vec<Exchange> {
     let app = TestApp::start(app, db).await;
     let mut exchanges = Vec::new();
-    for &(method, path, body) in ROUTES {
+    for &(method, path, body) in routes {
         let mut request = match method {
             "POST" => TestRequest::post(),
             "PATCH" => TestRequest::patch(),

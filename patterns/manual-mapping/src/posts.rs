@@ -1,0 +1,114 @@
+//! The data access of posts in the manual-mapping pattern, and of what
+//! joins them to users: the same queries as the declarative pattern, but
+//! every row ⇄ struct conversion goes through [`crate::posts_mapping`],
+//! and users are dealt their posts by hand rather than by `grouped_by`.
+//!
+//! - a post with its author is one SELECT with a join, read as a pair of
+//!   rows and mapped in [`post_with_author_from_row`];
+//! - users with their posts are two SELECTs whatever the page size: the
+//!   page of users, then every post of those users (`WHERE user_id IN (…)`),
+//!   dealt out in [`users_with_posts`];
+//! - a user with its first posts is `PostStore::create_user_with_posts`,
+//!   written once in the trait over `create_user` and `create_post`: one
+//!   INSERT per row, in the transaction the route makes, so that if any is
+//!   refused, none is kept. This store only says how a user and its posts
+//!   make one answer (`user_with_posts`).
+
+use diesel::prelude::*;
+use shared::DbConnection;
+use shared::listing::{Page, UserListing};
+use shared::models::User;
+use shared::post_models::{NewPost, Post, PostWithAuthor, UserWithPosts};
+use shared::post_store::PostStore;
+use shared::schema::{posts, users};
+use shared::user_store::UserStore;
+
+use crate::posts_mapping::{
+    POST_COLUMNS, POST_WITH_AUTHOR_COLUMNS, PostRow, PostWithAuthorRow, insert_values,
+    post_from_row, post_row, post_with_author_from_row, users_with_posts,
+};
+use crate::store::Store;
+
+impl PostStore for Store {
+    type Post = Post;
+    type PostWithAuthor = PostWithAuthor;
+    type UserWithPosts = UserWithPosts;
+
+    fn create_post(
+        &self,
+        conn: &mut DbConnection,
+        user_id: i32,
+        new_post: &NewPost,
+    ) -> QueryResult<Post> {
+        let row: PostRow = diesel::insert_into(posts::table)
+            .values(insert_values(user_id, new_post))
+            .returning(POST_COLUMNS)
+            .get_result(conn)?;
+        Ok(post_from_row(row))
+    }
+
+    fn posts_of_user(
+        &self,
+        conn: &mut DbConnection,
+        user_id: i32,
+        page: &Page,
+    ) -> QueryResult<Option<Vec<Post>>> {
+        if self.find_user(conn, user_id)?.is_none() {
+            return Ok(None);
+        }
+        let rows: Vec<PostRow> = posts::table
+            .filter(posts::user_id.eq(user_id))
+            .select(POST_COLUMNS)
+            .order(posts::id.asc())
+            .limit(page.limit)
+            .offset(page.offset)
+            .load(conn)?;
+        Ok(Some(rows.into_iter().map(post_from_row).collect()))
+    }
+
+    fn list_posts(&self, conn: &mut DbConnection, page: &Page) -> QueryResult<Vec<PostWithAuthor>> {
+        let rows: Vec<PostWithAuthorRow> = posts::table
+            .inner_join(users::table)
+            .select(POST_WITH_AUTHOR_COLUMNS)
+            .order(posts::id.asc())
+            .limit(page.limit)
+            .offset(page.offset)
+            .load(conn)?;
+        Ok(rows.into_iter().map(post_with_author_from_row).collect())
+    }
+
+    fn find_post(&self, conn: &mut DbConnection, id: i32) -> QueryResult<Option<PostWithAuthor>> {
+        let row: Option<PostWithAuthorRow> = posts::table
+            .inner_join(users::table)
+            .filter(posts::id.eq(id))
+            .select(POST_WITH_AUTHOR_COLUMNS)
+            .first(conn)
+            .optional()?;
+        Ok(row.map(post_with_author_from_row))
+    }
+
+    fn delete_post(&self, conn: &mut DbConnection, id: i32) -> QueryResult<bool> {
+        let deleted = diesel::delete(post_row(id)).execute(conn)?;
+        Ok(deleted > 0)
+    }
+
+    fn list_users_with_posts(
+        &self,
+        conn: &mut DbConnection,
+        listing: &UserListing,
+    ) -> QueryResult<Vec<UserWithPosts>> {
+        let users = self.list_users(conn, listing)?;
+        let ids: Vec<i32> = users.iter().map(|user| user.id).collect();
+        let rows: Vec<PostRow> = posts::table
+            .filter(posts::user_id.eq_any(ids))
+            .select(POST_COLUMNS)
+            .order(posts::id.asc())
+            .load(conn)?;
+        let posts = rows.into_iter().map(post_from_row).collect();
+        Ok(users_with_posts(users, posts))
+    }
+
+    fn user_with_posts(user: User, posts: Vec<Post>) -> UserWithPosts {
+        UserWithPosts { user, posts }
+    }
+}

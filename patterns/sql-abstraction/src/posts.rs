@@ -1,0 +1,146 @@
+//! The data access of posts in the SQL-abstraction-layer pattern, and of
+//! what joins them to users. No model here either: the `posts` table was
+//! read from the catalog with `users` ([`crate::store::Store::open`]), and
+//! rows come back as JSON, nested by column name ([`crate::json_rows`]).
+//!
+//! - a post with its author is one SELECT with a join, in SQL text, whose
+//!   author columns are renamed `"author.id"`, `"author.name"`, …: the row
+//!   nests itself into `{…, "author": {…}}`;
+//! - users with their posts are one SELECT whatever the page size: the page
+//!   of users (a subquery, so that LIMIT counts users, not rows) LEFT JOINed
+//!   to their posts, one row per post, and the rows that repeat a user are
+//!   folded into one user with a list of posts;
+//! - a post of one user is read with the query builder over the reflected
+//!   table, as `list_users` reads users;
+//! - a user with its first posts is `PostStore::create_user_with_posts`,
+//!   written once in the trait over `create_user` and `create_post`: one
+//!   INSERT per row, in the transaction the route makes, so that if any is
+//!   refused, none is kept. This store only says how a user and its posts
+//!   make one answer (`user_with_posts`).
+//!
+//! As everywhere in this pattern, values are bound (`$1`, `$2`, …, numbered
+//! in order of appearance), never pasted into the SQL text.
+
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Integer, Nullable, Text};
+use serde_json::Value;
+use shared::DbConnection;
+use shared::listing::{Page, UserListing};
+use shared::post_models::NewPost;
+use shared::post_store::PostStore;
+use shared::user_store::UserStore;
+
+use crate::json_rows::{NamedRow, parents_with_children, row_to_json, row_to_nested_json};
+use crate::store::Store;
+
+impl Store {
+    /// The SELECT of posts joined to their authors, up to its WHERE.
+    fn posts_with_authors(&self) -> String {
+        format!(
+            "SELECT {}, {} FROM posts AS p JOIN users AS u ON u.id = p.user_id",
+            self.posts.qualified_column_list("p", None),
+            self.users.qualified_column_list("u", Some("author"))
+        )
+    }
+}
+
+impl PostStore for Store {
+    type Post = Value;
+    type PostWithAuthor = Value;
+    type UserWithPosts = Value;
+
+    fn create_post(
+        &self,
+        conn: &mut DbConnection,
+        user_id: i32,
+        new_post: &NewPost,
+    ) -> QueryResult<Value> {
+        let columns = self.posts.column_list();
+        let row: NamedRow = diesel::sql_query(format!(
+            "INSERT INTO posts (user_id, title, body) VALUES ($1, $2, $3) RETURNING {columns}"
+        ))
+        .bind::<Integer, _>(user_id)
+        .bind::<Text, _>(&new_post.title)
+        .bind::<Text, _>(&new_post.body)
+        .get_result(conn)?;
+        Ok(row_to_json(row))
+    }
+
+    fn posts_of_user(
+        &self,
+        conn: &mut DbConnection,
+        user_id: i32,
+        page: &Page,
+    ) -> QueryResult<Option<Vec<Value>>> {
+        if self.find_user(conn, user_id)?.is_none() {
+            return Ok(None);
+        }
+        let posts = self.posts.table();
+        let rows: Vec<NamedRow> = posts
+            .select(self.posts.select_all())
+            .filter(posts.column::<Integer, _>("user_id").eq(user_id))
+            .order(posts.column::<Integer, _>("id").asc())
+            .limit(page.limit)
+            .offset(page.offset)
+            .load(conn)?;
+        Ok(Some(rows.into_iter().map(row_to_json).collect()))
+    }
+
+    fn list_posts(&self, conn: &mut DbConnection, page: &Page) -> QueryResult<Vec<Value>> {
+        let select = self.posts_with_authors();
+        let rows: Vec<NamedRow> =
+            diesel::sql_query(format!("{select} ORDER BY p.id LIMIT $1 OFFSET $2"))
+                .bind::<BigInt, _>(page.limit)
+                .bind::<BigInt, _>(page.offset)
+                .load(conn)?;
+        Ok(rows.into_iter().map(row_to_nested_json).collect())
+    }
+
+    fn find_post(&self, conn: &mut DbConnection, id: i32) -> QueryResult<Option<Value>> {
+        let select = self.posts_with_authors();
+        let row: Option<NamedRow> = diesel::sql_query(format!("{select} WHERE p.id = $1"))
+            .bind::<Integer, _>(id)
+            .get_result(conn)
+            .optional()?;
+        Ok(row.map(row_to_nested_json))
+    }
+
+    fn delete_post(&self, conn: &mut DbConnection, id: i32) -> QueryResult<bool> {
+        let deleted = diesel::sql_query("DELETE FROM posts WHERE id = $1")
+            .bind::<Integer, _>(id)
+            .execute(conn)?;
+        Ok(deleted > 0)
+    }
+
+    fn list_users_with_posts(
+        &self,
+        conn: &mut DbConnection,
+        listing: &UserListing,
+    ) -> QueryResult<Vec<Value>> {
+        // A NULL name keeps every user (`name = name`), as `update_user`
+        // keeps a column: one statement whether or not a name is given.
+        let rows: Vec<NamedRow> = diesel::sql_query(format!(
+            "SELECT {}, {} \
+             FROM (SELECT {} FROM users WHERE name = COALESCE($1, name) \
+                   ORDER BY id LIMIT $2 OFFSET $3) AS u \
+             LEFT JOIN posts AS p ON p.user_id = u.id \
+             ORDER BY u.id, p.id",
+            self.users.qualified_column_list("u", None),
+            self.posts.qualified_column_list("p", Some("posts")),
+            self.users.column_list()
+        ))
+        .bind::<Nullable<Text>, _>(&listing.name)
+        .bind::<BigInt, _>(listing.limit)
+        .bind::<BigInt, _>(listing.offset)
+        .load(conn)?;
+        Ok(parents_with_children(rows, "posts"))
+    }
+
+    /// The user's object gets a field `posts`.
+    fn user_with_posts(mut user: Value, posts: Vec<Value>) -> Value {
+        if let Value::Object(fields) = &mut user {
+            fields.insert("posts".to_owned(), Value::Array(posts));
+        }
+        user
+    }
+}

@@ -1,0 +1,186 @@
+//! The `Post` model, the rules its values must follow, and the two answers
+//! that put users and posts together.
+//!
+//! As on `User`, the derives are the *declarative* pattern's mapping:
+//! `Associations` with `belongs_to(User)` is what lets it load
+//! `Post::belonging_to(&users)` and sort the posts with `grouped_by`. The
+//! other patterns use the same types without them.
+
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::error::AppError;
+use crate::models::{User, Validate, check_at_most, check_no_nul, check_not_blank};
+use crate::schema::posts;
+
+/// The longest title, in characters.
+pub const TITLE_MAX_CHARS: usize = 200;
+/// The longest body, in characters.
+pub const BODY_MAX_CHARS: usize = 2000;
+/// The most posts `POST /users` creates with a user: few enough that a user
+/// with that many posts, each as long as it may be, still fits the 16 KiB
+/// body limit (as ASCII), so that the limit of the body and the limits of
+/// its values do not contradict each other.
+pub const MOST_FIRST_POSTS: usize = 5;
+
+// A title's `pattern` is a name's (see `models`): no NUL, and at least one
+// character that `str::trim` keeps. A body may be empty, but holds no NUL.
+
+/// A post as stored and as sent to clients.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Queryable, Selectable, ToSchema)]
+// The child of `User`: `Post::belonging_to(&users)` finds their posts.
+#[derive(Identifiable, Associations)]
+#[diesel(belongs_to(User))]
+#[diesel(table_name = posts)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub struct Post {
+    /// Assigned by the database.
+    #[schema(minimum = 1)]
+    pub id: i32,
+    /// The id of the user who wrote it.
+    #[schema(minimum = 1)]
+    pub user_id: i32,
+    /// 1 to 200 characters, not blank.
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000]*[^\u0000\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000]*$"
+    )]
+    pub title: String,
+    /// Up to 2,000 characters.
+    #[schema(max_length = 2000, pattern = r"^[^\u0000]*$")]
+    pub body: String,
+}
+
+/// The body of `POST /users/{id}/posts`, and each of the first posts of
+/// `POST /users`: a post whose user is named elsewhere.
+#[derive(Debug, Clone, Deserialize, Insertable, ToSchema)]
+#[diesel(table_name = posts)]
+#[serde(deny_unknown_fields)]
+pub struct NewPost {
+    /// 1 to 200 characters, not blank.
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000]*[^\u0000\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000]*$"
+    )]
+    pub title: String,
+    /// Up to 2,000 characters; may be empty.
+    #[schema(max_length = 2000, pattern = r"^[^\u0000]*$")]
+    pub body: String,
+}
+
+/// A post with the user who wrote it: `GET /posts` and `GET /posts/{id}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct PostWithAuthor {
+    /// The post's own fields, at the top level.
+    #[serde(flatten)]
+    pub post: Post,
+    /// The user who wrote it.
+    pub author: User,
+}
+
+/// A user with its posts: each user of `GET /users?embed=posts`, and the
+/// answer to a `POST /users` that sent posts. (Without them, a user is
+/// answered as a plain [`User`]: hence `posts` is not required.)
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct UserWithPosts {
+    /// The user's own fields, at the top level.
+    #[serde(flatten)]
+    pub user: User,
+    /// Its posts, by ascending id.
+    #[schema(required = false)]
+    pub posts: Vec<Post>,
+}
+
+impl NewPost {
+    /// A new post from its title and body (not yet validated).
+    pub fn new(title: impl Into<String>, body: impl Into<String>) -> Self {
+        NewPost {
+            title: title.into(),
+            body: body.into(),
+        }
+    }
+}
+
+impl Validate for NewPost {
+    fn validate(&self) -> Result<(), AppError> {
+        check_title(&self.title)?;
+        check_body(&self.body)
+    }
+}
+
+/// The rules for a title. SQLite does not enforce `VARCHAR(200)` (its
+/// table has a CHECK as the last line of defence): the app checks first,
+/// so both backends give the same answer.
+pub fn check_title(title: &str) -> Result<(), AppError> {
+    check_not_blank("title", title, TITLE_MAX_CHARS)
+}
+
+/// The rules for a body: it may be empty.
+pub fn check_body(body: &str) -> Result<(), AppError> {
+    check_no_nul("body", body)?;
+    check_at_most("body", body, BODY_MAX_CHARS)
+}
+
+/// The rules for the posts sent with a new user: at most
+/// [`MOST_FIRST_POSTS`], each valid. The message names the post that is not,
+/// `posts[2].title must not be blank`, and nothing is written.
+pub fn check_first_posts(posts: &[NewPost]) -> Result<(), AppError> {
+    if posts.len() > MOST_FIRST_POSTS {
+        return Err(AppError::Invalid(format!(
+            "posts must hold at most {MOST_FIRST_POSTS} posts, got {}",
+            posts.len()
+        )));
+    }
+    for (index, post) in posts.iter().enumerate() {
+        post.validate().map_err(|error| match error {
+            AppError::Invalid(rule) => AppError::Invalid(format!("posts[{index}].{rule}")),
+            other => other,
+        })?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_title_is_one_to_two_hundred_characters_not_blank() {
+        assert!(check_title("a").is_ok());
+        assert!(check_title(&"é".repeat(200)).is_ok());
+        for bad in [String::new(), " \t".into(), "é".repeat(201), "a\0b".into()] {
+            assert!(check_title(&bad).is_err(), "{bad:?} should be refused");
+        }
+    }
+
+    #[test]
+    fn a_body_may_be_empty_but_not_too_long_or_hold_a_nul() {
+        assert!(check_body("").is_ok());
+        assert!(check_body(&"é".repeat(2000)).is_ok());
+        assert!(check_body(&"é".repeat(2001)).is_err());
+        assert!(check_body("a\0").is_err());
+    }
+
+    #[test]
+    fn the_first_post_that_breaks_a_rule_is_named() {
+        let posts = [NewPost::new("fine", ""), NewPost::new(" ", "")];
+        let error = check_first_posts(&posts).expect_err("a blank title");
+        assert_eq!(error.to_string(), "posts[1].title must not be blank");
+        let too_many = vec![NewPost::new("t", "b"); MOST_FIRST_POSTS + 1];
+        assert!(check_first_posts(&too_many).is_err());
+        assert!(check_first_posts(&too_many[..MOST_FIRST_POSTS]).is_ok());
+    }
+
+    #[test]
+    fn null_posts_are_refused_and_absent_posts_are_none() {
+        use crate::models::NewUser;
+        let absent: NewUser =
+            serde_json::from_str(r#"{"name": "a", "email": "a@b"}"#).expect("no posts");
+        assert!(absent.posts.is_none());
+        let null = r#"{"name": "a", "email": "a@b", "posts": null}"#;
+        assert!(serde_json::from_str::<NewUser>(null).is_err());
+    }
+}

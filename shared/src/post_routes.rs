@@ -1,0 +1,163 @@
+//! The HTTP routes of posts: thin handlers over the [`PostStore`], as
+//! [`crate::routes`] are over the `UserStore`, registered by
+//! [`crate::routes::routes`].
+
+use actix_web::{HttpResponse, web};
+
+use crate::error::{AppError, ErrorBody};
+use crate::http::{ValidJson, created};
+use crate::listing::Page;
+use crate::post_models::{NewPost, Post, PostWithAuthor};
+use crate::post_store::{PostId, PostStore};
+use crate::session::DbSession;
+
+/// Writes a post for a user.
+#[utoipa::path(
+    post,
+    path = "/users/{id}/posts",
+    tag = "posts",
+    params(("id" = i32, Path, minimum = 1, description = "The id of the user who writes it")),
+    request_body(content = NewPost, description = "The new post (at most 16 KiB of JSON)"),
+    responses(
+        (status = 201, description = "Created", body = Post,
+            headers(("Location" = String, description = "The new post's address, /posts/{id}"))),
+        (status = 400, description = "A bad id, malformed JSON, or a field missing, mistyped or unknown", body = ErrorBody),
+        (status = 404, description = "No user with this id (or it was deleted meanwhile)", body = ErrorBody),
+        (status = 413, description = "The body is larger than 16 KiB", body = ErrorBody),
+        (status = 415, description = "The body is not sent as application/json", body = ErrorBody),
+        (status = 422, description = "A value breaks a rule (length, blank, NUL)", body = ErrorBody),
+        (status = 503, description = "The database is unavailable or busy: try again", body = ErrorBody,
+            headers(("Retry-After" = u32, description = "Seconds to wait"))),
+    )
+)]
+pub(crate) async fn create_post<S: PostStore>(
+    session: DbSession,
+    store: web::Data<S>,
+    user_id: web::Path<i32>,
+    ValidJson(new_post): ValidJson<NewPost>,
+) -> Result<HttpResponse, AppError> {
+    let user_id = user_id.into_inner();
+    // No lookup of the user first: the foreign key decides, inside the
+    // INSERT, even against a delete running at the same moment.
+    let post = session
+        .write(move |conn| store.create_post(conn, user_id, &new_post))
+        .await
+        .map_err(|error| error.user_gone(user_id))?;
+    let id = post
+        .post_id()
+        .ok_or_else(|| AppError::Internal("the created post came back without an id".into()))?;
+    Ok(created(format!("/posts/{id}"), post))
+}
+
+/// A user's posts by ascending id, a page at a time.
+#[utoipa::path(
+    get,
+    path = "/users/{id}/posts",
+    tag = "posts",
+    params(
+        ("id" = i32, Path, minimum = 1, description = "The user's id"),
+        ("page" = Option<i64>, Query, minimum = 1, maximum = 100, description = "Which page, from 1 (default 1)"),
+        ("per_page" = Option<i64>, Query, minimum = 1, maximum = 100, description = "Posts per page (default 20)"),
+    ),
+    responses(
+        (status = 200, description = "The page of the user's posts", body = [Post]),
+        (status = 400, description = "A bad id, page or per_page", body = ErrorBody),
+        (status = 404, description = "No user with this id", body = ErrorBody),
+        (status = 503, description = "The database is unavailable or busy: try again", body = ErrorBody,
+            headers(("Retry-After" = u32, description = "Seconds to wait"))),
+    )
+)]
+pub(crate) async fn list_user_posts<S: PostStore>(
+    session: DbSession,
+    store: web::Data<S>,
+    user_id: web::Path<i32>,
+    page: Page,
+) -> Result<HttpResponse, AppError> {
+    let user_id = user_id.into_inner();
+    let posts = session
+        .read(move |conn| store.posts_of_user(conn, user_id, &page))
+        .await?;
+    let posts = posts.ok_or_else(|| AppError::user_not_found(user_id))?;
+    Ok(HttpResponse::Ok().json(posts))
+}
+
+/// Every post by ascending id, a page at a time, each with its author.
+#[utoipa::path(
+    get,
+    path = "/posts",
+    tag = "posts",
+    params(
+        ("page" = Option<i64>, Query, minimum = 1, maximum = 100, description = "Which page, from 1 (default 1)"),
+        ("per_page" = Option<i64>, Query, minimum = 1, maximum = 100, description = "Posts per page (default 20)"),
+    ),
+    responses(
+        (status = 200, description = "The page of posts, each with its `author`", body = [PostWithAuthor]),
+        (status = 400, description = "A bad page or per_page", body = ErrorBody),
+        (status = 503, description = "The database is unavailable or busy: try again", body = ErrorBody,
+            headers(("Retry-After" = u32, description = "Seconds to wait"))),
+    )
+)]
+pub(crate) async fn list_posts<S: PostStore>(
+    session: DbSession,
+    store: web::Data<S>,
+    page: Page,
+) -> Result<HttpResponse, AppError> {
+    let posts = session
+        .read(move |conn| store.list_posts(conn, &page))
+        .await?;
+    Ok(HttpResponse::Ok().json(posts))
+}
+
+/// One post, by id, with its author.
+#[utoipa::path(
+    get,
+    path = "/posts/{id}",
+    tag = "posts",
+    params(("id" = i32, Path, minimum = 1, description = "The post's id")),
+    responses(
+        (status = 200, description = "The post, with its `author`", body = PostWithAuthor),
+        (status = 400, description = "The id is not a whole number from 1 to 2147483647", body = ErrorBody),
+        (status = 404, description = "No post with this id", body = ErrorBody),
+        (status = 503, description = "The database is unavailable or busy: try again", body = ErrorBody,
+            headers(("Retry-After" = u32, description = "Seconds to wait"))),
+    )
+)]
+pub(crate) async fn get_post<S: PostStore>(
+    session: DbSession,
+    store: web::Data<S>,
+    id: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let post = session.read(move |conn| store.find_post(conn, id)).await?;
+    let post = post.ok_or_else(|| AppError::post_not_found(id))?;
+    Ok(HttpResponse::Ok().json(post))
+}
+
+/// Deletes a post.
+#[utoipa::path(
+    delete,
+    path = "/posts/{id}",
+    tag = "posts",
+    params(("id" = i32, Path, minimum = 1, description = "The post's id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 400, description = "The id is not a whole number from 1 to 2147483647", body = ErrorBody),
+        (status = 404, description = "No post with this id", body = ErrorBody),
+        (status = 503, description = "The database is unavailable or busy: try again", body = ErrorBody,
+            headers(("Retry-After" = u32, description = "Seconds to wait"))),
+    )
+)]
+pub(crate) async fn delete_post<S: PostStore>(
+    session: DbSession,
+    store: web::Data<S>,
+    id: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let deleted = session
+        .write(move |conn| store.delete_post(conn, id))
+        .await?;
+    if !deleted {
+        return Err(AppError::post_not_found(id));
+    }
+    Ok(HttpResponse::NoContent().finish())
+}
