@@ -56,6 +56,7 @@ pub fn probe_routes(cfg: &mut web::ServiceConfig) {
             "/__probe/write-fails-halfway",
             web::post().to(write_fails_halfway),
         )
+        .route("/__probe/where-reads-run", web::post().to(where_reads_run))
         .configure(crate::faults::probe_routes);
 }
 
@@ -139,6 +140,15 @@ async fn write_through_read(session: DbSession) -> Result<HttpResponse, AppError
         "plain": status(plain),
         "in_transaction": status(in_transaction),
     })))
+}
+
+/// The threads a handler, a `read` and a `scan` of one request run on.
+async fn where_reads_run(session: DbSession) -> Result<HttpResponse, AppError> {
+    let thread = || format!("{:?}", std::thread::current().id());
+    let handler = thread();
+    let read = session.read(move |_| Ok(thread())).await?;
+    let scan = session.scan(move |_| Ok(thread())).await?;
+    Ok(HttpResponse::Ok().json(json!({"handler": handler, "read": read, "scan": scan})))
 }
 
 /// A write of two statements whose second breaks a unique rule (the user
@@ -373,6 +383,22 @@ pub async fn a_write_through_the_read_path_is_refused(app: &TestApp) {
     assert_eq!(reply.body, json!({"plain": 500, "in_transaction": 500}));
     assert_session_removed(app, &reply, 0);
     app_serves_on(app).await;
+}
+
+/// A `scan`, a read of a size the app cannot bound, never runs on the
+/// async worker that serves other requests, on any backend (a `read` may, on
+/// SQLite: it is bounded).
+pub async fn a_scan_never_runs_on_the_worker(app: &TestApp) {
+    let reply = app
+        .send(TestRequest::post().uri("/__probe/where-reads-run"))
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+    assert_ne!(
+        reply.body["scan"], reply.body["handler"],
+        "a scan ran on the worker's own thread: {}",
+        reply.body
+    );
+    assert_session_removed(app, &reply, 0);
 }
 
 /// A panic in a write among concurrent creates: the write that panicked

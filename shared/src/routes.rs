@@ -109,8 +109,10 @@ pub(crate) async fn list_users<S: PostStore>(
             HttpResponse::Ok().json(users)
         }
         UserEmbed::Posts => {
+            // A user may have any number of posts: a read of no bounded
+            // size, which must never hold up the async worker.
             let users = session
-                .read(move |conn| store.list_users_with_posts(conn, &listing))
+                .scan(move |conn| store.list_users_with_posts(conn, &listing))
                 .await?;
             HttpResponse::Ok().json(users)
         }

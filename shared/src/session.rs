@@ -33,7 +33,8 @@ use crate::transaction::panic_message;
 /// hook. Take it as a handler argument. Work goes in through two doors:
 ///
 /// - [`DbSession::read`] runs on a connection that cannot write (the
-///   database refuses);
+///   database refuses); [`DbSession::scan`] too, for a read of a size the
+///   app cannot bound;
 /// - [`DbSession::write`] runs in a transaction of its own and is committed
 ///   before it returns, or rolled back entirely.
 ///
@@ -63,10 +64,11 @@ impl DbSession {
     /// thread pool, where waiting for the network stalls nobody. On SQLite,
     /// when a connection is free at once, it runs right here on the async
     /// worker: SQLite is a library inside this process, in WAL mode a reader
-    /// never waits for the writer, and every read the routes make is bounded
-    /// (a lookup by key, or one page of at most 100 rows no deeper than
-    /// page 100); handing such a read to another thread and back
-    /// would cost more than the read itself. `work` may run twice on
+    /// never waits for the writer, and every read the routes send here is
+    /// bounded (a lookup by key, or one page of at most 100 rows no deeper
+    /// than page 100); handing such a read to another thread and back
+    /// would cost more than the read itself. A read the app cannot bound
+    /// goes through [`DbSession::scan`] instead. `work` may run twice on
     /// PostgreSQL: again on a fresh connection if the server had closed the
     /// first one.
     pub async fn read<T, F>(&self, work: F) -> Result<T, AppError>
@@ -82,6 +84,21 @@ impl DbSession {
         {
             return self.pool.read_with(&mut Some(conn), work);
         }
+        let pool = self.pool.clone();
+        web::block(move || pool.read_with(&mut None, work)).await?
+    }
+
+    /// Runs a read whose size nothing in the app bounds (every post of a
+    /// page of users: a user may have any number) like [`DbSession::read`],
+    /// on a connection that cannot write and run again after a lost
+    /// connection, but never on the async worker, on SQLite too: however
+    /// many rows it reads, no other request waits for it.
+    pub async fn scan<T, F>(&self, work: F) -> Result<T, AppError>
+    where
+        F: FnMut(&mut DbConnection) -> QueryResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.still_open()?;
         let pool = self.pool.clone();
         web::block(move || pool.read_with(&mut None, work)).await?
     }
