@@ -150,11 +150,13 @@ mod tests {
     #[test]
     fn the_database_is_replaced_and_the_options_kept() {
         assert_eq!(
-            with_database("postgres://root@127.0.0.1:5432/test?sslmode=require", "x").unwrap(),
+            with_database("postgres://root@127.0.0.1:5432/test?sslmode=require", "x")
+                .expect("a URL with a database and options is accepted"),
             "postgres://root@127.0.0.1:5432/x?sslmode=require"
         );
         assert_eq!(
-            with_database("postgresql://a:b@db", "x").unwrap(),
+            with_database("postgresql://a:b@db", "x")
+                .expect("a URL without a database is accepted"),
             "postgresql://a:b@db/x"
         );
     }
@@ -163,7 +165,10 @@ mod tests {
     fn the_rate_is_read_from_the_report() {
         let report =
             "latency average = 0.5 ms\ntps = 19413.910925 (without initial connection time)\n";
-        assert_eq!(parse_tps(report).unwrap(), 19413.910925);
+        assert_eq!(
+            parse_tps(report).expect("a report with a tps line is read"),
+            19413.910925
+        );
         assert!(parse_tps("nothing").is_err());
     }
 }

@@ -223,6 +223,10 @@ impl TestDb {
     }
 
     /// How many rows the `posts` table holds, read outside any request.
+    ///
+    /// # Panics
+    /// When the test's own database cannot be read: the test cannot go on
+    /// without the count, and must fail with the cause.
     pub fn count_posts(&self) -> i64 {
         self.pool
             .read(|conn| shared::schema::posts::table.count().get_result(conn))
@@ -231,6 +235,9 @@ impl TestDb {
 
     /// How many posts name a user that does not exist: none, ever, while
     /// the foreign key holds.
+    ///
+    /// # Panics
+    /// When the test's own database cannot be read, as [`TestDb::count_posts`].
     pub fn count_orphan_posts(&self) -> i64 {
         use shared::schema::{posts, users};
         self.pool

@@ -84,8 +84,7 @@ impl DbSession {
         {
             return self.pool.read_with(&mut Some(conn), work);
         }
-        let pool = self.pool.clone();
-        web::block(move || pool.read_with(&mut None, work)).await?
+        self.read_off_the_worker(work).await
     }
 
     /// Runs a read whose size nothing in the app bounds (every post of a
@@ -99,6 +98,16 @@ impl DbSession {
         T: Send + 'static,
     {
         self.still_open()?;
+        self.read_off_the_worker(work).await
+    }
+
+    /// A read on the blocking thread pool: the checkout, the query and any
+    /// wait happen there, where they hold up no other request.
+    async fn read_off_the_worker<T, F>(&self, work: F) -> Result<T, AppError>
+    where
+        F: FnMut(&mut DbConnection) -> QueryResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
         let pool = self.pool.clone();
         web::block(move || pool.read_with(&mut None, work)).await?
     }
