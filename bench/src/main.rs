@@ -430,7 +430,7 @@ fn seed(database_url: &str) -> Result<DbPool, String> {
     };
     let pool = engine(&url, &settings).map_err(|e| e.to_string())?;
     init_db(&pool)?;
-    pool.write(|conn| {
+    pool.write_blocking(|conn| {
         for i in 1..=SEED_USERS {
             let user = NewUser::new(format!("user{i}"), format!("user{i}@example.com"));
             declarative::store::Store.create_user(conn, &user)?;
@@ -442,7 +442,7 @@ fn seed(database_url: &str) -> Result<DbPool, String> {
 }
 
 fn count_users(pool: &DbPool) -> Result<i64, String> {
-    pool.read(|conn| users::table.count().get_result(conn))
+    pool.read_blocking(|conn| users::table.count().get_result(conn))
         .map_err(|e| e.to_string())
 }
 

@@ -218,7 +218,7 @@ impl TestDb {
     /// How many rows the `users` table holds, read outside any request.
     pub fn count_users(&self) -> i64 {
         self.pool
-            .read(|conn| shared::schema::users::table.count().get_result(conn))
+            .read_blocking(|conn| shared::schema::users::table.count().get_result(conn))
             .expect("count the users")
     }
 
@@ -229,7 +229,7 @@ impl TestDb {
     /// without the count, and must fail with the cause.
     pub fn count_posts(&self) -> i64 {
         self.pool
-            .read(|conn| shared::schema::posts::table.count().get_result(conn))
+            .read_blocking(|conn| shared::schema::posts::table.count().get_result(conn))
             .expect("count the posts")
     }
 
@@ -241,7 +241,7 @@ impl TestDb {
     pub fn count_orphan_posts(&self) -> i64 {
         use shared::schema::{posts, users};
         self.pool
-            .read(|conn| {
+            .read_blocking(|conn| {
                 posts::table
                     .filter(diesel::dsl::not(diesel::dsl::exists(
                         users::table.filter(users::id.eq(posts::user_id)),

@@ -105,7 +105,7 @@ pub(crate) fn user_json(name: &str) -> String {
 fn missing_rows(db: &TestDb, created: &[i32]) -> Vec<i32> {
     let found: HashSet<i32> = db
         .pool
-        .read(|conn| {
+        .read_blocking(|conn| {
             users::table
                 .select(users::id)
                 .filter(users::id.eq_any(created))
@@ -244,7 +244,7 @@ async fn slow_write(session: DbSession, tag: web::Path<String>) -> Result<HttpRe
 fn count_named(db: &TestDb, name: &str) -> i64 {
     let name = name.to_owned();
     db.pool
-        .read(move |conn| {
+        .read_blocking(move |conn| {
             users::table
                 .filter(users::name.eq(&name))
                 .count()
@@ -902,7 +902,7 @@ const FAR_AWAY: Duration = Duration::from_millis(300);
 /// (an unknown route) is still answered at once, well within a round trip.
 pub fn a_slow_database_never_stalls_the_worker<F: AppFactory>(app: F, mut db: TestDb) {
     db.pool
-        .write(|conn| insert_user_named(conn, "far"))
+        .write_blocking(|conn| insert_user_named(conn, "far"))
         .expect("a user to read");
     let upstream = server_address(&db.url).expect("the test server's host and port");
     let proxy = TcpProxy::with_latency(&upstream, FAR_AWAY);

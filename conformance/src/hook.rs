@@ -142,13 +142,12 @@ async fn write_through_read(session: DbSession) -> Result<HttpResponse, AppError
     })))
 }
 
-/// The threads a handler, a `read` and a `scan` of one request run on.
+/// The threads a handler and a `read` of one request run on.
 async fn where_reads_run(session: DbSession) -> Result<HttpResponse, AppError> {
     let thread = || format!("{:?}", std::thread::current().id());
     let handler = thread();
     let read = session.read(move |_| Ok(thread())).await?;
-    let scan = session.scan(move |_| Ok(thread())).await?;
-    Ok(HttpResponse::Ok().json(json!({"handler": handler, "read": read, "scan": scan})))
+    Ok(HttpResponse::Ok().json(json!({"handler": handler, "read": read})))
 }
 
 /// A write of two statements whose second breaks a unique rule (the user
@@ -385,17 +384,17 @@ pub async fn a_write_through_the_read_path_is_refused(app: &TestApp) {
     app_serves_on(app).await;
 }
 
-/// A `scan`, a read of a size the app cannot bound, never runs on the
-/// async worker that serves other requests, on any backend (a `read` may, on
-/// SQLite: it is bounded).
-pub async fn a_scan_never_runs_on_the_worker(app: &TestApp) {
+/// A `read`, the read a handler reaches for first, never runs on the async
+/// worker that serves other requests, on any backend, whatever it reads
+/// (only a `lookup` by key may, on SQLite).
+pub async fn a_read_never_runs_on_the_worker(app: &TestApp) {
     let reply = app
         .send(TestRequest::post().uri("/__probe/where-reads-run"))
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
     assert_ne!(
-        reply.body["scan"], reply.body["handler"],
-        "a scan ran on the worker's own thread: {}",
+        reply.body["read"], reply.body["handler"],
+        "a read ran on the worker's own thread: {}",
         reply.body
     );
     assert_session_removed(app, &reply, 0);
@@ -466,7 +465,7 @@ pub async fn an_exhausted_pool_answers_503_with_retry_after(app: &TestApp) {
         .map(|_| {
             let pool = pool.clone();
             std::thread::spawn(move || {
-                pool.read(|conn| {
+                pool.read_blocking(|conn| {
                     std::thread::sleep(POOL_BUSY);
                     conn.batch_execute("SELECT 1")
                 })

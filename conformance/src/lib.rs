@@ -236,7 +236,7 @@ macro_rules! __all_cases {
             a_panic_inside_a_write_is_rolled_back,
             a_panic_inside_a_read_is_a_json_500,
             a_write_through_the_read_path_is_refused,
-            a_scan_never_runs_on_the_worker,
+            a_read_never_runs_on_the_worker,
             a_panic_in_a_handler_is_a_json_500,
             a_panic_in_a_write_loses_nothing_acknowledged,
             a_request_holds_no_connection_between_calls,

@@ -447,13 +447,13 @@ pub fn a_post_the_database_refuses_takes_its_user_with_it<S: PostStore>(backend:
     let Some(db) = TestDb::on(backend) else {
         return crate::skipped();
     };
-    let store = Arc::new(db.pool.read(S::open).expect("open the store"));
+    let store = Arc::new(db.pool.read_blocking(S::open).expect("open the store"));
     let ada = NewUser::new("ada", "ada@example.com");
     let posts = vec![NewPost::new("kept?", ""), NewPost::new("é".repeat(201), "")];
     let writer = Arc::clone(&store);
     let refused = db
         .pool
-        .write(move |conn| writer.create_user_with_posts(conn, &ada, &posts));
+        .write_blocking(move |conn| writer.create_user_with_posts(conn, &ada, &posts));
     assert!(
         refused.is_err(),
         "the database took a title of 201 characters"
@@ -467,7 +467,7 @@ pub fn a_post_the_database_refuses_takes_its_user_with_it<S: PostStore>(backend:
     let ada = NewUser::new("ada", "ada@example.com");
     let posts = vec![NewPost::new("one", ""), NewPost::new("é".repeat(200), "")];
     db.pool
-        .write(move |conn| store.create_user_with_posts(conn, &ada, &posts))
+        .write_blocking(move |conn| store.create_user_with_posts(conn, &ada, &posts))
         .expect("a user with two valid posts");
     assert_eq!((db.count_users(), db.count_posts()), (1, 2));
 }

@@ -170,8 +170,11 @@ pub fn the_demo_shows_the_sql_of_each_step(binary: &str, backend: Backend) {
         "3. find the first user named admin",
         "5. list the posts with their authors",
     ] {
+        // One SELECT, in the read's transaction: BEGIN, SELECT, ROLLBACK.
         let read = step(title);
         assert_eq!(read.matches("sql> SELECT").count(), 1, "{read}");
-        assert_eq!(read.matches("sql> ").count(), 1, "{read}");
+        assert_eq!(read.matches("sql> BEGIN").count(), 1, "{read}");
+        assert_eq!(read.matches("sql> ROLLBACK").count(), 1, "{read}");
+        assert_eq!(read.matches("sql> ").count(), 3, "{read}");
     }
 }

@@ -3,8 +3,9 @@
 //! `RUST_LOG=sql=debug`. A redundant round trip, or a loop that queries once
 //! per row (N+1), fails one of these.
 //!
-//! A write runs in the transaction the session makes for it, so its
-//! statements are named here in full. On SQLite the writer thread opens one
+//! A read runs in a read-only transaction that the session opens and rolls
+//! back (a lookup by key runs alone), and a write in the transaction the
+//! session makes for it, so their statements are named here in full. On SQLite the writer thread opens one
 //! transaction per group of writes and gives each write a savepoint of its
 //! own; on PostgreSQL each write is a `BEGIN READ WRITE` transaction.
 
@@ -40,6 +41,29 @@ fn assert_sent(route: &str, statements: &[Statement], expected: &[&str]) {
             .collect::<Vec<_>>()
             .join("\n")
     );
+}
+
+/// The statements of a read that sent `work`: in its transaction, which
+/// sees one moment of the database and is rolled back.
+fn in_a_read(app: &TestApp, work: &[&'static str]) -> Vec<&'static str> {
+    let begin = match app.db.backend {
+        Backend::Sqlite => "BEGIN",
+        Backend::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+    };
+    [&[begin], work, &["ROLLBACK"]].concat()
+}
+
+/// The kinds of the statements a read sent inside its transaction.
+fn inside_the_read(app: &TestApp, statements: &[Statement]) -> Vec<String> {
+    let kinds = kinds(statements);
+    let frame = in_a_read(app, &[]);
+    assert!(
+        kinds.len() >= 2
+            && kinds.first().map(String::as_str) == Some(frame[0])
+            && kinds.last().map(String::as_str) == Some(frame[1]),
+        "not a read's transaction: {kinds:?}"
+    );
+    kinds[1..kinds.len() - 1].to_vec()
 }
 
 /// The statements of a write that sent `work` and was committed.
@@ -83,8 +107,8 @@ pub async fn a_read_by_id_sends_one_select(app: &TestApp) {
     assert_sent("GET /users/{unknown id}", &statements, &["SELECT"]);
 }
 
-/// A page of users is one SELECT whatever its size, with or without a name
-/// filter: no query per row.
+/// A page of users is one SELECT (in its read's transaction) whatever its
+/// size, with or without a name filter: no query per row.
 pub async fn a_page_of_users_is_one_select_whatever_its_size(app: &TestApp) {
     for i in 0..30 {
         app.create_user(&format!("user{i:02}"), &format!("u{i}@example.com"))
@@ -98,7 +122,11 @@ pub async fn a_page_of_users_is_one_select_whatever_its_size(app: &TestApp) {
     ] {
         let (reply, statements) = sent(app, TestRequest::get().uri(uri)).await;
         assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
-        assert_sent(&format!("GET {uri}"), &statements, &["SELECT"]);
+        assert_sent(
+            &format!("GET {uri}"),
+            &statements,
+            &in_a_read(app, &["SELECT"]),
+        );
     }
 }
 
@@ -219,27 +247,36 @@ async fn users_with_three_posts_each(app: &TestApp) {
 /// the same whatever its size.
 pub async fn a_page_of_posts_with_authors_is_one_select_whatever_its_size(app: &TestApp) {
     users_with_three_posts_each(app).await;
-    for uri in ["/posts?per_page=1", "/posts?per_page=30", "/posts/1"] {
+    for uri in ["/posts?per_page=1", "/posts?per_page=30"] {
         let (reply, statements) = sent(app, TestRequest::get().uri(uri)).await;
         assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
-        assert_sent(&format!("GET {uri}"), &statements, &["SELECT"]);
+        assert_sent(
+            &format!("GET {uri}"),
+            &statements,
+            &in_a_read(app, &["SELECT"]),
+        );
     }
+    // One post by id is a lookup by key: its SELECT alone.
+    let (reply, statements) = sent(app, TestRequest::get().uri("/posts/1")).await;
+    assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+    assert_sent("GET /posts/1", &statements, &["SELECT"]);
     let mut counts = Vec::new();
     for uri in ["/users/1/posts?per_page=1", "/users/1/posts?per_page=3"] {
         let (reply, statements) = sent(app, TestRequest::get().uri(uri)).await;
         assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+        let inside = inside_the_read(app, &statements);
         assert!(
-            kinds(&statements).iter().all(|kind| kind == "SELECT"),
+            inside.iter().all(|kind| kind == "SELECT"),
             "GET {uri} sent:\n{statements:?}"
         );
-        counts.push(statements.len());
+        counts.push(inside.len());
     }
     assert_eq!(counts[0], counts[1], "a page of a user's posts: {counts:?}");
 }
 
 /// A page of users with their posts takes the same SELECTs whether it holds
-/// one user or ten (at most two: the users, then all of their posts), with
-/// or without a name: never one query per user.
+/// one user or ten (at most two, the users then all of their posts, in one
+/// read's transaction), with or without a name: never one query per user.
 pub async fn a_page_of_users_with_posts_costs_the_same_whatever_its_size(app: &TestApp) {
     users_with_three_posts_each(app).await;
     let mut sent_per_page = Vec::new();
@@ -261,7 +298,7 @@ pub async fn a_page_of_users_with_posts_costs_the_same_whatever_its_size(app: &T
             })
             .unwrap_or_default();
         assert!(posts > 0, "GET {uri} embedded no posts: {reply:?}");
-        sent_per_page.push((uri, kinds(&statements)));
+        sent_per_page.push((uri, inside_the_read(app, &statements)));
     }
     let (_, first) = &sent_per_page[0];
     assert!(

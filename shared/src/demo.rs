@@ -34,29 +34,29 @@ pub fn console<S: PostStore>(name: &str, settings: &Settings, pool: &DbPool) -> 
 /// it sent (`sql>` lines) and its result to `out` (standard output for
 /// `-- demo`; a buffer for the docs).
 ///
-/// `pool.write` is `db_session.add(u)` and `db_session.commit()` in one:
+/// `pool.write_blocking` is `db_session.add(u)` and `db_session.commit()` in one:
 /// the write runs in a transaction of its own and is committed before it
-/// returns. `pool.read` runs on a connection that cannot write.
+/// returns. `pool.read_blocking` runs on a connection that cannot write.
 pub fn run<S: PostStore>(pool: &DbPool, out: &mut dyn Write) -> Result<(), AppError> {
     // Every statement sent to the database from here on, by any connection
     // (on SQLite, writes run on the writer thread's own).
     let sql = SqlRecording::start(pool.url());
     let mut console = Console { out, sql, steps: 0 };
 
-    let store = pool.read(S::open).map(Arc::new);
+    let store = pool.read_blocking(S::open).map(Arc::new);
     console.show(
         "open the store (what it reads of the database before the first request)",
-        "let store = pool.read(Store::open)?",
+        "let store = pool.read_blocking(Store::open)?",
         store.as_ref().err().map(|error| format!("error: {error}")),
     )?;
     let store = store?;
 
     let admin = NewUser::new("admin", "admin@localhost");
     let writer = Arc::clone(&store);
-    let created = pool.write(move |conn| writer.create_user(conn, &admin));
+    let created = pool.write_blocking(move |conn| writer.create_user(conn, &admin));
     console.show(
         "add a user and commit",
-        r#"pool.write(move |conn| store.create_user(conn, &NewUser::new("admin", "admin@localhost")))"#,
+        r#"pool.write_blocking(move |conn| store.create_user(conn, &NewUser::new("admin", "admin@localhost")))"#,
         as_json(&created),
     )?;
     // Run the demo twice and the name is taken: the step shows the
@@ -65,18 +65,18 @@ pub fn run<S: PostStore>(pool: &DbPool, out: &mut dyn Write) -> Result<(), AppEr
         error.conflict_or_err()?;
     }
 
-    let users = pool.read(|conn| store.list_users(conn, &UserListing::first_page()));
+    let users = pool.read_blocking(|conn| store.list_users(conn, &UserListing::first_page()));
     console.show(
         "list the users (first page)",
-        "pool.read(|conn| store.list_users(conn, &UserListing::first_page()))",
+        "pool.read_blocking(|conn| store.list_users(conn, &UserListing::first_page()))",
         as_json(&users),
     )?;
     users?;
 
-    let first = pool.read(|conn| store.first_user_named(conn, "admin"));
+    let first = pool.read_blocking(|conn| store.first_user_named(conn, "admin"));
     console.show(
         "find the first user named admin",
-        r#"pool.read(|conn| store.first_user_named(conn, "admin"))"#,
+        r#"pool.read_blocking(|conn| store.first_user_named(conn, "admin"))"#,
         as_json(&first),
     )?;
     let Some(admin_id) = first?.and_then(|admin| admin.user_id()) else {
@@ -85,18 +85,18 @@ pub fn run<S: PostStore>(pool: &DbPool, out: &mut dyn Write) -> Result<(), AppEr
 
     let hello = NewPost::new("Hello", "The first post.");
     let writer = Arc::clone(&store);
-    let post = pool.write(move |conn| writer.create_post(conn, admin_id, &hello));
+    let post = pool.write_blocking(move |conn| writer.create_post(conn, admin_id, &hello));
     console.show(
         "add a post for admin and commit",
-        r#"pool.write(move |conn| store.create_post(conn, admin.id, &NewPost::new("Hello", "The first post.")))"#,
+        r#"pool.write_blocking(move |conn| store.create_post(conn, admin.id, &NewPost::new("Hello", "The first post.")))"#,
         as_json(&post),
     )?;
     post?;
 
-    let posts = pool.read(|conn| store.list_posts(conn, &Page::first()));
+    let posts = pool.read_blocking(|conn| store.list_posts(conn, &Page::first()));
     console.show(
         "list the posts with their authors (first page)",
-        "pool.read(|conn| store.list_posts(conn, &Page::first()))",
+        "pool.read_blocking(|conn| store.list_posts(conn, &Page::first()))",
         as_json(&posts),
     )?;
     posts?;

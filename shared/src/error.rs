@@ -33,6 +33,17 @@ pub enum AppError {
     /// Worth retrying. Holds the cause, for the log.
     #[error("the database is unavailable or busy, try again shortly")]
     Unavailable(String),
+    /// The connection to the database was lost while a write was being
+    /// committed: it may or may not have been saved (500). Not a plain
+    /// "try again": a client that retries with the same `Idempotency-Key`
+    /// gets the saved answer if it was saved, and the write if it was not.
+    /// Holds the cause, for the log.
+    #[error(
+        "the connection to the database was lost while this write was being committed, so it \
+         may or may not have been saved: retry with the same Idempotency-Key header to get \
+         its answer without writing twice (without a key, look before you retry)"
+    )]
+    OutcomeUnknown(String),
     /// The database failed in a way the client cannot fix (500).
     #[error("internal error")]
     Database(#[source] DieselError),
@@ -81,7 +92,9 @@ impl AppError {
     pub fn cause(&self) -> String {
         match self {
             AppError::Database(cause) => cause.to_string(),
-            AppError::Internal(cause) | AppError::Unavailable(cause) => cause.clone(),
+            AppError::Internal(cause)
+            | AppError::Unavailable(cause)
+            | AppError::OutcomeUnknown(cause) => cause.clone(),
             other => other.to_string(),
         }
     }
@@ -106,7 +119,9 @@ impl ResponseError for AppError {
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            AppError::Database(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            AppError::Database(_) | AppError::Internal(_) | AppError::OutcomeUnknown(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
         }
     }
 
@@ -116,6 +131,9 @@ impl ResponseError for AppError {
             AppError::Database(cause) => log::error!("database error: {cause}"),
             AppError::Internal(cause) => log::error!("internal error: {cause}"),
             AppError::Unavailable(cause) => log::warn!("no working database connection: {cause}"),
+            AppError::OutcomeUnknown(cause) => {
+                log::error!("a write's outcome is unknown, its COMMIT got no answer: {cause}")
+            }
             _ => {}
         }
         let mut response = HttpResponse::build(self.status_code());
@@ -140,9 +158,13 @@ impl From<DieselError> for AppError {
         match kind {
             DatabaseErrorKind::UniqueViolation => AppError::Conflict(already_exists(info.as_ref())),
             // The server went away under the query (restarted, or the
-            // connection was terminated): the pool drops this connection,
-            // and a retry gets a fresh one.
-            DatabaseErrorKind::ClosedConnection => AppError::Unavailable(message.to_owned()),
+            // connection was terminated), or the query could not be sent:
+            // the pool drops this connection, and a retry gets a fresh one.
+            // (A COMMIT that went unanswered is not this: see
+            // `AppError::OutcomeUnknown`.)
+            DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand => {
+                AppError::Unavailable(message.to_owned())
+            }
             // Another process holds SQLite's write lock past busy_timeout.
             _ if message.contains("database is locked") || message.contains("database is busy") => {
                 AppError::Unavailable(message.to_owned())
@@ -302,6 +324,30 @@ mod tests {
         assert_eq!(gone.to_string(), "no user with id 7");
         let conflict = AppError::Conflict("taken".into()).user_gone(7);
         assert_eq!(conflict.status_code(), StatusCode::CONFLICT);
+    }
+
+    #[test]
+    fn a_connection_lost_or_unusable_is_worth_retrying() {
+        for kind in [
+            DatabaseErrorKind::ClosedConnection,
+            DatabaseErrorKind::UnableToSendCommand,
+        ] {
+            let error = reported(kind, "server closed the connection unexpectedly");
+            assert_eq!(
+                error.status_code(),
+                StatusCode::SERVICE_UNAVAILABLE,
+                "{kind:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_write_whose_commit_went_unanswered_is_not_a_plain_retry() {
+        let error = AppError::OutcomeUnknown("server closed the connection".into());
+        assert_eq!(error.status_code(), StatusCode::INTERNAL_SERVER_ERROR);
+        let response = error.error_response();
+        assert!(response.headers().get(header::RETRY_AFTER).is_none());
+        assert!(error.to_string().contains("Idempotency-Key"), "{error}");
     }
 
     #[test]

@@ -19,8 +19,7 @@ pub const MAX_PER_PAGE: i64 = 100;
 ///
 /// `OFFSET n` makes the database step over n rows, so without a bound a
 /// request for page 50,000 scans a million rows. Bounded, every listing is
-/// a short read, the kind SQLite serves in place on the async worker (see
-/// [`crate::DbSession::read`]). A bound on `page` alone, rather than on
+/// a short read. A bound on `page` alone, rather than on
 /// `(page - 1) * per_page`, is one the OpenAPI document can state (a
 /// `maximum`), so a client, or a fuzzer, can know it in advance. Deeper than
 /// this, narrow the list (`name=`).

@@ -74,6 +74,8 @@ pub(crate) async fn list_user_posts<S: PostStore>(
     page: Page,
 ) -> Result<HttpResponse, AppError> {
     let user_id = user_id.into_inner();
+    // Two statements (the user, then its posts), in the one snapshot a read
+    // sees: a user deleted in between is a 404, never an empty list.
     let posts = session
         .read(move |conn| store.posts_of_user(conn, user_id, &page))
         .await?;
@@ -128,7 +130,9 @@ pub(crate) async fn get_post<S: PostStore>(
     id: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let post = session.read(move |conn| store.find_post(conn, id)).await?;
+    let post = session
+        .lookup(move |conn| store.find_post(conn, id))
+        .await?;
     let post = post.ok_or_else(|| AppError::post_not_found(id))?;
     Ok(HttpResponse::Ok().json(post))
 }

@@ -33,13 +33,10 @@ pub fn open_store<S: UserStore>(
     move || {
         let pool = pool.clone();
         Box::pin(async move {
-            // Opening may read from the database: on the blocking pool.
-            web::block(move || pool.read(S::open))
+            // Opening may read from the database.
+            pool.read(S::open)
                 .await
-                .map_err(|e| e.to_string())
-                .and_then(|opened| {
-                    opened.map_err(|e| format!("cannot open the store: {}", e.cause()))
-                })
+                .map_err(|e| format!("cannot open the store: {}", e.cause()))
         })
     }
 }
@@ -109,10 +106,10 @@ pub(crate) async fn list_users<S: PostStore>(
             HttpResponse::Ok().json(users)
         }
         UserEmbed::Posts => {
-            // A user may have any number of posts: a read of no bounded
-            // size, which must never hold up the async worker.
+            // Two statements (the users, then their posts), in the one
+            // snapshot a read sees: no post of a user deleted in between.
             let users = session
-                .scan(move |conn| store.list_users_with_posts(conn, &listing))
+                .read(move |conn| store.list_users_with_posts(conn, &listing))
                 .await?;
             HttpResponse::Ok().json(users)
         }
@@ -140,7 +137,9 @@ pub(crate) async fn get_user<S: UserStore>(
     id: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let user = session.read(move |conn| store.find_user(conn, id)).await?;
+    let user = session
+        .lookup(move |conn| store.find_user(conn, id))
+        .await?;
     let user = user.ok_or_else(|| AppError::user_not_found(id))?;
     Ok(HttpResponse::Ok().json(user))
 }
@@ -219,7 +218,9 @@ pub(crate) async fn update_user<S: UserStore>(
     // A PATCH that changes nothing needs no UPDATE (and an UPDATE with
     // nothing to SET is not valid SQL): answer with the user as it is.
     let user = if changes.is_empty() {
-        session.read(move |conn| store.find_user(conn, id)).await?
+        session
+            .lookup(move |conn| store.find_user(conn, id))
+            .await?
     } else {
         session
             .write(move |conn| store.update_user(conn, id, &changes))

@@ -30,16 +30,21 @@ use crate::error::AppError;
 use crate::transaction::panic_message;
 
 /// The database session of one request, opened and ended by the teardown
-/// hook. Take it as a handler argument. Work goes in through two doors:
+/// hook. Take it as a handler argument. Work goes in through three doors:
 ///
-/// - [`DbSession::read`] runs on a connection that cannot write (the
-///   database refuses); [`DbSession::scan`] too, for a read of a size the
-///   app cannot bound;
-/// - [`DbSession::write`] runs in a transaction of its own and is committed
+/// - [`DbSession::read`]: any read, off the async worker, on a connection
+///   that cannot write (the database refuses), in a transaction that sees
+///   one moment of the database and keeps nothing. The one to reach for.
+/// - [`DbSession::lookup`]: one SELECT by key (a user by id). On SQLite it
+///   may run right on the async worker, where it is cheapest; nothing else
+///   belongs there.
+/// - [`DbSession::write`]: runs in a transaction of its own and is committed
 ///   before it returns, or rolled back entirely.
 ///
-/// Each call borrows a connection for as long as it runs, and no longer.
-/// Unlike a SQLAlchemy session, it keeps nothing between calls: no
+/// Each call borrows a connection for as long as it runs, and no longer,
+/// and waits for one (or for a thread to run on) at most the pool's
+/// checkout timeout: past it, a 503 with `Retry-After`, and the work never
+/// runs. Unlike a SQLAlchemy session, it keeps nothing between calls: no
 /// connection, no transaction, no objects (diesel has no unit of work,
 /// identity map or change tracking). What you write is what is sent.
 #[derive(Clone)]
@@ -57,80 +62,40 @@ impl DbSession {
         }
     }
 
-    /// Runs a read on a connection of the pool. A write sent through here
-    /// is refused by the database (a 500: it is a bug in the code).
-    ///
-    /// Diesel is synchronous, so on PostgreSQL the read runs on the blocking
-    /// thread pool, where waiting for the network stalls nobody. On SQLite,
-    /// when a connection is free at once, it runs right here on the async
-    /// worker: SQLite is a library inside this process, in WAL mode a reader
-    /// never waits for the writer, and every read the routes send here is
-    /// bounded (a lookup by key, or one page of at most 100 rows no deeper
-    /// than page 100); handing such a read to another thread and back
-    /// would cost more than the read itself. A read the app cannot bound
-    /// goes through [`DbSession::scan`] instead. `work` may run twice on
-    /// PostgreSQL: again on a fresh connection if the server had closed the
-    /// first one.
+    /// Runs a read: [`DbPool::read`]. Diesel is synchronous, so the read
+    /// runs on the database threads, where waiting for the disk or the
+    /// network stalls no other request, whatever its size.
     pub async fn read<T, F>(&self, work: F) -> Result<T, AppError>
     where
         F: FnMut(&mut DbConnection) -> QueryResult<T> + Send + 'static,
         T: Send + 'static,
     {
         self.still_open()?;
-        if self.pool.is_sqlite()
-            // Never a checkout that waits: it would stall every request on
-            // this worker. With none free, the read waits off the worker.
-            && let Some(conn) = self.pool.try_checkout_now()
-        {
-            return self.pool.read_with(&mut Some(conn), work);
-        }
-        self.read_off_the_worker(work).await
+        self.pool.read(work).await
     }
 
-    /// Runs a read whose size nothing in the app bounds (every post of a
-    /// page of users: a user may have any number) like [`DbSession::read`],
-    /// on a connection that cannot write and run again after a lost
-    /// connection, but never on the async worker, on SQLite too: however
-    /// many rows it reads, no other request waits for it.
-    pub async fn scan<T, F>(&self, work: F) -> Result<T, AppError>
+    /// Runs a lookup by key: [`DbPool::lookup`]. One SELECT of at most one
+    /// row by an indexed key; on SQLite it runs in place when it can.
+    pub async fn lookup<T, F>(&self, work: F) -> Result<T, AppError>
     where
         F: FnMut(&mut DbConnection) -> QueryResult<T> + Send + 'static,
         T: Send + 'static,
     {
         self.still_open()?;
-        self.read_off_the_worker(work).await
-    }
-
-    /// A read on the blocking thread pool: the checkout, the query and any
-    /// wait happen there, where they hold up no other request.
-    async fn read_off_the_worker<T, F>(&self, work: F) -> Result<T, AppError>
-    where
-        F: FnMut(&mut DbConnection) -> QueryResult<T> + Send + 'static,
-        T: Send + 'static,
-    {
-        let pool = self.pool.clone();
-        web::block(move || pool.read_with(&mut None, work)).await?
+        self.pool.lookup(work).await
     }
 
     /// Runs a write in a transaction of its own, made here: committed if
     /// `work` returns `Ok`, rolled back if it returns `Err`, panics, or
-    /// leaves a transaction of its own open. Answers once committed.
-    ///
-    /// On SQLite it goes to the database's writer thread, which commits the
-    /// writes that queued up together ([`crate::writer`]), each in its own
-    /// savepoint. On PostgreSQL it runs on a pooled connection, on the
-    /// blocking pool. Either way a read after it sees what it wrote.
+    /// leaves a transaction of its own open. Answers once committed:
+    /// [`DbPool::write`].
     pub async fn write<T, F>(&self, work: F) -> Result<T, AppError>
     where
         F: FnOnce(&mut DbConnection) -> QueryResult<T> + Send + 'static,
         T: Send + 'static,
     {
         self.still_open()?;
-        if let Some(writer) = self.pool.sqlite_writer() {
-            return writer.write(work).await;
-        }
-        let pool = self.pool.clone();
-        web::block(move || pool.write_on_postgres(work)).await?
+        self.pool.write(work).await
     }
 
     /// Refuses work once the request is over: a clone of the session kept by
@@ -139,8 +104,8 @@ impl DbSession {
     fn still_open(&self) -> Result<(), AppError> {
         if self.ended.load(Ordering::Acquire) {
             return Err(AppError::Internal(
-                "a DbSession was used after its request ended: \
-                 work that outlives a request takes the DbPool (web::Data<DbPool>) instead"
+                "a DbSession was used after its request ended: work that outlives a \
+                 request awaits the DbPool's own read and write (web::Data<DbPool>) instead"
                     .into(),
             ));
         }

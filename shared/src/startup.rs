@@ -151,18 +151,6 @@ impl Settings {
         std::thread::available_parallelism().map_or(1, |n| n.get())
     }
 
-    /// Threads each worker may use for blocking database work: the pool's
-    /// connections shared out between the workers. A call holds one
-    /// connection while it runs, so a thread beyond the pool could only wait
-    /// for one; and a thread that waits is a context switch more per
-    /// request, the largest cost of a fast query (measured in the
-    /// performance chapter of the book).
-    pub fn blocking_threads_per_worker(&self) -> usize {
-        (self.pool.max_size as usize)
-            .div_ceil(self.workers())
-            .max(1)
-    }
-
     /// Where the database is, for the start-up lines.
     pub fn describe_database(&self) -> String {
         let note = if self.database_is_default {

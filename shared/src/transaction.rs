@@ -1,13 +1,16 @@
-//! The transaction every write runs in, made here rather than by the code
-//! that writes: a store cannot forget it, and a write that fails, panics or
-//! leaves a transaction of its own open undoes itself and nothing else.
+//! The transactions work runs in, made here rather than by the code that
+//! does the work: a store cannot forget them. A write that fails, panics or
+//! leaves a transaction of its own open undoes itself and nothing else; a
+//! read sees one moment of the database however many statements it sends,
+//! and keeps nothing, not even a setting it changed.
 
+use std::cell::Cell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use diesel::QueryResult;
 use diesel::connection::{AnsiTransactionManager, Connection, TransactionManager};
 
-use crate::connection::DbConnection;
+use crate::connection::{DbConnection, is_connection_lost};
 use crate::error::AppError;
 
 type Transactions = <DbConnection as Connection>::TransactionManager;
@@ -43,6 +46,43 @@ pub(crate) fn begin(conn: &mut DbConnection) -> QueryResult<()> {
     }
 }
 
+thread_local! {
+    /// True on a thread while it runs the work of a write.
+    static INSIDE_A_WRITE: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Refuses a write started from inside the work of another write. On
+/// SQLite the inner one would wait for the writer thread, which is running
+/// the outer one and waits for it: neither would ever finish. On PostgreSQL
+/// it would commit on its own, whatever became of the outer one.
+pub(crate) fn refuse_a_write_inside_a_write() -> Result<(), AppError> {
+    if INSIDE_A_WRITE.get() {
+        return Err(AppError::Internal(
+            "a write was started from inside another write: do that work in the outer \
+             write's closure, on the connection it was given, where it commits or rolls \
+             back with the rest"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Marks this thread as running a write's work until dropped, a panic
+/// included.
+struct InsideAWrite(bool);
+
+impl InsideAWrite {
+    fn enter() -> Self {
+        InsideAWrite(INSIDE_A_WRITE.replace(true))
+    }
+}
+
+impl Drop for InsideAWrite {
+    fn drop(&mut self) {
+        INSIDE_A_WRITE.set(self.0);
+    }
+}
+
 /// Runs `work` in the transaction [`begin`] opened at depth `outer + 1`:
 /// commits it if `work` succeeds, rolls it back otherwise.
 ///
@@ -54,11 +94,20 @@ pub(crate) fn finish<T>(
     outer: u32,
     work: impl FnOnce(&mut DbConnection) -> QueryResult<T>,
 ) -> Result<T, AppError> {
-    let outcome = catch_unwind(AssertUnwindSafe(|| work(&mut *conn)));
+    let outcome = {
+        let _inside = InsideAWrite::enter();
+        catch_unwind(AssertUnwindSafe(|| work(&mut *conn)))
+    };
     let closed_cleanly = depth(conn).is_ok_and(|d| d == outer + 1);
     match outcome {
         Ok(Ok(value)) if closed_cleanly => match commit(conn) {
             Ok(()) => Ok(value),
+            // The COMMIT was sent and no answer came back: the server may
+            // have committed before the connection went. Only a top-level
+            // COMMIT can be in doubt; a savepoint's release keeps nothing.
+            Err(error) if outer == 0 && commit_went_unanswered(&error) => {
+                Err(AppError::OutcomeUnknown(error.to_string()))
+            }
             Err(error) => {
                 roll_back_to(conn, outer);
                 Err(error.into())
@@ -84,6 +133,49 @@ pub(crate) fn finish<T>(
     }
 }
 
+/// Runs a read in a transaction that sees one moment of the database and
+/// is rolled back at the end, whatever the read did: a `SET` it sent, or a
+/// write the read-only connection let through, is undone with it.
+///
+/// - SQLite: a plain (deferred) `BEGIN`: the read's snapshot starts with its
+///   first statement and holds until the end, while the writer goes on
+///   writing in WAL mode.
+/// - PostgreSQL: `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY`: under
+///   the default `READ COMMITTED`, each statement would see the commits made
+///   since the one before (a user deleted between reading it and reading
+///   its posts).
+///
+/// A read that ended this transaction, or left one of its own open, is a
+/// bug: everything is rolled back and the read fails.
+pub(crate) fn read_snapshot<T>(
+    conn: &mut DbConnection,
+    work: &mut impl FnMut(&mut DbConnection) -> QueryResult<T>,
+) -> QueryResult<T> {
+    match conn {
+        DbConnection::Sqlite(sqlite) => {
+            AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN")
+        }
+        DbConnection::Postgres(pg) => AnsiTransactionManager::begin_transaction_sql(
+            pg,
+            "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+        ),
+    }?;
+    let outcome = work(conn);
+    let still_its_own = depth(conn).is_ok_and(|d| d == 1);
+    let rolled_back = roll_back_to(conn, 0);
+    match outcome {
+        // The connection went away under the read: say so, so that it is
+        // run again on another.
+        Err(error) => Err(error),
+        Ok(_) if !still_its_own || !rolled_back => Err(diesel::result::Error::QueryBuilderError(
+            "a read ended its transaction or left one of its own open; \
+             everything it did was rolled back"
+                .into(),
+        )),
+        Ok(value) => Ok(value),
+    }
+}
+
 /// [`begin`] then [`finish`]: `work` in a transaction of its own.
 pub(crate) fn write_transaction<T>(
     conn: &mut DbConnection,
@@ -92,6 +184,17 @@ pub(crate) fn write_transaction<T>(
     let outer = depth(conn)?;
     begin(conn)?;
     finish(conn, outer, work)
+}
+
+/// True when a COMMIT failed because the connection went away: whether the
+/// server committed is unknown.
+fn commit_went_unanswered(error: &diesel::result::Error) -> bool {
+    match error {
+        diesel::result::Error::RollbackErrorOnCommit { commit_error, .. } => {
+            is_connection_lost(commit_error)
+        }
+        other => is_connection_lost(other),
+    }
 }
 
 /// Commits the innermost open transaction or savepoint.

@@ -3,16 +3,24 @@
 //! together, in one transaction ("group commit").
 //!
 //! SQLite lets one connection write at a time, so writers queue whatever we
-//! do. Queued on the blocking pool, each write cost a thread hand-off there
-//! and back, a wait on a contended lock, and a commit of its own (a WAL
-//! append of every page it touched). Here the writer thread drains the queue
-//! without parking while there is work and commits once per group. A write
-//! is answered only after that commit: a 201 still means the row is on disk.
+//! do. Queued on a pool of threads, each write cost a thread hand-off there
+//! and back, a wait on a contended lock, and a commit of its own: with
+//! `synchronous = FULL`, one `fsync` per write. Here the writer thread drains
+//! the queue without parking while there is work and commits once per
+//! group: one `fsync` for the whole group. A write is answered only after
+//! that commit.
 //!
 //! Each write runs in its own savepoint ([`crate::transaction`]): one that
 //! fails (a duplicate name) or panics undoes itself alone, and the rest of
-//! its group commits. PostgreSQL takes concurrent writers by design; there
-//! writes go through the request's own connection.
+//! its group commits. A write can also end the whole transaction (a
+//! trigger's `RAISE(ROLLBACK)`, `INSERT OR ROLLBACK`, or a full disk, which
+//! SQLite may answer by rolling back): the group stops there, the writes
+//! already run are answered 503 (they were rolled back with it: nothing of
+//! them was kept), that write gets its own error, and the writes not yet
+//! run start the next group. Every answer is what is on disk.
+//!
+//! PostgreSQL takes concurrent writers by design; there writes go through
+//! a pooled connection of their own.
 
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -24,6 +32,7 @@ use tokio::sync::oneshot;
 
 use crate::connection::{Access, ConnectError, DbConnection, connect};
 use crate::database_url::DatabaseUrl;
+use crate::db_threads::{Claim, await_answer, wait_for_answer};
 use crate::error::AppError;
 use crate::transaction;
 
@@ -45,8 +54,9 @@ pub struct SqliteWriter {
 struct Shared {
     queue: SyncSender<Message>,
     thread: Mutex<Option<JoinHandle<()>>>,
-    /// A write that waited longer than this in the queue is refused with a
-    /// 503, as a request that waited this long for a connection is.
+    /// How long a write may wait for its turn: past it, if the writer has
+    /// not started it, it never will, and its caller gets a 503 (as a
+    /// request that waited this long for a connection does).
     patience: Duration,
 }
 
@@ -81,15 +91,17 @@ impl SqliteWriter {
     }
 
     /// Runs `work` on the writer thread, in a savepoint of its own, and
-    /// answers once it is committed.
+    /// answers once it is committed, or with a 503 if the writer could not
+    /// start it within the checkout timeout (it then never runs).
     pub async fn write<T, F>(&self, work: F) -> Result<T, AppError>
     where
         F: FnOnce(&mut DbConnection) -> QueryResult<T> + Send + 'static,
         T: Send + 'static,
     {
+        transaction::refuse_a_write_inside_a_write()?;
         let (answer, answered) = oneshot::channel();
-        self.enqueue(work, Reply::Awaited(answer))?;
-        answered.await.unwrap_or_else(|_| Err(stopped()))
+        let (claim, deadline) = self.enqueue(work, Reply::Awaited(answer))?;
+        await_answer(answered, &claim, deadline, self.shared.patience, stopped).await
     }
 
     /// [`SqliteWriter::write`] for code outside the async runtime (the demo,
@@ -99,23 +111,25 @@ impl SqliteWriter {
         F: FnOnce(&mut DbConnection) -> QueryResult<T> + Send + 'static,
         T: Send + 'static,
     {
+        transaction::refuse_a_write_inside_a_write()?;
         let (answer, answered) = sync_channel(1);
-        self.enqueue(work, Reply::Blocking(answer))?;
-        answered.recv().unwrap_or_else(|_| Err(stopped()))
+        let (claim, deadline) = self.enqueue(work, Reply::Blocking(answer))?;
+        wait_for_answer(answered, &claim, deadline, self.shared.patience, stopped)
     }
 
-    fn enqueue<T, F>(&self, work: F, reply: Reply<T>) -> Result<(), AppError>
+    fn enqueue<T, F>(&self, work: F, reply: Reply<T>) -> Result<(Claim, Instant), AppError>
     where
         F: FnOnce(&mut DbConnection) -> QueryResult<T> + Send + 'static,
         T: Send + 'static,
     {
+        let claim = Claim::default();
         let job = WriteJob {
             work,
             reply,
-            deadline: Instant::now() + self.shared.patience,
+            claim: claim.clone(),
         };
         match self.shared.queue.try_send(Message::Write(Box::new(job))) {
-            Ok(()) => Ok(()),
+            Ok(()) => Ok((claim, Instant::now() + self.shared.patience)),
             Err(TrySendError::Full(_)) => Err(AppError::Unavailable(
                 "too many writes are waiting for the database: try again".into(),
             )),
@@ -177,21 +191,36 @@ impl<T> Reply<T> {
     }
 }
 
+/// How a group of writes ended, as one write of it sees it.
+#[derive(Debug, Clone)]
+enum GroupOutcome {
+    /// Committed: every write that succeeded in its savepoint is on disk.
+    Committed,
+    /// Nothing of the group was kept, for this reason.
+    RolledBack(String),
+    /// This write ended the group's transaction: nothing of the group was
+    /// kept, and its own error says why.
+    EndedByThisWrite,
+}
+
+/// A write that has run, waiting for its group's outcome to be answered.
+type Ran = Box<dyn FnOnce(&GroupOutcome)>;
+
 /// A write waiting in the queue, with where its answer goes.
 trait Job: Send {
+    /// True if the writer may start it: its caller has not given up.
+    fn start(&self) -> bool;
     /// Runs the work in its own savepoint; returns how to answer once the
-    /// group is committed or rolled back.
-    fn run(self: Box<Self>, conn: &mut DbConnection) -> Box<dyn FnOnce(Result<(), AppError>)>;
+    /// group's outcome is known.
+    fn run(self: Box<Self>, conn: &mut DbConnection) -> Ran;
     /// Answers `error` without running the work.
     fn refuse(self: Box<Self>, error: AppError);
-    /// When the caller stops waiting for a turn.
-    fn deadline(&self) -> Instant;
 }
 
 struct WriteJob<F, T> {
     work: F,
     reply: Reply<T>,
-    deadline: Instant,
+    claim: Claim,
 }
 
 impl<F, T> Job for WriteJob<F, T>
@@ -199,19 +228,32 @@ where
     F: FnOnce(&mut DbConnection) -> QueryResult<T> + Send,
     T: Send + 'static,
 {
-    fn run(self: Box<Self>, conn: &mut DbConnection) -> Box<dyn FnOnce(Result<(), AppError>)> {
+    fn start(&self) -> bool {
+        self.claim.start()
+    }
+
+    fn run(self: Box<Self>, conn: &mut DbConnection) -> Ran {
         let WriteJob { work, reply, .. } = *self;
         // The group's transaction is open (depth 1): this is a savepoint.
         let outcome = transaction::write_transaction(conn, work);
-        Box::new(move |group| reply.send(group.and(outcome)))
+        Box::new(move |group| {
+            reply.send(match (group, outcome) {
+                (GroupOutcome::Committed, outcome) => outcome,
+                // Whatever this write did or was refused, it was decided
+                // against data that is not on disk: ask for it again.
+                (GroupOutcome::RolledBack(reason), _) => Err(AppError::Unavailable(reason.clone())),
+                (GroupOutcome::EndedByThisWrite, Err(error)) => Err(error),
+                (GroupOutcome::EndedByThisWrite, Ok(_)) => Err(AppError::Internal(
+                    "a write ended the transaction it ran in (a COMMIT or ROLLBACK of its own?): \
+                     what it wrote after that may have been kept"
+                        .into(),
+                )),
+            })
+        })
     }
 
     fn refuse(self: Box<Self>, error: AppError) {
         self.reply.send(Err(error));
-    }
-
-    fn deadline(&self) -> Instant {
-        self.deadline
     }
 }
 
@@ -224,25 +266,16 @@ fn write_in_groups(
     reconnect: impl Fn() -> Result<DbConnection, ConnectError>,
 ) {
     let mut stopping = false;
-    // `recv` parks only when the queue is empty; `try_recv` never does.
-    while let Ok(first) = queue.recv() {
-        let mut group = Vec::new();
-        let now = Instant::now();
-        let mut next = Some(first);
-        while let Some(message) = next.take() {
-            match message {
-                Message::Stop => {
-                    stopping = true;
-                    break;
-                }
-                Message::Write(job) if job.deadline() < now => job.refuse(AppError::Unavailable(
-                    "too many writes are waiting for the database: try again".into(),
-                )),
-                Message::Write(job) => group.push(job),
-            }
-            if group.len() < MOST_WRITES_PER_COMMIT {
-                next = queue.try_recv().ok();
-            }
+    // Writes a group stopped before it ran them: the next group's first.
+    let mut not_run: Vec<Box<dyn Job>> = Vec::new();
+    loop {
+        let mut group = std::mem::take(&mut not_run);
+        if group.is_empty() {
+            // `recv` parks only when the queue is empty; `try_recv` never does.
+            let Ok(first) = queue.recv() else { break };
+            take_into(&mut group, first, &queue, &mut stopping);
+        } else if !stopping && let Ok(next) = queue.try_recv() {
+            take_into(&mut group, next, &queue, &mut stopping);
         }
         if conn.is_none() {
             // The last group left the connection unusable: open a new one
@@ -253,7 +286,9 @@ fn write_in_groups(
         }
         match conn.as_mut() {
             Some(c) => {
-                if !write_group(c, group) {
+                let (usable, left) = write_group(c, group);
+                not_run = left;
+                if !usable {
                     conn = None;
                 }
             }
@@ -262,7 +297,7 @@ fn write_in_groups(
                 "the database file cannot be opened for writing: try again",
             ),
         }
-        if stopping {
+        if stopping && not_run.is_empty() {
             break;
         }
     }
@@ -274,34 +309,84 @@ fn write_in_groups(
     }
 }
 
+/// Adds `first`, then the writes already queued, to `group`, up to a
+/// group's size; leaves out the writes whose callers gave up waiting.
+fn take_into(
+    group: &mut Vec<Box<dyn Job>>,
+    first: Message,
+    queue: &Receiver<Message>,
+    stopping: &mut bool,
+) {
+    let mut next = Some(first);
+    while let Some(message) = next.take() {
+        match message {
+            Message::Stop => {
+                *stopping = true;
+                return;
+            }
+            // Its caller was answered 503: it must never run.
+            Message::Write(job) if !job.start() => {}
+            Message::Write(job) => group.push(job),
+        }
+        if group.len() < MOST_WRITES_PER_COMMIT {
+            next = queue.try_recv().ok();
+        }
+    }
+}
+
 fn refuse_all(group: Vec<Box<dyn Job>>, reason: &str) {
     for job in group {
         job.refuse(AppError::Unavailable(reason.to_owned()));
     }
 }
 
-/// Runs one group of writes and commits it. Returns false when the
-/// connection is left in a state it cannot be used in again.
-fn write_group(conn: &mut DbConnection, group: Vec<Box<dyn Job>>) -> bool {
+/// Runs one group of writes and commits it. Returns whether the connection
+/// can be used again, and the writes the group stopped before running
+/// because one of them ended its transaction.
+fn write_group(conn: &mut DbConnection, group: Vec<Box<dyn Job>>) -> (bool, Vec<Box<dyn Job>>) {
     if group.is_empty() {
-        return true;
+        return (true, Vec::new());
     }
     if let Err(error) = transaction::begin(conn) {
         // Another process holds the write lock past busy_timeout.
         refuse_all(group, &format!("the database is busy: {error}"));
-        return transaction::roll_back_to(conn, 0);
+        return (transaction::roll_back_to(conn, 0), Vec::new());
     }
-    let answers: Vec<_> = group.into_iter().map(|job| job.run(conn)).collect();
-    let committed = match transaction::depth(conn) {
-        Ok(1) => transaction::commit(conn).map_err(|e| e.to_string()),
-        other => Err(format!("the group's transaction was lost: {other:?}")),
+    let mut ran = Vec::with_capacity(group.len());
+    let mut jobs = group.into_iter();
+    let mut ended_by = None;
+    for job in jobs.by_ref() {
+        let answer = job.run(conn);
+        // Still inside the group's transaction? SQLite may have ended it
+        // (diesel notices when the write's savepoint cannot be closed).
+        if !matches!(transaction::depth(conn), Ok(1)) {
+            ended_by = Some(answer);
+            break;
+        }
+        ran.push(answer);
+    }
+    let not_run: Vec<_> = jobs.collect();
+    let outcome = match ended_by {
+        Some(culprit) => {
+            // Its own error says why; nothing of it was kept either.
+            culprit(&GroupOutcome::EndedByThisWrite);
+            GroupOutcome::RolledBack(
+                "another write in the same transaction ended it, so this one was not kept: try again"
+                    .into(),
+            )
+        }
+        None => match transaction::commit(conn) {
+            Ok(()) => GroupOutcome::Committed,
+            Err(error) => GroupOutcome::RolledBack(format!(
+                "the commit failed ({error}), so this write was not kept: try again"
+            )),
+        },
     };
-    let usable = committed.is_ok() || transaction::roll_back_to(conn, 0);
-    // Every write of the group gets the group's outcome with its own.
-    for answer in answers {
-        answer(committed.clone().map_err(AppError::Unavailable));
+    let usable = matches!(outcome, GroupOutcome::Committed) || transaction::roll_back_to(conn, 0);
+    for answer in ran {
+        answer(&outcome);
     }
-    usable
+    (usable, not_run)
 }
 
 #[cfg(test)]
@@ -353,6 +438,161 @@ mod tests {
         .unwrap();
         entered.recv().unwrap();
         (release, answered)
+    }
+
+    type BoxedWrite = Box<dyn FnOnce(&mut DbConnection) -> QueryResult<()> + Send>;
+
+    /// Queues `writes` while the writer is busy, so that they run as one
+    /// group, and returns the answer each got.
+    fn as_one_group(
+        writer: &SqliteWriter,
+        writes: Vec<BoxedWrite>,
+    ) -> Vec<Result<(), AppError>> {
+        let (release, held) = hold_the_writer(writer);
+        let answers: Vec<_> = writes
+            .into_iter()
+            .map(|work| queue(writer, work).unwrap())
+            .collect();
+        drop(release);
+        held.recv().unwrap().unwrap();
+        answers.into_iter().map(|a| a.recv().unwrap()).collect()
+    }
+
+    fn rows(url: &DatabaseUrl) -> Vec<i32> {
+        #[derive(diesel::QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = diesel::sql_types::Integer)]
+            x: i32,
+        }
+        let mut conn = connect(url, Access::ReadOnly).unwrap();
+        diesel::RunQueryDsl::load::<Row>(diesel::sql_query("SELECT x FROM t ORDER BY x"), &mut conn)
+            .unwrap()
+            .into_iter()
+            .map(|row| row.x)
+            .collect()
+    }
+
+    fn statuses(answers: &[Result<(), AppError>]) -> Vec<u16> {
+        answers
+            .iter()
+            .map(|a| {
+                a.as_ref()
+                    .map_or_else(|e| e.status_code().as_u16(), |()| 200)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_trigger_that_rolls_back_stops_the_group_and_every_answer_is_true() {
+        let (dir, url) = database("raise-rollback");
+        let writer = SqliteWriter::start(&url, Duration::from_secs(60)).unwrap();
+        writer
+            .write_blocking(|conn| {
+                conn.batch_execute(
+                    "CREATE TRIGGER no_negative BEFORE INSERT ON t WHEN NEW.x < 0 \
+                     BEGIN SELECT RAISE(ROLLBACK, 'x must not be negative'); END",
+                )
+            })
+            .unwrap();
+        let answers = as_one_group(
+            &writer,
+            vec![
+                Box::new(insert(1)),
+                Box::new(insert(-1)),
+                Box::new(insert(2)),
+                Box::new(insert(3)),
+            ],
+        );
+        // 1 ran and was rolled back with the group: try again. -1 ended the
+        // transaction: its own error. 2 and 3 had not run: the next group
+        // ran and committed them.
+        assert_eq!(statuses(&answers), [503, 500, 200, 200], "{answers:?}");
+        assert_eq!(rows(&url), [2, 3]);
+        // The writer goes on.
+        writer.write_blocking(insert(1)).unwrap();
+        assert_eq!(rows(&url), [1, 2, 3]);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn insert_or_rollback_stops_the_group_and_every_answer_is_true() {
+        let (dir, url) = database("or-rollback");
+        let writer = SqliteWriter::start(&url, Duration::from_secs(60)).unwrap();
+        writer.write_blocking(insert(1)).unwrap();
+        let answers = as_one_group(
+            &writer,
+            vec![
+                Box::new(insert(5)),
+                Box::new(|conn: &mut DbConnection| {
+                    conn.batch_execute("INSERT OR ROLLBACK INTO t VALUES (1)")
+                }),
+                Box::new(insert(6)),
+            ],
+        );
+        assert_eq!(statuses(&answers), [503, 409, 200], "{answers:?}");
+        assert_eq!(rows(&url), [1, 6]);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn a_full_database_answers_every_write_with_what_is_on_disk() {
+        let (dir, url) = database("full-disk");
+        let writer = SqliteWriter::start(&url, Duration::from_secs(60)).unwrap();
+        // The file may grow by a few pages at most: a large value fails
+        // with SQLITE_FULL ("database or disk is full"), which SQLite may
+        // answer by rolling back the statement or the whole transaction.
+        writer
+            .write_blocking(|conn| {
+                conn.batch_execute("CREATE TABLE blobs (b BLOB); PRAGMA max_page_count = 64;")
+            })
+            .unwrap();
+        let answers = as_one_group(
+            &writer,
+            vec![
+                Box::new(insert(1)),
+                Box::new(|conn: &mut DbConnection| {
+                    conn.batch_execute("INSERT INTO blobs VALUES (zeroblob(4000000))")
+                }),
+                Box::new(insert(2)),
+            ],
+        );
+        assert!(answers[1].is_err(), "{answers:?}");
+        // Whatever SQLite chose, each write's answer says what is on disk.
+        let on_disk = rows(&url);
+        for (x, answer) in [(1, &answers[0]), (2, &answers[2])] {
+            assert_eq!(
+                answer.is_ok(),
+                on_disk.contains(&x),
+                "{x}: {answers:?}, rows {on_disk:?}"
+            );
+        }
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn a_write_inside_a_write_is_refused_at_once() {
+        let (dir, url) = database("nested");
+        let writer = SqliteWriter::start(&url, Duration::from_secs(60)).unwrap();
+        let (nested_answer, nested) = channel();
+        let inner = writer.clone();
+        let started = Instant::now();
+        writer
+            .write_blocking(move |conn| {
+                let _ = nested_answer.send(inner.write_blocking(insert(2)));
+                insert(1)(conn)
+            })
+            .unwrap();
+        let refused = nested.recv().unwrap().unwrap_err();
+        assert!(started.elapsed() < Duration::from_secs(5));
+        assert_eq!(refused.status_code(), 500, "{refused:?}");
+        assert!(
+            refused.cause().contains("inside another write"),
+            "{refused:?}"
+        );
+        assert_eq!(rows(&url), [1]);
+        // And the writer serves the next write.
+        writer.write_blocking(insert(3)).unwrap();
+        let _ = std::fs::remove_dir_all(dir);
     }
 
     #[test]

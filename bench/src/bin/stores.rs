@@ -52,18 +52,18 @@ fn time<S: UserStore>(pattern: &str) -> Result<(), String> {
     })?;
     drop(conn);
     let pooled_find = per_call(n, |i| {
-        pool.read(|conn| store.find_user(conn, 1 + (i % 1000) as i32))
+        pool.read_blocking(|conn| store.find_user(conn, 1 + (i % 1000) as i32))
             .map(drop)
     })?;
     let pooled_create = per_call(n / 10, |i| {
         let user = NewUser::new(format!("p{i}"), format!("p{i}@x"));
         let store = std::sync::Arc::clone(&store);
-        pool.write(move |conn| store.create_user(conn, &user))
+        pool.write_blocking(move |conn| store.create_user(conn, &user))
             .map(drop)
     })?;
     println!(
         "{pattern:<16} find {find:7.1} µs   list(20) {list:7.1} µs   create {create:7.1} µs   \
-         pool.read(find) {pooled_find:6.1} µs   pool.write(create) {pooled_create:6.1} µs"
+         pool.read_blocking(find) {pooled_find:6.1} µs   pool.write_blocking(create) {pooled_create:6.1} µs"
     );
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));

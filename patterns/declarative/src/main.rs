@@ -40,7 +40,6 @@ async fn serve(settings: &Settings, pool: DbPool) -> Result<(), String> {
     // Each worker thread builds its own app, around a handle on the one pool.
     let server = HttpServer::new(move || declarative::app(app_pool.clone()))
         .workers(settings.workers())
-        .worker_max_blocking_threads(settings.blocking_threads_per_worker())
         // Ctrl-C and SIGTERM both finish the requests in flight, then exit.
         .shutdown_signal(startup::stop_requested())
         .bind(&settings.bind_addr)
