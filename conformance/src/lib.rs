@@ -27,6 +27,7 @@ pub mod explorer;
 pub mod faults;
 pub mod hook;
 pub mod hostile;
+pub mod idempotency;
 pub mod instances;
 pub mod proxy;
 pub mod relations;
@@ -140,6 +141,9 @@ macro_rules! conformance_suite {
             $crate::__postgres_note!();
             $crate::__all_cases!($app, $bin, Postgres);
             // Faults only a database server can have.
+            $crate::__server_cases!($app, Postgres, idempotency;
+                a_retry_with_its_key_after_a_cut_commit_writes_once
+            );
             $crate::__server_cases!($app, Postgres, faults;
                 a_database_outage_answers_503_then_recovers,
                 a_real_postgres_restart_answers_503_then_recovers,
@@ -246,6 +250,14 @@ macro_rules! __all_cases {
         );
         $crate::__app_cases!($app, $backend, faults;
             a_request_dropped_mid_write_keeps_all_of_it_or_nothing
+        );
+        $crate::__app_cases!($app, $backend, idempotency;
+            a_repeat_with_the_same_key_gets_the_first_answer_and_writes_nothing,
+            the_same_key_for_another_request_is_unprocessable,
+            a_failed_request_with_a_key_runs_again,
+            a_bad_key_is_a_bad_request,
+            a_key_is_forgotten_after_a_day,
+            concurrent_repeats_of_one_key_write_once
         );
         $crate::__app_cases!($app, $backend, explorer;
             the_contract_is_served_as_an_openapi_document

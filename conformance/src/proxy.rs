@@ -29,7 +29,25 @@ struct ProxyState {
     reset: AtomicUsize,
     // Both ends of every forwarded connection, so that a cut can reset them.
     live: Mutex<Vec<TcpStream>>,
+    /// Armed by [`TcpProxy::cut_at_next_commit`]: the next COMMIT a client
+    /// sends ends its connection, at the moment chosen.
+    commit_trap: Mutex<Option<CommitCut>>,
 }
+
+/// When a connection is cut around the COMMIT it carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommitCut {
+    /// The COMMIT never reaches the server, which rolls the transaction
+    /// back when the connection ends.
+    BeforeTheServerHasIt,
+    /// The server gets the COMMIT and commits; its answer never reaches
+    /// the client.
+    AfterTheServerHasIt,
+}
+
+/// What a client sends to commit: a simple-query message holding `COMMIT`
+/// (`Q`, its length, the text and a NUL), as diesel sends it.
+const COMMIT_MESSAGE: &[u8] = b"Q\0\0\0\x0bCOMMIT\0";
 
 impl ProxyState {
     /// Closes every forwarded connection; returns how many (each counted
@@ -65,6 +83,7 @@ impl TcpProxy {
             stopping: AtomicBool::new(false),
             reset: AtomicUsize::new(0),
             live: Mutex::new(Vec::new()),
+            commit_trap: Mutex::new(None),
         });
         let accepting = {
             let state = Arc::clone(&state);
@@ -88,6 +107,25 @@ impl TcpProxy {
     /// How many live connections the cuts so far have closed.
     pub fn connections_reset(&self) -> usize {
         self.state.reset.load(Ordering::SeqCst)
+    }
+
+    /// The next COMMIT any client sends ends that client's connection,
+    /// `when` says at which moment; later ones go through.
+    pub fn cut_at_next_commit(&self, when: CommitCut) {
+        *self
+            .state
+            .commit_trap
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(when);
+    }
+
+    /// True once the armed COMMIT trap has gone off.
+    pub fn commit_trap_went_off(&self) -> bool {
+        self.state
+            .commit_trap
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .is_none()
     }
 
     /// The database is back: new connections are forwarded again.
@@ -144,25 +182,84 @@ fn forward(client: TcpStream, state: &Arc<ProxyState>) -> io::Result<()> {
         state.close_live_connections();
         return Ok(());
     }
-    pump(client.try_clone()?, server.try_clone()?, Duration::ZERO);
-    pump(server, client, state.latency);
+    // Set when a COMMIT was cut: nothing the server says reaches the client.
+    let muted = Arc::new(AtomicBool::new(false));
+    pump(
+        client.try_clone()?,
+        server.try_clone()?,
+        Direction::ToServer(Arc::clone(state), Arc::clone(&muted)),
+    );
+    pump(
+        server,
+        client,
+        Direction::ToClient {
+            latency: state.latency,
+            muted,
+        },
+    );
     Ok(())
 }
 
-/// Copies one direction, each chunk `latency` late, until either side ends,
-/// then ends both, as a dropped connection would.
-fn pump(mut from: TcpStream, mut to: TcpStream, latency: Duration) {
+/// Which way a [`pump`] copies, with what that direction needs.
+enum Direction {
+    /// The client's messages, watched for an armed COMMIT trap.
+    ToServer(Arc<ProxyState>, Arc<AtomicBool>),
+    /// The server's answers, each chunk `latency` late, dropped once muted.
+    ToClient {
+        latency: Duration,
+        muted: Arc<AtomicBool>,
+    },
+}
+
+/// Copies one direction until either side ends, then ends both, as a
+/// dropped connection would.
+fn pump(mut from: TcpStream, mut to: TcpStream, direction: Direction) {
     std::thread::spawn(move || {
         let mut chunk = [0u8; 16 * 1024];
         while let Ok(read @ 1..) = from.read(&mut chunk) {
-            std::thread::sleep(latency);
-            if to.write_all(&chunk[..read]).is_err() {
+            let data = &chunk[..read];
+            match &direction {
+                Direction::ToServer(state, muted) => {
+                    if let Some(cut) = take_commit_trap(state, data) {
+                        if cut == CommitCut::AfterTheServerHasIt {
+                            muted.store(true, Ordering::SeqCst);
+                            let _ = to.write_all(data);
+                            // Time for the server to commit before the end.
+                            std::thread::sleep(Duration::from_millis(300));
+                        }
+                        break;
+                    }
+                }
+                Direction::ToClient { latency, muted } => {
+                    std::thread::sleep(*latency);
+                    if muted.load(Ordering::SeqCst) {
+                        continue;
+                    }
+                }
+            }
+            if to.write_all(data).is_err() {
                 break;
             }
         }
         let _ = from.shutdown(Shutdown::Both);
         let _ = to.shutdown(Shutdown::Both);
     });
+}
+
+/// The armed trap, disarmed, if `data` carries a COMMIT.
+fn take_commit_trap(state: &ProxyState, data: &[u8]) -> Option<CommitCut> {
+    let mut trap = state
+        .commit_trap
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    if trap.is_some()
+        && data
+            .windows(COMMIT_MESSAGE.len())
+            .any(|w| w == COMMIT_MESSAGE)
+    {
+        return trap.take();
+    }
+    None
 }
 
 /// The `host:port` of the server a URL names (port 5432 when it names

@@ -20,7 +20,8 @@
 //!   [`post_store::PostStore`] traits, one per resource: the data access the
 //!   routes need, which each pattern implements its own way.
 //! - [`routes`], [`post_routes`], [`http`], [`listing`]: the HTTP API,
-//!   written once over those traits;
+//!   written once over those traits; [`idempotency`]: the
+//!   `Idempotency-Key` header, which makes a retried `POST` safe;
 //!   [`openapi`]: the same contract as an OpenAPI document, with an explorer.
 //! - [`startup`], [`demo`], [`database_url`]: what `cargo run -p PATTERN` does,
 //!   and the `DATABASE_URL` it reads (with its password masked when shown).
@@ -32,6 +33,7 @@ mod db_threads;
 pub mod demo;
 pub mod error;
 pub mod http;
+pub mod idempotency;
 pub mod listing;
 pub mod migrate;
 pub mod models;

@@ -51,7 +51,7 @@ pub struct User {
 
 /// The body of `POST /users`: a user that does not exist yet, and
 /// optionally its first posts.
-#[derive(Debug, Clone, Deserialize, Insertable, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, Insertable, ToSchema)]
 #[diesel(table_name = users)]
 #[serde(deny_unknown_fields)]
 pub struct NewUser {

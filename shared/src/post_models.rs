@@ -55,7 +55,7 @@ pub struct Post {
 
 /// The body of `POST /users/{id}/posts`, and each of the first posts of
 /// `POST /users`: a post whose user is named elsewhere.
-#[derive(Debug, Clone, Deserialize, Insertable, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, Insertable, ToSchema)]
 #[diesel(table_name = posts)]
 #[serde(deny_unknown_fields)]
 pub struct NewPost {

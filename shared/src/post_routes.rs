@@ -5,7 +5,8 @@
 use actix_web::{HttpResponse, web};
 
 use crate::error::{AppError, ErrorBody};
-use crate::http::{ValidJson, created};
+use crate::http::ValidJson;
+use crate::idempotency::{Idempotency, SavedAnswer, request_text};
 use crate::listing::Page;
 use crate::post_models::{NewPost, Post, PostWithAuthor};
 use crate::post_store::{PostId, PostStore};
@@ -16,16 +17,24 @@ use crate::session::DbSession;
     post,
     path = "/users/{id}/posts",
     tag = "posts",
-    params(("id" = i32, Path, minimum = 1, description = "The id of the user who writes it")),
+    params(
+        ("id" = i32, Path, minimum = 1, description = "The id of the user who writes it"),
+        ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = r"^[!-~]+$",
+            description = "A key of your choosing (a UUID, say) that makes a retry safe: a repeat with the same key and body gets the first answer and writes nothing; kept for 24 hours"),
+    ),
     request_body(content = NewPost, description = "The new post (at most 16 KiB of JSON)"),
     responses(
         (status = 201, description = "Created", body = Post,
-            headers(("Location" = String, description = "The new post's address, /posts/{id}"))),
-        (status = 400, description = "A bad id, malformed JSON, or a field missing, mistyped or unknown", body = ErrorBody),
+            headers(
+                ("Location" = String, description = "The new post's address, /posts/{id}"),
+                ("Idempotent-Replayed" = bool, description = "true on the saved answer to a repeat with the same Idempotency-Key"),
+            )),
+        (status = 400, description = "A bad id, malformed JSON, a field missing, mistyped or unknown, or a bad Idempotency-Key", body = ErrorBody),
         (status = 404, description = "No user with this id (or it was deleted meanwhile)", body = ErrorBody),
         (status = 413, description = "The body is larger than 16 KiB", body = ErrorBody),
         (status = 415, description = "The body is not sent as application/json", body = ErrorBody),
-        (status = 422, description = "A value breaks a rule (length, blank, NUL)", body = ErrorBody),
+        (status = 422, description = "A value breaks a rule (length, blank, NUL), or the Idempotency-Key was used for another request", body = ErrorBody),
+        (status = 500, description = "The connection to the database was lost while the write was committed: it may or may not have been saved. Retry with the same Idempotency-Key to find out without writing twice", body = ErrorBody),
         (status = 503, description = "The database is unavailable or busy: try again", body = ErrorBody,
             headers(("Retry-After" = u32, description = "Seconds to wait"))),
     )
@@ -33,20 +42,29 @@ use crate::session::DbSession;
 pub(crate) async fn create_post<S: PostStore>(
     session: DbSession,
     store: web::Data<S>,
+    idempotency: Idempotency,
     user_id: web::Path<i32>,
     ValidJson(new_post): ValidJson<NewPost>,
 ) -> Result<HttpResponse, AppError> {
     let user_id = user_id.into_inner();
+    let request = request_text(&format!("POST /users/{user_id}/posts"), &new_post)?;
     // No lookup of the user first: the foreign key decides, inside the
     // INSERT, even against a delete running at the same moment.
-    let post = session
-        .write(move |conn| store.create_post(conn, user_id, &new_post))
+    let done = session
+        .write(move |conn| {
+            idempotency.once(conn, &request, |conn| {
+                let post = store.create_post(conn, user_id, &new_post)?;
+                let id = post.post_id().ok_or_else(|| {
+                    diesel::result::Error::QueryBuilderError(
+                        "the created post came back without an id".into(),
+                    )
+                })?;
+                SavedAnswer::created(format!("/posts/{id}"), &post)
+            })
+        })
         .await
         .map_err(|error| error.user_gone(user_id))?;
-    let id = post
-        .post_id()
-        .ok_or_else(|| AppError::Internal("the created post came back without an id".into()))?;
-    Ok(created(format!("/posts/{id}"), post))
+    done.into_response()
 }
 
 /// A user's posts by ascending id, a page at a time.

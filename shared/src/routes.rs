@@ -14,7 +14,8 @@ use futures_util::future::LocalBoxFuture;
 
 use crate::database::DbPool;
 use crate::error::{AppError, ErrorBody};
-use crate::http::{ValidJson, created};
+use crate::http::ValidJson;
+use crate::idempotency::{Idempotency, SavedAnswer, request_text};
 use crate::listing::{UserEmbed, UserListing};
 use crate::models::{NewUser, User, UserChanges};
 use crate::post_models::UserWithPosts;
@@ -150,15 +151,23 @@ pub(crate) async fn get_user<S: UserStore>(
     post,
     path = "/users",
     tag = "users",
+    params(
+        ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = r"^[!-~]+$",
+            description = "A key of your choosing (a UUID, say) that makes a retry safe: a repeat with the same key and body gets the first answer and writes nothing; kept for 24 hours"),
+    ),
     request_body(content = NewUser, description = "The new user, optionally with its first posts (at most 16 KiB of JSON)"),
     responses(
         (status = 201, description = "Created: the user, with its `posts` when some were sent", body = UserWithPosts,
-            headers(("Location" = String, description = "The new user's address, /users/{id}"))),
-        (status = 400, description = "Malformed JSON, or a field missing, mistyped or unknown", body = ErrorBody),
+            headers(
+                ("Location" = String, description = "The new user's address, /users/{id}"),
+                ("Idempotent-Replayed" = bool, description = "true on the saved answer to a repeat with the same Idempotency-Key"),
+            )),
+        (status = 400, description = "Malformed JSON, a field missing, mistyped or unknown, or a bad Idempotency-Key (empty, longer than 255 characters, not visible ASCII, or sent twice)", body = ErrorBody),
         (status = 409, description = "The name or the email is taken: nothing is written", body = ErrorBody),
         (status = 413, description = "The body is larger than 16 KiB", body = ErrorBody),
         (status = 415, description = "The body is not sent as application/json", body = ErrorBody),
-        (status = 422, description = "A value of the user or of a post breaks a rule (length, blank, @, NUL): nothing is written", body = ErrorBody),
+        (status = 422, description = "A value of the user or of a post breaks a rule (length, blank, @, NUL), or the Idempotency-Key was used for another request: nothing is written", body = ErrorBody),
+        (status = 500, description = "The connection to the database was lost while the write was committed: it may or may not have been saved. Retry with the same Idempotency-Key to find out without writing twice", body = ErrorBody),
         (status = 503, description = "The database is unavailable or busy: try again", body = ErrorBody,
             headers(("Retry-After" = u32, description = "Seconds to wait"))),
     )
@@ -166,27 +175,28 @@ pub(crate) async fn get_user<S: UserStore>(
 pub(crate) async fn create_user<S: PostStore>(
     session: DbSession,
     store: web::Data<S>,
+    idempotency: Idempotency,
     ValidJson(mut new_user): ValidJson<NewUser>,
 ) -> Result<HttpResponse, AppError> {
-    let Some(posts) = new_user.posts.take() else {
-        let user = session
-            .write(move |conn| store.create_user(conn, &new_user))
-            .await?;
-        return created_user(user);
-    };
-    // One write, so one transaction: the user and every post, or nothing.
-    let user = session
-        .write(move |conn| store.create_user_with_posts(conn, &new_user, &posts))
+    let request = request_text("POST /users", &new_user)?;
+    let done = session
+        .write(move |conn| {
+            idempotency.once(conn, &request, |conn| match new_user.posts.take() {
+                None => created_user(store.create_user(conn, &new_user)?),
+                // One write, so one transaction: the user and every post, or nothing.
+                Some(posts) => created_user(store.create_user_with_posts(conn, &new_user, &posts)?),
+            })
+        })
         .await?;
-    created_user(user)
+    done.into_response()
 }
 
 /// 201 with the created user's address.
-fn created_user(user: impl UserId + serde::Serialize) -> Result<HttpResponse, AppError> {
-    let id = user
-        .user_id()
-        .ok_or_else(|| AppError::Internal("the created user came back without an id".into()))?;
-    Ok(created(format!("/users/{id}"), user))
+fn created_user(user: impl UserId + serde::Serialize) -> diesel::QueryResult<SavedAnswer> {
+    let id = user.user_id().ok_or_else(|| {
+        diesel::result::Error::QueryBuilderError("the created user came back without an id".into())
+    })?;
+    SavedAnswer::created(format!("/users/{id}"), &user)
 }
 
 /// Changes the fields sent, and only those.

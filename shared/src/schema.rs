@@ -3,6 +3,26 @@
 //! doc comments and column lengths added.
 
 diesel::table! {
+    /// The saved answers of writes sent with an `Idempotency-Key`, so that a
+    /// repeat gets the same answer instead of a second write. Read and
+    /// written by `shared::idempotency`, with textual SQL.
+    idempotency_keys (idempotency_key) {
+        /// The key the client sent.
+        idempotency_key -> Text,
+        /// What was asked: the route and the JSON body.
+        request -> Text,
+        /// When the key was first used, in seconds since 1970.
+        created_at -> BigInt,
+        /// The answer's status, once the write is done.
+        status -> Nullable<Integer>,
+        /// The answer's `Location` header.
+        location -> Nullable<Text>,
+        /// The answer's JSON body.
+        body -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     /// What users write. Each post belongs to one user, and goes when its
     /// user goes (`ON DELETE CASCADE`).
     posts (id) {
@@ -36,4 +56,4 @@ diesel::table! {
 // The foreign key, for the query DSL: `posts.inner_join(users)` joins on
 // `posts.user_id = users.id`, and the two tables may share a query.
 diesel::joinable!(posts -> users (user_id));
-diesel::allow_tables_to_appear_in_same_query!(posts, users);
+diesel::allow_tables_to_appear_in_same_query!(idempotency_keys, posts, users);

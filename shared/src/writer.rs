@@ -444,10 +444,7 @@ mod tests {
 
     /// Queues `writes` while the writer is busy, so that they run as one
     /// group, and returns the answer each got.
-    fn as_one_group(
-        writer: &SqliteWriter,
-        writes: Vec<BoxedWrite>,
-    ) -> Vec<Result<(), AppError>> {
+    fn as_one_group(writer: &SqliteWriter, writes: Vec<BoxedWrite>) -> Vec<Result<(), AppError>> {
         let (release, held) = hold_the_writer(writer);
         let answers: Vec<_> = writes
             .into_iter()
