@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use actix_web::test::TestRequest;
 use actix_web::{HttpResponse, web};
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use futures_util::future::{Either, select};
 use serde_json::json;
@@ -942,4 +943,105 @@ pub fn a_slow_database_never_stalls_the_worker<F: AppFactory>(app: F, mut db: Te
             "the worker waited for the database: a request without one took {answered_after:?}"
         );
     });
+}
+
+// ---- reads stuck on a lock --------------------------------------------------
+
+/// How many of the server's connections wait for a lock held by the
+/// backend `holder` (a `pg_stat_activity` count).
+fn waiting_on(db: &TestDb, holder: i32) -> i64 {
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let mut conn = db.connection();
+    diesel::sql_query(
+        "SELECT count(*) AS n FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))",
+    )
+    .bind::<diesel::sql_types::Integer, _>(holder)
+    .get_result::<Count>(&mut conn)
+    .map(|count| count.n)
+    .expect("count the backends waiting on the lock")
+}
+
+/// `GET path` on the server at `addr`, and how long its answer took.
+fn timed_get(addr: &str, path: &str) -> (HttpReply, Duration) {
+    let started = Instant::now();
+    let reply = send(addr, "GET", path, None).unwrap_or_else(|e| panic!("GET {path}: {e}"));
+    (reply, started.elapsed())
+}
+
+/// The binary on PostgreSQL with 4 connections, 2 workers, and a checkout
+/// timeout of 1 s, while another session holds a lock on `posts`: reads of
+/// a user's posts get stuck waiting for it. With three stuck, every read
+/// of a user (which needs no lock) is answered at once, on whichever worker
+/// takes it: a connection and a thread are free, and the threads are shared
+/// by the workers, so two stuck reads on one worker hold up nothing there.
+/// With all four stuck, a read gets a 503 with `Retry-After` within the
+/// checkout timeout, not when the lock goes. Once it goes, every stuck read
+/// is answered.
+pub fn stuck_reads_hold_up_no_other_request(binary: &str, backend: Backend) {
+    let Some(db) = TestDb::on(backend) else {
+        return crate::skipped();
+    };
+    let server = cli::start_with(
+        binary,
+        &db.url,
+        &[("DB_POOL_SIZE", "4"), ("DB_CHECKOUT_TIMEOUT_MS", "1000")],
+    );
+    let (created, _) = cli::http(
+        &server.addr,
+        "POST",
+        "/users",
+        Some(r#"{"name":"ada","email":"ada@example.com"}"#),
+    );
+    assert_eq!(created, 201);
+    let mut locker = db.connection();
+    locker
+        .batch_execute("BEGIN; LOCK TABLE posts IN ACCESS EXCLUSIVE MODE")
+        .expect("lock the posts");
+    #[derive(QueryableByName)]
+    struct Pid {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        pid: i32,
+    }
+    let holder = diesel::sql_query("SELECT pg_backend_pid() AS pid")
+        .get_result::<Pid>(&mut locker)
+        .expect("the locker's backend")
+        .pid;
+    let stuck_read = |addr: String| std::thread::spawn(move || timed_get(&addr, "/users/1/posts"));
+
+    let mut stuck: Vec<_> = (0..3).map(|_| stuck_read(server.addr.clone())).collect();
+    assert!(
+        eventually(Duration::from_secs(10), || waiting_on(&db, holder) == 3),
+        "the reads never got stuck on the lock"
+    );
+    for _ in 0..6 {
+        let (reply, took) = timed_get(&server.addr, "/users/1");
+        assert_eq!(reply.status, 200, "{}", reply.text());
+        assert!(
+            took < Duration::from_millis(500),
+            "a read with a connection free took {took:?} behind stuck reads"
+        );
+    }
+
+    stuck.push(stuck_read(server.addr.clone()));
+    assert!(
+        eventually(Duration::from_secs(10), || waiting_on(&db, holder) == 4),
+        "the fourth read never got stuck on the lock"
+    );
+    let (reply, took) = timed_get(&server.addr, "/users/1");
+    assert_eq!(reply.status, 503, "{}", reply.text());
+    assert_eq!(reply.header("retry-after"), Some("1"), "{reply:?}");
+    assert!(
+        took < Duration::from_millis(1800),
+        "a 503 took {took:?}: it waited past the checkout timeout"
+    );
+
+    locker.batch_execute("COMMIT").expect("release the lock");
+    for read in stuck {
+        let (reply, _) = read.join().expect("a stuck read's thread");
+        assert_eq!(reply.status, 200, "{}", reply.text());
+    }
 }

@@ -19,6 +19,7 @@ use diesel::connection::{Connection, SimpleConnection, TransactionManager};
 use diesel::prelude::*;
 use futures_util::future::{LocalBoxFuture, join_all};
 use serde_json::json;
+use shared::connection::{Access, connect};
 use shared::schema::users;
 use shared::{AppError, DbConnection, DbPool, DbSession};
 
@@ -57,6 +58,18 @@ pub fn probe_routes(cfg: &mut web::ServiceConfig) {
             web::post().to(write_fails_halfway),
         )
         .route("/__probe/where-reads-run", web::post().to(where_reads_run))
+        .route(
+            "/__probe/read-across-a-delete",
+            web::post().to(read_across_a_delete),
+        )
+        .route(
+            "/__probe/read-changes-settings",
+            web::post().to(read_changes_settings),
+        )
+        .route(
+            "/__probe/write-inside-a-write",
+            web::post().to(write_inside_a_write),
+        )
         .configure(crate::faults::probe_routes);
 }
 
@@ -148,6 +161,61 @@ async fn where_reads_run(session: DbSession) -> Result<HttpResponse, AppError> {
     let handler = thread();
     let read = session.read(move |_| Ok(thread())).await?;
     Ok(HttpResponse::Ok().json(json!({"handler": handler, "read": read})))
+}
+
+/// How many users there are, as `conn` sees it.
+fn users_seen(conn: &mut DbConnection) -> QueryResult<i64> {
+    users::table.count().get_result(conn)
+}
+
+/// A read that counts the users, has another connection delete every one
+/// of them and commit, then counts again: what its second statement sees.
+async fn read_across_a_delete(
+    session: DbSession,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, AppError> {
+    let url = pool.url().clone();
+    let (before, after) = session
+        .read(move |conn| {
+            let before = users_seen(conn)?;
+            let mut other = connect(&url, Access::ReadWrite)
+                .map_err(|e| diesel::result::Error::QueryBuilderError(Box::new(e)))?;
+            diesel::delete(users::table).execute(&mut other)?;
+            Ok((before, users_seen(conn)?))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({"before": before, "after": after})))
+}
+
+/// A buggy read that tries to undo what keeps its connection from writing,
+/// and on PostgreSQL points `search_path` elsewhere.
+async fn read_changes_settings(session: DbSession) -> Result<HttpResponse, AppError> {
+    session
+        .read(|conn| match conn {
+            DbConnection::Sqlite(_) => conn.batch_execute("PRAGMA query_only = OFF"),
+            DbConnection::Postgres(_) => conn.batch_execute(
+                "SET default_transaction_read_only = off; SET search_path TO pg_catalog",
+            ),
+        })
+        .await?;
+    Ok(HttpResponse::Ok().finish())
+}
+
+/// A write that starts another write from inside its own work, as an audit
+/// row written "on the side" would: what the inner one got.
+async fn write_inside_a_write(
+    session: DbSession,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, AppError> {
+    let pool = DbPool::clone(&pool);
+    let inner = session
+        .write(move |conn| {
+            let inner = pool.write_blocking(|conn| insert_user_named(conn, "inner"));
+            insert_user_named(conn, "outer")?;
+            Ok(inner.err().map(|e| e.cause()))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({ "inner_refused": inner })))
 }
 
 /// A write of two statements whose second breaks a unique rule (the user
@@ -398,6 +466,63 @@ pub async fn a_read_never_runs_on_the_worker(app: &TestApp) {
         reply.body
     );
     assert_session_removed(app, &reply, 0);
+}
+
+/// A read's statements all see the database as it was at one moment: a
+/// delete committed by another connection between two of them is not seen
+/// by the second (a user deleted between reading it and reading its posts
+/// is never "a user with no posts").
+pub async fn a_read_sees_one_moment_of_the_database(app: &TestApp) {
+    app.create_user("ada", "ada@example.com").await;
+    let reply = app
+        .send(TestRequest::post().uri("/__probe/read-across-a-delete"))
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+    assert_eq!(reply.body, json!({"before": 1, "after": 1}));
+    assert_session_removed(app, &reply, 0);
+}
+
+/// A read that turns off what keeps its connection read-only (SQLite's
+/// `query_only`, PostgreSQL's `default_transaction_read_only`) and changes
+/// `search_path` changes nothing for the requests after it: the pool's
+/// SQLite connections are opened read-only, and a read's transaction,
+/// settings included, is rolled back.
+pub async fn a_setting_a_read_changes_does_not_outlive_it(app: &TestApp) {
+    let reply = app
+        .send(TestRequest::post().uri("/__probe/read-changes-settings"))
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+    // The pool lends its most recently returned connection first: these
+    // run on the connection the read changed, and on the others.
+    for _ in 0..crate::db::TEST_POOL.max_size * 2 {
+        let reply = app
+            .send(TestRequest::post().uri("/__probe/write-through-read"))
+            .await;
+        assert_eq!(
+            reply.body,
+            json!({"plain": 500, "in_transaction": 500}),
+            "a write went through the read path after a read changed the settings"
+        );
+        assert_eq!(app.get("/users").await.status, StatusCode::OK);
+    }
+    assert_eq!(app.db.count_users(), 0);
+}
+
+/// A write started from inside another write's work is refused at once,
+/// with a message that says why, and the outer write goes on: on SQLite it
+/// would otherwise wait for the writer thread, which waits for it, forever;
+/// on PostgreSQL it would commit on its own.
+pub async fn a_write_inside_a_write_is_refused_at_once(app: &TestApp) {
+    let reply = actix_web::rt::time::timeout(
+        Duration::from_secs(10),
+        app.send(TestRequest::post().uri("/__probe/write-inside-a-write")),
+    )
+    .await
+    .expect("a write inside a write hung");
+    assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+    let refused = reply.body["inner_refused"].as_str().unwrap_or_default();
+    assert!(refused.contains("inside another write"), "{reply:?}");
+    assert_session_removed(app, &reply, 1);
 }
 
 /// A panic in a write among concurrent creates: the write that panicked

@@ -134,6 +134,10 @@ macro_rules! conformance_suite {
         /// Every case against a temporary SQLite file.
         mod sqlite {
             $crate::__all_cases!($app, $bin, Sqlite);
+            // What only SQLite's planner can be asked without values.
+            $crate::__app_cases!($app, Sqlite, statement_counts;
+                a_name_filter_reads_through_the_index
+            );
         }
         /// Every case against a fresh schema on the PostgreSQL server named by
         /// `TEST_DATABASE_URL` (or a PostgreSQL `DATABASE_URL`).
@@ -151,6 +155,9 @@ macro_rules! conformance_suite {
             );
             $crate::__binary_backend_cases!($bin, Postgres, secrets;
                 a_password_in_the_url_never_shows
+            );
+            $crate::__binary_backend_cases!($bin, Postgres, faults;
+                stuck_reads_hold_up_no_other_request
             );
         }
         /// Start-up failures, which do not depend on a backend.
@@ -241,6 +248,9 @@ macro_rules! __all_cases {
             a_panic_inside_a_read_is_a_json_500,
             a_write_through_the_read_path_is_refused,
             a_read_never_runs_on_the_worker,
+            a_read_sees_one_moment_of_the_database,
+            a_setting_a_read_changes_does_not_outlive_it,
+            a_write_inside_a_write_is_refused_at_once,
             a_panic_in_a_handler_is_a_json_500,
             a_panic_in_a_write_loses_nothing_acknowledged,
             a_request_holds_no_connection_between_calls,

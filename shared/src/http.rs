@@ -76,6 +76,22 @@ pub fn created(location: String, body: impl Serialize) -> HttpResponse {
         .json(body)
 }
 
+/// The id in a route's path (`/users/{id}`): a whole number from 1 to
+/// 2147483647, as the database assigns them. Anything else (`abc`, `0`,
+/// `-5`, `1.5`) is a 400 naming the segment, before the handler runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PathId(pub i32);
+
+impl<'de> serde::Deserialize<'de> for PathId {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let id = i32::deserialize(deserializer)?;
+        if id < 1 {
+            return Err(serde::de::Error::custom("ids start at 1"));
+        }
+        Ok(PathId(id))
+    }
+}
+
 /// A JSON body that has been checked against the model's rules: malformed
 /// JSON is a 400, a value that breaks a rule a 422, before the handler runs.
 pub struct ValidJson<T>(pub T);

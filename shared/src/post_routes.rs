@@ -5,7 +5,7 @@
 use actix_web::{HttpResponse, web};
 
 use crate::error::{AppError, ErrorBody};
-use crate::http::ValidJson;
+use crate::http::{PathId, ValidJson};
 use crate::idempotency::{Idempotency, SavedAnswer, request_text};
 use crate::listing::Page;
 use crate::post_models::{NewPost, Post, PostWithAuthor};
@@ -43,10 +43,10 @@ pub(crate) async fn create_post<S: PostStore>(
     session: DbSession,
     store: web::Data<S>,
     idempotency: Idempotency,
-    user_id: web::Path<i32>,
+    user_id: web::Path<PathId>,
     ValidJson(new_post): ValidJson<NewPost>,
 ) -> Result<HttpResponse, AppError> {
-    let user_id = user_id.into_inner();
+    let PathId(user_id) = user_id.into_inner();
     let request = request_text(&format!("POST /users/{user_id}/posts"), &new_post)?;
     // No lookup of the user first: the foreign key decides, inside the
     // INSERT, even against a delete running at the same moment.
@@ -88,10 +88,10 @@ pub(crate) async fn create_post<S: PostStore>(
 pub(crate) async fn list_user_posts<S: PostStore>(
     session: DbSession,
     store: web::Data<S>,
-    user_id: web::Path<i32>,
+    user_id: web::Path<PathId>,
     page: Page,
 ) -> Result<HttpResponse, AppError> {
-    let user_id = user_id.into_inner();
+    let PathId(user_id) = user_id.into_inner();
     // Two statements (the user, then its posts), in the one snapshot a read
     // sees: a user deleted in between is a 404, never an empty list.
     let posts = session
@@ -145,9 +145,9 @@ pub(crate) async fn list_posts<S: PostStore>(
 pub(crate) async fn get_post<S: PostStore>(
     session: DbSession,
     store: web::Data<S>,
-    id: web::Path<i32>,
+    id: web::Path<PathId>,
 ) -> Result<HttpResponse, AppError> {
-    let id = id.into_inner();
+    let PathId(id) = id.into_inner();
     let post = session
         .lookup(move |conn| store.find_post(conn, id))
         .await?;
@@ -172,9 +172,9 @@ pub(crate) async fn get_post<S: PostStore>(
 pub(crate) async fn delete_post<S: PostStore>(
     session: DbSession,
     store: web::Data<S>,
-    id: web::Path<i32>,
+    id: web::Path<PathId>,
 ) -> Result<HttpResponse, AppError> {
-    let id = id.into_inner();
+    let PathId(id) = id.into_inner();
     let deleted = session
         .write(move |conn| store.delete_post(conn, id))
         .await?;

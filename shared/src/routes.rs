@@ -14,7 +14,7 @@ use futures_util::future::LocalBoxFuture;
 
 use crate::database::DbPool;
 use crate::error::{AppError, ErrorBody};
-use crate::http::ValidJson;
+use crate::http::{PathId, ValidJson};
 use crate::idempotency::{Idempotency, SavedAnswer, request_text};
 use crate::listing::{UserEmbed, UserListing};
 use crate::models::{NewUser, User, UserChanges};
@@ -135,9 +135,9 @@ pub(crate) async fn list_users<S: PostStore>(
 pub(crate) async fn get_user<S: UserStore>(
     session: DbSession,
     store: web::Data<S>,
-    id: web::Path<i32>,
+    id: web::Path<PathId>,
 ) -> Result<HttpResponse, AppError> {
-    let id = id.into_inner();
+    let PathId(id) = id.into_inner();
     let user = session
         .lookup(move |conn| store.find_user(conn, id))
         .await?;
@@ -221,10 +221,10 @@ fn created_user(user: impl UserId + serde::Serialize) -> diesel::QueryResult<Sav
 pub(crate) async fn update_user<S: UserStore>(
     session: DbSession,
     store: web::Data<S>,
-    id: web::Path<i32>,
+    id: web::Path<PathId>,
     ValidJson(changes): ValidJson<UserChanges>,
 ) -> Result<HttpResponse, AppError> {
-    let id = id.into_inner();
+    let PathId(id) = id.into_inner();
     // A PATCH that changes nothing needs no UPDATE (and an UPDATE with
     // nothing to SET is not valid SQL): answer with the user as it is.
     let user = if changes.is_empty() {
@@ -257,9 +257,9 @@ pub(crate) async fn update_user<S: UserStore>(
 pub(crate) async fn delete_user<S: UserStore>(
     session: DbSession,
     store: web::Data<S>,
-    id: web::Path<i32>,
+    id: web::Path<PathId>,
 ) -> Result<HttpResponse, AppError> {
-    let id = id.into_inner();
+    let PathId(id) = id.into_inner();
     let deleted = session
         .write(move |conn| store.delete_user(conn, id))
         .await?;

@@ -117,11 +117,17 @@ impl PostStore for Store {
         conn: &mut DbConnection,
         listing: &UserListing,
     ) -> QueryResult<Vec<Value>> {
-        // A NULL name keeps every user (`name = name`), as `update_user`
-        // keeps a column: one statement whether or not a name is given.
+        // One of two fixed filters, never text from the request. A single
+        // `name = COALESCE($1, name)` would serve both, but the planner
+        // cannot use the index on `name` through it: it would read every
+        // user. Either way `$1` is bound, to the name or to NULL.
+        let only_named = match listing.name {
+            Some(_) => "name = $1",
+            None => "$1 IS NULL",
+        };
         let rows: Vec<NamedRow> = diesel::sql_query(format!(
             "SELECT {}, {} \
-             FROM (SELECT {} FROM users WHERE name = COALESCE($1, name) \
+             FROM (SELECT {} FROM users WHERE {only_named} \
                    ORDER BY id LIMIT $2 OFFSET $3) AS u \
              LEFT JOIN posts AS p ON p.user_id = u.id \
              ORDER BY u.id, p.id",
