@@ -39,6 +39,13 @@ const ALL_WORKLOADS: [(&str, &str); 4] = [
     ("mixed", "90% GET / 10% POST"),
 ];
 const SEED_USERS: usize = 1000;
+/// SQLite's two durabilities (`DB_SQLITE_SYNCHRONOUS`), with their labels:
+/// the patterns run every workload at the first, the default, and creates
+/// at the second too.
+const DURABILITIES: [(&str, &str); 2] = [
+    ("full", "POST /users (FULL)"),
+    ("normal", "POST /users (NORMAL)"),
+];
 const CONNECTIONS: u32 = 32;
 
 /// One wrk run, as its `done` hook reported it.
@@ -243,6 +250,21 @@ fn run() -> Result<(), String> {
             let result = bench.load(&server, "read")?.measured;
             print_row("(plain handler)", "read", "GET /users/{id}", &result);
             drop(server);
+            // The simple way to write to SQLite, at each durability: what
+            // the patterns' writer thread is measured against.
+            if server_url.is_none() && workloads.iter().any(|(w, _)| *w == "write") {
+                for (synchronous, label) in DURABILITIES {
+                    let server = start(
+                        &bench.binaries.join("plain"),
+                        &[
+                            ("DATABASE_URL", database_url.as_str()),
+                            ("DB_SQLITE_SYNCHRONOUS", synchronous),
+                        ],
+                    )?;
+                    let result = bench.load(&server, "write")?.measured;
+                    print_row("(plain handler)", "plain-write", label, &result);
+                }
+            }
             cleanup();
         }
         for pattern in PATTERNS {
@@ -270,6 +292,20 @@ fn run() -> Result<(), String> {
             }
             let memory = server.peak_rss_mib();
             drop(server);
+            // Creates again at the other durability, in the same run.
+            if server_url.is_none() && write_check.is_some() {
+                let (synchronous, label) = DURABILITIES[1];
+                let server = start(
+                    &bench.binaries.join(pattern),
+                    &[
+                        ("DATABASE_URL", database_url.as_str()),
+                        ("RUST_LOG", "warn"),
+                        ("DB_SQLITE_SYNCHRONOUS", synchronous),
+                    ],
+                )?;
+                let result = bench.load(&server, "write")?.measured;
+                print_row(pattern, "write-normal", label, &result);
+            }
             let writes = match write_check {
                 // wrk stops with up to one request per connection in flight: those
                 // may commit after wrk stopped counting, so rows may exceed 201s by

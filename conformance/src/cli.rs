@@ -82,6 +82,7 @@ pub(crate) fn command(binary: &str, database_url: &str) -> Command {
         .env_remove("DB_POOL_SIZE")
         .env_remove("DB_CHECKOUT_TIMEOUT_MS")
         .env_remove("DB_SLOW_MS")
+        .env_remove("DB_SQLITE_SYNCHRONOUS")
         // No .env from the caller's directory may leak in.
         .current_dir(std::env::temp_dir());
     command
@@ -352,6 +353,22 @@ pub fn a_port_in_use_fails_clearly(binary: &str) {
         .output()
         .expect("run the binary");
     assert_fails_clearly(&output, &[&addr, "BIND_ADDR"]);
+}
+
+/// A setting out of its range is refused with its name and what it takes.
+pub fn a_bad_setting_fails_clearly(binary: &str) {
+    let db = TestDb::sqlite();
+    for (name, value, expected) in [
+        ("DB_POOL_SIZE", "0", "from 1 to 1000"),
+        ("DB_CHECKOUT_TIMEOUT_MS", "soon", "whole number"),
+        ("DB_SQLITE_SYNCHRONOUS", "sometimes", "full"),
+    ] {
+        let output = command(binary, &db.url)
+            .env(name, value)
+            .output()
+            .expect("run the binary");
+        assert_fails_clearly(&output, &[name, value, expected]);
+    }
 }
 
 /// Arguments it does not know get the usage and exit code 2.

@@ -61,6 +61,7 @@ pub fn no_server_named_since_the_build() {
 pub const TEST_POOL: PoolSettings = PoolSettings {
     max_size: 4,
     checkout_timeout: std::time::Duration::from_millis(1000),
+    sqlite_durability: shared::database::SqliteDurability::PowerLoss,
 };
 
 /// Which backend a test runs on.

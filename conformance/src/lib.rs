@@ -168,6 +168,7 @@ macro_rules! conformance_suite {
                 an_unreachable_postgres_fails_clearly,
                 an_unwritable_sqlite_path_fails_clearly,
                 a_port_in_use_fails_clearly,
+                a_bad_setting_fails_clearly,
                 unknown_arguments_get_the_usage
             );
             $crate::__binary_cases!(

@@ -53,10 +53,10 @@ pub enum Access {
 /// How SQLite connections are set up. `busy_timeout` comes first so that the
 /// switch to WAL (which needs a lock) waits for other connections instead of
 /// failing with "database is locked". In WAL mode readers never wait for the
-/// writer, and `synchronous = NORMAL` is durable at every checkpoint.
+/// writer. How durable a commit is (`synchronous`) is set on the writer's
+/// connection, from the settings (`database::SqliteDurability`).
 const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000;
 PRAGMA journal_mode = WAL;
-PRAGMA synchronous = NORMAL;
 PRAGMA foreign_keys = ON;";
 
 /// A failure to open a connection, with the driver's own words kept.

@@ -51,14 +51,42 @@ struct Engine {
     checkout_timeout: Duration,
 }
 
-/// Sizing of the pool. The defaults suit a small app; both can be set from
-/// the environment (see `shared::startup`).
+/// Sizing of the pool, and how durable a SQLite commit is. The defaults
+/// suit a small app; each can be set from the environment (see
+/// `shared::startup`).
 #[derive(Debug, Clone)]
 pub struct PoolSettings {
     /// The most connections open at once.
     pub max_size: u32,
     /// How long a request waits for a free connection before it gets a 503.
     pub checkout_timeout: Duration,
+    /// What a commit on SQLite survives ([`SqliteDurability`]).
+    pub sqlite_durability: SqliteDurability,
+}
+
+/// What a write acknowledged on SQLite survives: SQLite's `synchronous`
+/// setting, in WAL mode, on the writer's connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SqliteDurability {
+    /// `synchronous = FULL`, the default: each commit is synced to the disk
+    /// before it is answered, so a 201 survives a power loss or an OS crash
+    /// too. The writer commits a group of writes at once: one sync per group.
+    PowerLoss,
+    /// `synchronous = NORMAL` (`DB_SQLITE_SYNCHRONOUS=normal`): a commit is
+    /// synced at the next checkpoint, not before it is answered. A 201
+    /// survives the app crashing or being killed, but the last commits may
+    /// be lost if the machine loses power or the OS crashes.
+    AppCrash,
+}
+
+impl SqliteDurability {
+    /// The `PRAGMA` that sets it.
+    pub(crate) fn pragma(self) -> &'static str {
+        match self {
+            SqliteDurability::PowerLoss => "PRAGMA synchronous = FULL",
+            SqliteDurability::AppCrash => "PRAGMA synchronous = NORMAL",
+        }
+    }
 }
 
 impl PoolSettings {
@@ -73,7 +101,7 @@ impl PoolSettings {
                 DatabaseUrl::Sqlite(_) => (2 * cores).max(2),
                 DatabaseUrl::Postgres(_) => 10,
             },
-            checkout_timeout: Duration::from_secs(3),
+            ..PoolSettings::default()
         }
     }
 }
@@ -83,6 +111,7 @@ impl Default for PoolSettings {
         PoolSettings {
             max_size: 10,
             checkout_timeout: Duration::from_secs(3),
+            sqlite_durability: SqliteDurability::PowerLoss,
         }
     }
 }
@@ -94,7 +123,11 @@ impl Default for PoolSettings {
 pub fn engine(url: &DatabaseUrl, settings: &PoolSettings) -> Result<DbPool, ConnectError> {
     let writer = match url {
         // The writer's connection is the first one opened.
-        DatabaseUrl::Sqlite(_) => Some(SqliteWriter::start(url, settings.checkout_timeout)?),
+        DatabaseUrl::Sqlite(_) => Some(SqliteWriter::start(
+            url,
+            settings.checkout_timeout,
+            settings.sqlite_durability,
+        )?),
         DatabaseUrl::Postgres(_) => {
             init_openssl_for_libpq();
             drop(connect(url, Access::ReadOnly)?);

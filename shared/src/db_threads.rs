@@ -16,7 +16,7 @@
 //! the job had already started, and its caller waits for its real outcome,
 //! or it had not, and it never will: the caller gets a 503 with
 //! `Retry-After`, and the job, when a thread reaches it, does nothing.
-//! [`Claim`] makes that one decision, so a write is never run after its
+//! `Claim` makes that one decision, so a write is never run after its
 //! caller was told it was not.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};

@@ -6,7 +6,7 @@
 //!   the URL at run time) and the migrations; [`migrate`]: migrations that
 //!   several instances can start at once; [`connection`]: the one
 //!   connection type for both backends, and how the pool opens them;
-//!   `db_threads`: the threads database work runs on, off the async
+//!   [`db_threads`]: the threads database work runs on, off the async
 //!   workers, and the deadline that bounds every wait for one.
 //! - [`sql_log`]: the SQL echo, every statement on the log target `sql`,
 //!   and the recordings the demo and the tests read.
@@ -29,7 +29,7 @@
 pub mod connection;
 pub mod database;
 pub mod database_url;
-mod db_threads;
+pub mod db_threads;
 pub mod demo;
 pub mod error;
 pub mod http;

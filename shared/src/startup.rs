@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use crate::database::PoolSettings;
+use crate::database::{PoolSettings, SqliteDurability};
 use crate::database_url::{DEFAULT_SQLITE_FILE, DatabaseUrl};
 use crate::sql_log;
 
@@ -72,7 +72,7 @@ pub struct Settings {
     pub database_is_default: bool,
     /// `BIND_ADDR`: host and port to listen on.
     pub bind_addr: String,
-    /// `DB_POOL_SIZE` and `DB_CHECKOUT_TIMEOUT_MS`.
+    /// `DB_POOL_SIZE`, `DB_CHECKOUT_TIMEOUT_MS` and `DB_SQLITE_SYNCHRONOUS`.
     pub pool: PoolSettings,
 }
 
@@ -97,6 +97,18 @@ impl Settings {
         }
         if let Some(ms) = number_from_env("DB_CHECKOUT_TIMEOUT_MS", 1, 600_000)? {
             pool.checkout_timeout = Duration::from_millis(ms);
+        }
+        if let Ok(text) = std::env::var("DB_SQLITE_SYNCHRONOUS") {
+            pool.sqlite_durability = match text.trim().to_ascii_lowercase().as_str() {
+                "full" => SqliteDurability::PowerLoss,
+                "normal" => SqliteDurability::AppCrash,
+                _ => {
+                    return Err(format!(
+                        "DB_SQLITE_SYNCHRONOUS must be full (a 201 survives a power loss; the \
+                         default) or normal (it survives the app crashing), got {text:?}"
+                    ));
+                }
+            };
         }
         if let Some(ms) = number_from_env("DB_SLOW_MS", 1, 3_600_000)? {
             sql_log::set_slow_statement_threshold(Duration::from_millis(ms));
@@ -141,6 +153,8 @@ environment (or .env):
   DB_POOL_SIZE            most database connections at once (default: 10 on
                           PostgreSQL, twice the cores on SQLite)
   DB_CHECKOUT_TIMEOUT_MS  how long a request waits for a connection (default 3000)
+  DB_SQLITE_SYNCHRONOUS   full: a 201 survives a power loss (default);
+                          normal: faster, survives the app crashing only
   DB_SLOW_MS              statements slower than this are logged at warn (default 200)
   RUST_LOG                log verbosity, e.g. debug or warn (default info);
                           RUST_LOG=sql=debug logs every SQL statement with its values";

@@ -30,7 +30,10 @@ use std::time::{Duration, Instant};
 use diesel::QueryResult;
 use tokio::sync::oneshot;
 
+use diesel::connection::SimpleConnection;
+
 use crate::connection::{Access, ConnectError, DbConnection, connect};
+use crate::database::SqliteDurability;
 use crate::database_url::DatabaseUrl;
 use crate::db_threads::{Claim, await_answer, wait_for_answer};
 use crate::error::AppError;
@@ -73,13 +76,25 @@ impl std::fmt::Debug for SqliteWriter {
 
 impl SqliteWriter {
     /// Opens the writer's connection to `url` and starts its thread.
-    pub(crate) fn start(url: &DatabaseUrl, patience: Duration) -> Result<Self, ConnectError> {
-        let conn = connect(url, Access::ReadWrite)?;
+    pub(crate) fn start(
+        url: &DatabaseUrl,
+        patience: Duration,
+        durability: SqliteDurability,
+    ) -> Result<Self, ConnectError> {
+        let open = {
+            let url = url.clone();
+            move || {
+                let mut conn = connect(&url, Access::ReadWrite)?;
+                conn.batch_execute(durability.pragma())
+                    .map_err(|e| ConnectError(format!("cannot set the durability: {e}")))?;
+                Ok(conn)
+            }
+        };
+        let conn = open()?;
         let (queue, jobs) = sync_channel(MOST_WRITES_WAITING);
-        let url = url.clone();
         let thread = std::thread::Builder::new()
             .name("sqlite-writer".into())
-            .spawn(move || write_in_groups(Some(conn), jobs, || connect(&url, Access::ReadWrite)))
+            .spawn(move || write_in_groups(Some(conn), jobs, open))
             .map_err(|e| ConnectError(format!("cannot start the SQLite writer thread: {e}")))?;
         Ok(SqliteWriter {
             shared: Arc::new(Shared {
@@ -482,7 +497,9 @@ mod tests {
     #[test]
     fn a_trigger_that_rolls_back_stops_the_group_and_every_answer_is_true() {
         let (dir, url) = database("raise-rollback");
-        let writer = SqliteWriter::start(&url, Duration::from_secs(60)).unwrap();
+        let writer =
+            SqliteWriter::start(&url, Duration::from_secs(60), SqliteDurability::PowerLoss)
+                .unwrap();
         writer
             .write_blocking(|conn| {
                 conn.batch_execute(
@@ -514,7 +531,9 @@ mod tests {
     #[test]
     fn insert_or_rollback_stops_the_group_and_every_answer_is_true() {
         let (dir, url) = database("or-rollback");
-        let writer = SqliteWriter::start(&url, Duration::from_secs(60)).unwrap();
+        let writer =
+            SqliteWriter::start(&url, Duration::from_secs(60), SqliteDurability::PowerLoss)
+                .unwrap();
         writer.write_blocking(insert(1)).unwrap();
         let answers = as_one_group(
             &writer,
@@ -534,7 +553,9 @@ mod tests {
     #[test]
     fn a_full_database_answers_every_write_with_what_is_on_disk() {
         let (dir, url) = database("full-disk");
-        let writer = SqliteWriter::start(&url, Duration::from_secs(60)).unwrap();
+        let writer =
+            SqliteWriter::start(&url, Duration::from_secs(60), SqliteDurability::PowerLoss)
+                .unwrap();
         // The file may grow by a few pages at most: a large value fails
         // with SQLITE_FULL ("database or disk is full"), which SQLite may
         // answer by rolling back the statement or the whole transaction.
@@ -569,7 +590,9 @@ mod tests {
     #[test]
     fn a_write_inside_a_write_is_refused_at_once() {
         let (dir, url) = database("nested");
-        let writer = SqliteWriter::start(&url, Duration::from_secs(60)).unwrap();
+        let writer =
+            SqliteWriter::start(&url, Duration::from_secs(60), SqliteDurability::PowerLoss)
+                .unwrap();
         let (nested_answer, nested) = channel();
         let inner = writer.clone();
         let started = Instant::now();
@@ -593,9 +616,38 @@ mod tests {
     }
 
     #[test]
+    fn the_writer_commits_with_the_durability_asked() {
+        #[derive(diesel::QueryableByName)]
+        struct Synchronous {
+            #[diesel(sql_type = diesel::sql_types::Integer)]
+            synchronous: i32,
+        }
+        let (dir, url) = database("durability");
+        // SQLite numbers them: NORMAL is 1, FULL is 2.
+        for (durability, expected) in [
+            (SqliteDurability::PowerLoss, 2),
+            (SqliteDurability::AppCrash, 1),
+        ] {
+            let writer = SqliteWriter::start(&url, Duration::from_secs(60), durability).unwrap();
+            let setting = writer
+                .write_blocking(|conn| {
+                    diesel::RunQueryDsl::get_result::<Synchronous>(
+                        diesel::sql_query("PRAGMA synchronous"),
+                        conn,
+                    )
+                })
+                .unwrap();
+            assert_eq!(setting.synchronous, expected, "{durability:?}");
+        }
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
     fn a_full_queue_answers_503_at_once() {
         let (dir, url) = database("full");
-        let writer = SqliteWriter::start(&url, Duration::from_secs(60)).unwrap();
+        let writer =
+            SqliteWriter::start(&url, Duration::from_secs(60), SqliteDurability::PowerLoss)
+                .unwrap();
         let (release, _) = hold_the_writer(&writer);
         let waiting: Vec<_> = (0..MOST_WRITES_WAITING as i32)
             .map(|x| queue(&writer, insert(x)).unwrap())
@@ -612,7 +664,9 @@ mod tests {
     #[test]
     fn stopping_answers_every_queued_write_then_refuses() {
         let (dir, url) = database("stop");
-        let writer = SqliteWriter::start(&url, Duration::from_secs(60)).unwrap();
+        let writer =
+            SqliteWriter::start(&url, Duration::from_secs(60), SqliteDurability::PowerLoss)
+                .unwrap();
         let (release, _) = hold_the_writer(&writer);
         let queued: Vec<_> = (0..10)
             .map(|x| queue(&writer, insert(x)).unwrap())
