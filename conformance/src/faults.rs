@@ -441,8 +441,10 @@ struct Outcome {
 /// PostgreSQL becomes unreachable for a second under load (a proxy between
 /// the pool and the server resets every connection and refuses new ones,
 /// as a restart would), then comes back. During the outage every request
-/// gets an answer within the checkout timeout: a success, or a JSON 503
-/// with `Retry-After`, never a 500 and never a hang. Once the server is
+/// gets an answer within the checkout timeout: a success, a JSON 503 with
+/// `Retry-After` (nothing was written), or, for a write cut off during its
+/// `COMMIT`, the JSON 500 that says its outcome is unknown; never another
+/// 500 and never a hang. Once the server is
 /// back the pool replaces the broken connections and every request
 /// succeeds again within 1.5 s, with no restart of the app. Every 201 is
 /// in the table, and the pool ends idle. How many requests see the outage
@@ -500,6 +502,16 @@ pub fn a_real_postgres_restart_answers_503_then_recovers<F: AppFactory>(app: F, 
         started_before, started_after,
         "{command:?} did not restart the server"
     );
+}
+
+/// True for the answer to a write whose outcome is unknown: a JSON 500 that
+/// says so and asks for a retry with the same `Idempotency-Key`.
+fn outcome_unknown(reply: &HttpReply) -> bool {
+    reply.is_json_error()
+        && reply.header("retry-after").is_none()
+        && reply.json()["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("may or may not") && e.contains("Idempotency-Key"))
 }
 
 /// Drives the app over a pool on `url` from a few clients, runs `interrupt`
@@ -625,6 +637,10 @@ fn serves_through_an_outage<F: AppFactory>(
                 assert!(reply.is_json_error(), "{reply:?}");
                 assert_eq!(reply.header("retry-after"), Some("1"), "{reply:?}");
             }
+            // A write whose COMMIT was on its way when the connection went:
+            // it may have been saved, and the answer says so, with no
+            // Retry-After to invite a blind retry.
+            500 if outcome_unknown(reply) => {}
             _ => panic!("during a database outage: {reply:?}"),
         }
         if phase(outcome) == "after" {

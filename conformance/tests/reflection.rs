@@ -71,7 +71,129 @@ async fn a_column_added_by_hand_shows_up_after_a_restart_on_sqlite() {
     a_column_added_by_hand_shows_up_after_a_restart(Backend::Sqlite).await;
 }
 
+conformance::postgres_tests! {
+    #[actix_web::test]
+    async fn a_column_added_by_hand_shows_up_after_a_restart_on_postgres() {
+        a_column_added_by_hand_shows_up_after_a_restart(Backend::Postgres).await;
+    }
+}
+
+/// Columns added by hand whose names say they are secrets, with values.
+const SECRETS: &str = "ALTER TABLE users ADD COLUMN password_hash TEXT; \
+     ALTER TABLE users ADD COLUMN api_token TEXT; \
+     ALTER TABLE users ADD COLUMN totp_secret TEXT; \
+     UPDATE users SET password_hash = '$argon2id$v=19$leaked', \
+     api_token = 'tok_leaked', totp_secret = 'JBSWY3DPleaked'";
+
+/// A column named like a secret, added by hand to `users`, is never
+/// served by the SQL-abstraction pattern, whatever the route: not in a user,
+/// a page of users, a user with posts, a post's author, nor in what a create
+/// or a change answers. Its other columns still are.
+async fn a_column_named_like_a_secret_is_never_served(backend: Backend) {
+    let Some(db) = TestDb::on(backend) else {
+        return conformance::skipped();
+    };
+    db.connection()
+        .batch_execute("ALTER TABLE users ADD COLUMN nickname TEXT")
+        .expect("add a column by hand");
+    let app = conformance::TestApp::start(sql_abstraction::app(db.pool.clone()), db).await;
+    let ada = app.create_user("ada", "ada@example.com").await;
+    app.create_post(&ada, "hello", "").await;
+    app.db
+        .connection()
+        .batch_execute(SECRETS)
+        .expect("add secrets by hand");
+
+    // Started again, it reads the table with its new columns.
+    let pool = app.db.pool.clone();
+    let app = conformance::TestApp::start(sql_abstraction::app(pool), app.db).await;
+    let answers = [
+        app.get("/users/1").await,
+        app.get("/users").await,
+        app.get("/users?embed=posts").await,
+        app.get("/posts").await,
+        app.get("/posts/1").await,
+        app.post_json("/users", json!({"name": "bob", "email": "bob@example.com"}))
+            .await,
+        app.patch_json("/users/1", json!({"name": "ada2"})).await,
+    ];
+    for answer in &answers {
+        assert!(answer.status.is_success(), "{answer:?}");
+        let text = answer.body.to_string();
+        for secret in ["password", "token", "secret", "leaked"] {
+            assert!(!text.contains(secret), "{secret} served: {text}");
+        }
+    }
+    assert_eq!(
+        answers[0].body,
+        json!({"id": 1, "name": "ada", "email": "ada@example.com", "nickname": null})
+    );
+}
+
 #[actix_web::test]
-async fn a_column_added_by_hand_shows_up_after_a_restart_on_postgres() {
-    a_column_added_by_hand_shows_up_after_a_restart(Backend::Postgres).await;
+async fn a_column_named_like_a_secret_is_never_served_on_sqlite() {
+    a_column_named_like_a_secret_is_never_served(Backend::Sqlite).await;
+}
+
+conformance::postgres_tests! {
+    #[actix_web::test]
+    async fn a_column_named_like_a_secret_is_never_served_on_postgres() {
+        a_column_named_like_a_secret_is_never_served(Backend::Postgres).await;
+    }
+}
+
+/// A column dropped while the SQL-abstraction pattern runs (it read the
+/// table, with that column, as it started): every answer is either an error
+/// as JSON or true to the table, never a 2xx with a value made up for the
+/// missing column; a create that fails writes nothing. (Built without
+/// SQLite's double-quoted-string fallback, `"nickname"` is a column that
+/// is not there, not the text `nickname`.)
+async fn a_column_dropped_under_a_running_app_never_gets_a_made_up_value(backend: Backend) {
+    let Some(db) = TestDb::on(backend) else {
+        return conformance::skipped();
+    };
+    db.connection()
+        .batch_execute("ALTER TABLE users ADD COLUMN nickname TEXT")
+        .expect("add a column by hand");
+    let app = conformance::TestApp::start(sql_abstraction::app(db.pool.clone()), db).await;
+    let ada = app.create_user("ada", "ada@example.com").await;
+    app.create_post(&ada, "hello", "").await;
+    assert_eq!(ada["nickname"], Value::Null);
+
+    app.db
+        .connection()
+        .batch_execute("ALTER TABLE users DROP COLUMN nickname")
+        .expect("drop the column by hand");
+    let answers = [
+        app.get("/users/1").await,
+        app.get("/users").await,
+        app.get("/users?embed=posts").await,
+        app.get("/users/1/posts").await,
+        app.get("/posts/1").await,
+        app.post_json("/users", json!({"name": "bob", "email": "bob@example.com"}))
+            .await,
+        app.patch_json("/users/1", json!({"name": "ada2"})).await,
+    ];
+    for answer in &answers {
+        if answer.status.is_success() {
+            let text = answer.body.to_string();
+            assert!(!text.contains("nickname"), "a made-up column: {text}");
+        } else {
+            assert!(!answer.error().is_empty(), "{answer:?}");
+        }
+    }
+    let bob_written = answers[5].status.is_success();
+    assert_eq!(app.db.count_users(), 1 + i64::from(bob_written));
+}
+
+#[actix_web::test]
+async fn a_column_dropped_under_a_running_app_never_gets_a_made_up_value_on_sqlite() {
+    a_column_dropped_under_a_running_app_never_gets_a_made_up_value(Backend::Sqlite).await;
+}
+
+conformance::postgres_tests! {
+    #[actix_web::test]
+    async fn a_column_dropped_under_a_running_app_never_gets_a_made_up_value_on_postgres() {
+        a_column_dropped_under_a_running_app_never_gets_a_made_up_value(Backend::Postgres).await;
+    }
 }

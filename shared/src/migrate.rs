@@ -8,19 +8,32 @@
 //! "pg_type_typname_nsp_index"` (two `CREATE TABLE`s of one name at once) or
 //! `relation "users" already exists`, and exits.
 //!
-//! So the whole run happens under a lock kept by the database, the one thing
-//! every instance shares: an advisory lock on PostgreSQL, the write lock of
-//! the file on SQLite. The first instance takes it and applies the pending
-//! migrations; the others wait, say so in their log, then find nothing left
-//! to do. The run has a connection of its own, opened here and closed after:
-//! a pooled connection may be set up for the routes (read-only, say), and a
-//! lock held by a connection that goes back to the pool would outlive the run.
+//! So the whole run happens under a lock that every instance shares: an
+//! advisory lock kept by PostgreSQL, and on SQLite a lock on a file beside
+//! the database (`users.db-migrations.lock`), taken with the operating
+//! system's file locking. The first instance takes it and applies the
+//! pending migrations; the others wait, say so in their log, then find
+//! nothing left to do. A lock held by an instance that dies is released
+//! with it (by the server, or by the OS when the file closes).
+//!
+//! The lock does not change how a migration runs: diesel's harness runs it
+//! as diesel documents, each migration in a transaction of its own, or in
+//! none when its `metadata.toml` says `run_in_transaction = false`. That
+//! matters on SQLite: a migration that rebuilds a table turns foreign keys
+//! off first, which SQLite ignores inside a transaction (so an outer one
+//! would let `DROP TABLE users` cascade to every post). The run has a
+//! connection of its own, opened here and closed after: a pooled connection
+//! may be set up for the routes (read-only, say), and a lock held by a
+//! connection that goes back to the pool would outlive the run.
 
-use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
-use diesel::pg::PgConnection;
+use std::fs::{File, OpenOptions, TryLockError};
+
+use diesel::connection::SimpleConnection;
+use diesel::migration::MigrationSource;
+use diesel::pg::{Pg, PgConnection};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Nullable, Text};
-use diesel::sqlite::SqliteConnection;
+use diesel::sqlite::{Sqlite, SqliteConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use crate::connection::with_connection_defaults;
@@ -38,9 +51,19 @@ const LOG_TARGET: &str = "migrations";
 /// yet, while every other instance that tries at the same moment waits.
 /// Returns how many it applied (0 when another instance had already done it).
 pub fn run_pending_migrations(url: &DatabaseUrl) -> Result<usize, String> {
+    run_migrations(url, SQLITE_MIGRATIONS, POSTGRES_MIGRATIONS)
+}
+
+/// [`run_pending_migrations`] with migrations from elsewhere (a folder, in
+/// a test of a migration of one's own): the one set of the URL's backend.
+pub fn run_migrations(
+    url: &DatabaseUrl,
+    sqlite: impl MigrationSource<Sqlite>,
+    postgres: impl MigrationSource<Pg>,
+) -> Result<usize, String> {
     let applied = match url {
-        DatabaseUrl::Sqlite(path) => migrate_sqlite(url, path),
-        DatabaseUrl::Postgres(postgres_url) => migrate_postgres(url, postgres_url),
+        DatabaseUrl::Sqlite(path) => migrate_sqlite(url, path, sqlite),
+        DatabaseUrl::Postgres(postgres_url) => migrate_postgres(url, postgres_url, postgres),
     }
     .map_err(|e| format!("cannot migrate the database: {}", url.hide_password_in(&e)))?;
     if applied > 0 {
@@ -79,7 +102,11 @@ fn postgres_lock_key(schema: &str) -> i64 {
 /// Holds a session-level advisory lock around the run: released when the
 /// run ends, or by the server when the connection closes (a crash included),
 /// so an instance that dies while migrating leaves nobody waiting forever.
-fn migrate_postgres(url: &DatabaseUrl, postgres_url: &str) -> Result<usize, String> {
+fn migrate_postgres(
+    url: &DatabaseUrl,
+    postgres_url: &str,
+    migrations: impl MigrationSource<Pg>,
+) -> Result<usize, String> {
     let mut conn = PgConnection::establish(&with_connection_defaults(postgres_url))
         .map_err(|e| format!("cannot connect to PostgreSQL at {url}: {e}"))?;
     // Logged on the `sql` target; never recorded: no request's work.
@@ -106,7 +133,7 @@ fn migrate_postgres(url: &DatabaseUrl, postgres_url: &str) -> Result<usize, Stri
         lock("SELECT pg_advisory_lock($1)", &mut conn)?;
     }
     let applied = conn
-        .run_pending_migrations(POSTGRES_MIGRATIONS)
+        .run_pending_migrations(migrations)
         .map(|versions| versions.len())
         .map_err(|e| e.to_string());
     // Unlocked whether or not a migration failed (closing would do it too).
@@ -116,61 +143,72 @@ fn migrate_postgres(url: &DatabaseUrl, postgres_url: &str) -> Result<usize, Stri
     Ok(applied)
 }
 
-/// Runs inside one `BEGIN EXCLUSIVE` transaction: it holds the file's write
-/// lock from the start, so other processes (and their migration runs) wait,
-/// while readers go on reading. diesel runs each migration in a savepoint of
-/// it, and nothing is committed unless every migration succeeded.
-fn migrate_sqlite(url: &DatabaseUrl, path: &str) -> Result<usize, String> {
+/// Holds the lock file beside the database while diesel's harness runs,
+/// on a connection that waits for the instances that are serving (each
+/// migration's transaction needs the write lock for a moment).
+fn migrate_sqlite(
+    url: &DatabaseUrl,
+    path: &str,
+    migrations: impl MigrationSource<Sqlite>,
+) -> Result<usize, String> {
+    let _lock = lock_migrations_of(url, path)?;
     let mut conn = SqliteConnection::establish(path)
         .map_err(|e| format!("cannot open the SQLite database {path:?}: {e}"))?;
     // Logged on the `sql` target; never recorded: no request's work.
     conn.set_instrumentation(SqlLog::new(url));
-    // First try without waiting, to know whether to say that we wait.
-    conn.batch_execute("PRAGMA busy_timeout = 0")
+    conn.batch_execute("PRAGMA busy_timeout = 5000")
         .map_err(|e| e.to_string())?;
-    let mut waiting = false;
-    loop {
-        match AnsiTransactionManager::begin_transaction_sql(&mut conn, "BEGIN EXCLUSIVE") {
-            Ok(()) => break,
-            Err(e) if is_locked(&e) => {
-                if !waiting {
-                    waiting = true;
-                    log::info!(
-                        target: LOG_TARGET,
-                        "waiting for another instance to finish migrating or writing {url}"
-                    );
-                    // SQLite's busy handler retries within this time; the
-                    // loop around it waits as long as the lock is held, as
-                    // PostgreSQL's advisory lock does.
-                    conn.batch_execute("PRAGMA busy_timeout = 1000")
-                        .map_err(|e| e.to_string())?;
-                }
-            }
-            Err(e) => return Err(e.to_string()),
-        }
+    conn.run_pending_migrations(migrations)
+        .map(|versions| versions.len())
+        .map_err(|e| e.to_string())
+}
+
+/// Takes the lock on `PATH-migrations.lock` for the database at `path`,
+/// waiting for another instance that holds it; it is released when the
+/// returned file is dropped (or the process ends).
+fn lock_migrations_of(url: &DatabaseUrl, path: &str) -> Result<File, String> {
+    let lock_path = format!("{}-migrations.lock", file_of(path));
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|e| format!("cannot open the lock file {lock_path:?}: {e}"))?;
+    match file.try_lock() {
+        Ok(()) => return Ok(file),
+        Err(TryLockError::WouldBlock) => {}
+        Err(TryLockError::Error(e)) => return Err(format!("cannot lock {lock_path:?}: {e}")),
     }
-    let applied = conn
-        .run_pending_migrations(SQLITE_MIGRATIONS)
-        .map(|versions| versions.len());
-    match applied {
-        Ok(applied) => {
-            AnsiTransactionManager::commit_transaction(&mut conn).map_err(|e| e.to_string())?;
-            Ok(applied)
-        }
-        Err(e) => {
-            // The migration's error is the one to report; closing the
-            // connection rolls back whatever this rollback could not.
-            let _ = AnsiTransactionManager::rollback_transaction(&mut conn);
-            Err(e.to_string())
-        }
+    log::info!(target: LOG_TARGET, "waiting for another instance to finish migrating {url}");
+    file.lock()
+        .map_err(|e| format!("cannot lock {lock_path:?}: {e}"))?;
+    Ok(file)
+}
+
+/// The file a SQLite location names: a path as it is, or the path of a
+/// `file:` URI without its scheme and parameters.
+fn file_of(path: &str) -> &str {
+    let Some(uri) = path.strip_prefix("file:") else {
+        return path;
+    };
+    let uri = uri.split(['?', '#']).next().unwrap_or(uri);
+    // `file:///abs/path` and `file://localhost/abs/path` name `/abs/path`.
+    match uri.strip_prefix("//") {
+        Some(rest) => rest.find('/').map_or(rest, |slash| &rest[slash..]),
+        None => uri,
     }
 }
 
-/// SQLite's answer when another connection holds the lock (`SQLITE_BUSY`);
-/// diesel passes it on as an unclassified error with SQLite's message.
-fn is_locked(error: &diesel::result::Error) -> bool {
-    matches!(
-        error,
-        diesel::result::Error::DatabaseError(_, info) if info.message().contains("database is locked")
-    )
+#[cfg(test)]
+mod tests {
+    use super::file_of;
+
+    #[test]
+    fn the_lock_file_sits_beside_the_database_file() {
+        assert_eq!(file_of("users.db"), "users.db");
+        assert_eq!(file_of("/data/users.db"), "/data/users.db");
+        assert_eq!(file_of("file:users.db?mode=rwc"), "users.db");
+        assert_eq!(file_of("file:///data/users.db"), "/data/users.db");
+        assert_eq!(file_of("file://localhost/data/users.db"), "/data/users.db");
+    }
 }

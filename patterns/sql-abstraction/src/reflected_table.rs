@@ -5,7 +5,18 @@
 //! the table has, not the shape the code was written for: a column added by
 //! hand (`ALTER TABLE users ADD COLUMN nickname TEXT`) is in every answer
 //! after the next start, with no code change. Until then the app keeps
-//! selecting the columns it found, so a running app never fails on a change.
+//! selecting the columns it found: a column added meanwhile is not served,
+//! and a column dropped meanwhile makes the queries that name it fail (a
+//! 500 whose log line names the column) until the app starts again; never
+//! an answer with a made-up value.
+//!
+//! What reaches a client is decided in one place, [`NEVER_SERVED`]: a
+//! column whose name looks like a secret (`password_hash`, `api_token`,
+//! `totp_secret`) is left out of every answer, whoever added it. The
+//! alternative, a list of the columns that may be served, would be safer
+//! still, and would end what this pattern shows: a column served because
+//! the table has it. An app whose answers carry personal data names its
+//! columns (the declarative or manual-mapping pattern).
 
 use diesel::prelude::*;
 use diesel::sql_types::{Text, Untyped};
@@ -14,6 +25,30 @@ use shared::DbConnection;
 use shared::connection::DbBackend;
 
 use crate::json_rows::reads_column_type;
+
+/// Words that mark a column as a secret: a column whose name contains one
+/// (in any case) is never selected, so never served. Generous on purpose:
+/// a column hidden by mistake costs a renamed column; one served by
+/// mistake may cost every user's password hash.
+pub const NEVER_SERVED: &[&str] = &[
+    "password",
+    "passwd",
+    "secret",
+    "token",
+    "hash",
+    "salt",
+    "key",
+    "credential",
+    "private",
+    "session",
+    "otp",
+];
+
+/// True for a column whose name marks it as a secret ([`NEVER_SERVED`]).
+pub fn looks_secret(column: &str) -> bool {
+    let column = column.to_lowercase();
+    NEVER_SERVED.iter().any(|word| column.contains(word))
+}
 
 /// A table's name and the columns the catalog listed for it, in their order
 /// in the table.
@@ -35,9 +70,9 @@ struct CatalogColumn {
 impl ReflectedTable {
     /// Reads the columns of the table `name` from the catalog: SQLite's
     /// `pragma_table_info`, PostgreSQL's `information_schema.columns` in the
-    /// schema unqualified names resolve to. Columns whose values
-    /// [`crate::json_rows`] cannot turn into JSON are left out, with a
-    /// warning; a table without one of the `required` columns (the ones the
+    /// schema unqualified names resolve to. Columns named like a secret
+    /// ([`NEVER_SERVED`]), and columns whose values [`crate::json_rows`]
+    /// cannot turn into JSON, are left out, with a warning; a table without one of the `required` columns (the ones the
     /// queries name) is an error, found now rather than on a request.
     pub fn read(conn: &mut DbConnection, name: &str, required: &[&str]) -> QueryResult<Self> {
         let catalog = match conn {
@@ -56,7 +91,13 @@ impl ReflectedTable {
             .load(conn)?;
         let mut columns = Vec::new();
         for column in found {
-            if reads_column_type(conn, &column.declared_type) {
+            if looks_secret(&column.name) {
+                log::warn!(
+                    "column {name}.{} is left out of the answers: its name looks like a \
+                     secret (see NEVER_SERVED in reflected_table.rs)",
+                    column.name
+                );
+            } else if reads_column_type(conn, &column.declared_type) {
                 columns.push(column.name);
             } else {
                 log::warn!(

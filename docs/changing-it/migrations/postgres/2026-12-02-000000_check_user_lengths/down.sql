@@ -1,0 +1,3 @@
+ALTER TABLE users
+    DROP CONSTRAINT users_name_length,
+    DROP CONSTRAINT users_email_length;

@@ -1,0 +1,14 @@
+-- The table as it was, without the CHECKs: rebuilt the same way.
+PRAGMA foreign_keys = OFF;
+BEGIN;
+CREATE TABLE users_old (
+    id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+    name VARCHAR(50) NOT NULL UNIQUE,
+    email VARCHAR(120) NOT NULL UNIQUE,
+    bio VARCHAR(160)
+);
+INSERT INTO users_old (id, name, email, bio) SELECT id, name, email, bio FROM users;
+DROP TABLE users;
+ALTER TABLE users_old RENAME TO users;
+COMMIT;
+PRAGMA foreign_keys = ON;
