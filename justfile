@@ -29,9 +29,9 @@ demo pattern="declarative":
 test:
     cargo test --workspace
 
-# Run every test on SQLite and on PostgreSQL
+# Run every test on SQLite and on PostgreSQL, the slow end-to-end ones too (a changed copy of the workspace, generated apps)
 test-all:
-    TEST_DATABASE_URL={{postgres_url}} cargo test --workspace
+    RUN_SLOW_TESTS=1 TEST_DATABASE_URL={{postgres_url}} cargo test --workspace
 
 # Start your own app from a pattern, outside this repo: just new-app declarative ../my-service [--name NAME] (--help lists the patterns)
 [no-cd]

@@ -10,12 +10,21 @@
 //! Cargo runs this script again when either variable changes, or the `.env`
 //! file found here changes. A `.env` created after the last build is not
 //! noticed; a test then says so and how to rebuild.
+//!
+//! The same way, the case that restarts the PostgreSQL server for real runs
+//! only when `PG_RESTART_COMMAND` names how (`just outage-drill` does): the
+//! cfg `restart_drill`. Otherwise it is listed as ignored, with the reason.
 
 fn main() {
     println!("cargo::rustc-check-cfg=cfg(postgres_tests)");
     println!("cargo::rerun-if-changed=build.rs");
     println!("cargo::rerun-if-env-changed=TEST_DATABASE_URL");
     println!("cargo::rerun-if-env-changed=DATABASE_URL");
+    println!("cargo::rustc-check-cfg=cfg(restart_drill)");
+    println!("cargo::rerun-if-env-changed=PG_RESTART_COMMAND");
+    if std::env::var("PG_RESTART_COMMAND").is_ok_and(|c| !c.trim().is_empty()) {
+        println!("cargo::rustc-cfg=restart_drill");
+    }
     // `.env` is looked for here and in the folders above, as the tests look
     // for it; a value in the environment wins over one in the file.
     if let Ok(path) = dotenvy::dotenv() {

@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 MDBOOK_VERSION=0.5.4
 if ! mdbook --version 2>/dev/null | grep -q "v$MDBOOK_VERSION"; then
-    echo "installing mdbook $MDBOOK_VERSION (about a minute, once)"
+    echo "installing mdbook $MDBOOK_VERSION (compiled from crates.io, once: two minutes or so on 2 cores)"
     cargo install mdbook --locked --version "$MDBOOK_VERSION" \
         --no-default-features --features search
 fi

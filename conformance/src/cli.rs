@@ -289,6 +289,12 @@ pub fn the_demo_runs_the_console_session(binary: &str, backend: Backend) {
             "run {run}: {stdout}\n{}",
             String::from_utf8_lossy(&output.stderr)
         );
+        // Before it writes, it says where.
+        let header = stdout.split("0. open the store").next().unwrap_or_default();
+        assert!(
+            header.contains("database: ") && header.contains("It writes to that database"),
+            "run {run}: {stdout}"
+        );
         for step in [
             "1. add a user and commit",
             "2. list the users",

@@ -126,6 +126,36 @@ macro_rules! __postgres_note {
     () => {};
 }
 
+/// The case that restarts the PostgreSQL server for real, when the tests
+/// were built with `PG_RESTART_COMMAND` set (`just outage-drill`).
+#[cfg(restart_drill)]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __restart_drill {
+    ($app:path) => {
+        $crate::__server_cases!($app, Postgres, faults;
+            a_real_postgres_restart_answers_503_then_recovers
+        );
+    };
+}
+
+/// The case that restarts the PostgreSQL server for real, listed as ignored:
+/// it disturbs everything else on that server, so it runs only when asked.
+#[cfg(not(restart_drill))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __restart_drill {
+    ($app:path) => {
+        #[test]
+        #[ignore = "restarts the PostgreSQL server: run `just outage-drill` (PG_RESTART_COMMAND)"]
+        fn a_real_postgres_restart_answers_503_then_recovers() {
+            panic!(
+                "build the tests with PG_RESTART_COMMAND set to run this case: just outage-drill"
+            );
+        }
+    };
+}
+
 /// Generates the whole suite for a pattern: the contract and hook cases for
 /// the app factory `$app`, and the binary's cases for the executable `$bin`.
 #[macro_export]
@@ -150,9 +180,9 @@ macro_rules! conformance_suite {
             );
             $crate::__server_cases!($app, Postgres, faults;
                 a_database_outage_answers_503_then_recovers,
-                a_real_postgres_restart_answers_503_then_recovers,
                 a_slow_database_never_stalls_the_worker
             );
+            $crate::__restart_drill!($app);
             $crate::__binary_backend_cases!($bin, Postgres, secrets;
                 a_password_in_the_url_never_shows
             );

@@ -71,6 +71,14 @@ pub fn the_sql_echo_shows_every_statement_with_its_values(binary: &str, backend:
     };
     assert!(logged(&[set_up]), "{output}");
     assert!(logged(&["__diesel_schema_migrations"]), "{output}");
+    // The echo adds to the default log, it does not replace it: the
+    // request lines (`POST /users HTTP/1.1 201 …`) are still there.
+    assert!(
+        output
+            .lines()
+            .any(|l| l.contains("INFO") && l.contains("POST /users")),
+        "RUST_LOG=sql=debug turned the request log off: {output}"
+    );
 }
 
 /// At `RUST_LOG=info`, the default, no statement is logged.

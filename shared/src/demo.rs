@@ -24,7 +24,9 @@ use crate::user_store::UserId;
 /// line naming the pattern and the database.
 pub fn console<S: PostStore>(name: &str, settings: &Settings, pool: &DbPool) -> Result<(), String> {
     println!(
-        "The Flask page's console session ({name}).\ndatabase: {}\n",
+        "The Flask page's console session ({name}).\n\
+         database: {}\n\
+         It writes to that database: a user named admin, and a post of theirs.\n",
         settings.describe_database()
     );
     run::<S>(pool, &mut std::io::stdout().lock()).map_err(|e| format!("the demo failed: {e}"))

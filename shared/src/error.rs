@@ -205,12 +205,19 @@ fn already_exists(info: &dyn DatabaseErrorInformation) -> String {
         .and_then(|rest| rest.split_once(')'))
         .map(|(column, _)| (info.table_name().unwrap_or(""), column));
     match sqlite.or(postgres) {
-        Some((table, column)) => {
-            let noun = table.strip_suffix('s').unwrap_or(table);
-            let noun = if noun.is_empty() { "row" } else { noun };
-            format!("a {noun} with this {column} already exists")
-        }
+        Some((table, column)) => format!("{} with this {column} already exists", one_row_of(table)),
         None => "a row with these values already exists".to_owned(),
+    }
+}
+
+/// What one row of `table` is called in a message: the app's own tables by
+/// name, any other plainly (English plurals are not all a trailing `s`).
+fn one_row_of(table: &str) -> String {
+    match table {
+        "users" => "a user".to_owned(),
+        "posts" => "a post".to_owned(),
+        "" => "a row".to_owned(),
+        other => format!("a row of {other}"),
     }
 }
 
@@ -285,6 +292,14 @@ mod tests {
             (
                 "UNIQUE constraint failed: posts.slug",
                 "a post with this slug already exists",
+            ),
+            (
+                "UNIQUE constraint failed: categories.name",
+                "a row of categories with this name already exists",
+            ),
+            (
+                "UNIQUE constraint failed: address.street",
+                "a row of address with this street already exists",
             ),
         ] {
             let error = reported(kind, message);

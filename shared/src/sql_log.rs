@@ -102,7 +102,7 @@ impl SqlLog {
         if !(slow || echo || recorded) {
             return;
         }
-        let statement = Statement::new(&query.to_string(), took, error, &self.cached);
+        let statement = Statement::new(&shown(query), took, error, &self.cached);
         if echo {
             log::debug!(target: LOG_TARGET, "{} #{} {}", self.backend, self.number, statement.logged());
         }
@@ -134,6 +134,19 @@ impl Instrumentation for SqlLog {
             // Transactions are logged as the statements that make them.
             _ => {}
         }
+    }
+}
+
+/// A query as diesel shows it: its SQL and its bound values. Showing a query
+/// builds its SQL again, and that can fail where running it failed too (an
+/// UPDATE with nothing to set): then the log says so, instead of panicking
+/// as `to_string` would, on the thread that runs the query.
+fn shown(query: &dyn DebugQuery) -> String {
+    use std::fmt::Write;
+    let mut text = String::new();
+    match write!(text, "{query}") {
+        Ok(()) => text,
+        Err(_) => "(a statement whose SQL could not be built; its error says why)".to_owned(),
     }
 }
 
@@ -331,6 +344,30 @@ mod tests {
         ] {
             assert_eq!(statement(sql).kind(), kind);
         }
+    }
+
+    /// A query that cannot show itself, as diesel's UPDATE with nothing to
+    /// set cannot: its Display fails.
+    struct Unshowable;
+
+    impl fmt::Display for Unshowable {
+        fn fmt(&self, _: &mut fmt::Formatter<'_>) -> fmt::Result {
+            Err(fmt::Error)
+        }
+    }
+
+    impl fmt::Debug for Unshowable {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("Unshowable")
+        }
+    }
+
+    impl DebugQuery for Unshowable {}
+
+    #[test]
+    fn a_query_that_cannot_be_shown_is_logged_without_a_panic() {
+        let shown = shown(&Unshowable);
+        assert!(shown.contains("could not be built"), "{shown}");
     }
 
     #[test]

@@ -46,9 +46,18 @@ impl Command {
     }
 }
 
-/// Logs to standard error at `RUST_LOG` (default `info`: one line per request).
+/// Logs to standard error: `info` (one line per request, the migrations,
+/// the errors), with what `RUST_LOG` adds or changes on top.
+/// `RUST_LOG=sql=debug` adds the SQL echo to that log rather than making it
+/// the only thing logged; `RUST_LOG=warn` (a level with no target) lowers
+/// the whole log.
 pub fn init_logging() {
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    let mut builder = env_logger::Builder::new();
+    builder.parse_filters("info");
+    if let Ok(filters) = std::env::var("RUST_LOG") {
+        builder.parse_filters(&filters);
+    }
+    builder.init();
 }
 
 /// The exit code for what `main` did: a failure is printed as one line
@@ -157,7 +166,7 @@ environment (or .env):
                           normal: faster, survives the app crashing only
   DB_SLOW_MS              statements slower than this are logged at warn (default 200)
   RUST_LOG                log verbosity, e.g. debug or warn (default info);
-                          RUST_LOG=sql=debug logs every SQL statement with its values";
+                          RUST_LOG=sql=debug adds every SQL statement with its values";
 
 impl Settings {
     /// HTTP worker threads: one per core.

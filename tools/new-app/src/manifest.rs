@@ -18,6 +18,8 @@ struct Workspace {
     package_fields: Vec<String>,
     /// The `[workspace.lints.*]` tables, renamed `[lints.*]`.
     lints: String,
+    /// The `[profile.*]` tables, with the comment above the first.
+    profiles: String,
 }
 
 /// The `Cargo.toml` of an app named `package` copied from `pattern_dir`.
@@ -77,6 +79,10 @@ pub fn app_manifest(repo: &Path, pattern_dir: &str, package: &str) -> Result<Str
     }
     toml.push('\n');
     toml.push_str(&workspace.lints);
+    if !workspace.profiles.is_empty() {
+        toml.push('\n');
+        toml.push_str(&workspace.profiles);
+    }
     Ok(toml)
 }
 
@@ -120,6 +126,30 @@ fn table_lines<'a>(toml: &'a str, table: &str) -> impl Iterator<Item = &'a str> 
         .take_while(|line| !line.starts_with('['))
 }
 
+/// The `[profile.*]` tables as written, the comment just above the first
+/// included: how this workspace builds, which an app keeps.
+fn profiles(toml: &str) -> String {
+    let lines: Vec<&str> = toml.lines().collect();
+    let Some(first) = lines.iter().position(|l| l.starts_with("[profile")) else {
+        return String::new();
+    };
+    let mut start = first;
+    while start > 0 && lines[start - 1].starts_with('#') {
+        start -= 1;
+    }
+    let mut kept = Vec::new();
+    let mut in_profile = false;
+    for (i, line) in lines.iter().enumerate().skip(start) {
+        if line.starts_with('[') {
+            in_profile = line.starts_with("[profile");
+        }
+        if i < first || in_profile {
+            kept.push(*line);
+        }
+    }
+    kept.join("\n").trim_end().to_string() + "\n"
+}
+
 fn read_workspace(toml: &str) -> Result<Workspace, String> {
     let mut dependencies = Vec::new();
     let mut comments = String::new();
@@ -154,5 +184,6 @@ fn read_workspace(toml: &str) -> Result<Workspace, String> {
         dependencies,
         package_fields,
         lints: lints.trim_end().to_string() + "\n",
+        profiles: profiles(toml),
     })
 }

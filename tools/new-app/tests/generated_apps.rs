@@ -46,22 +46,38 @@ impl Drop for TempDir {
     }
 }
 
-/// Runs cargo in `dir` as a user would, with every warning an error. The
-/// generated apps share one target directory, so their dependencies build
-/// once; so does the copy of the workspace that `docs/check`'s test of the
-/// chapter "Changing it" builds, with the same flags.
+/// Runs cargo in `dir` as a user would. The app's final artifacts go to a
+/// target folder of their own, but its intermediate ones to the workspace's
+/// (`CARGO_BUILD_BUILD_DIR`, cargo 1.91 and later): the dependencies, built
+/// for the workspace's own tests with the same profile and flags, are not
+/// built again, nor stored twice. So no `RUSTFLAGS` (they would make every
+/// dependency a different build): warnings are looked for in what cargo
+/// prints instead ([`assert_no_warnings`]).
 fn cargo_in(dir: &Path, args: &[&str]) -> Output {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
     Command::new(cargo)
         .args(args)
         .current_dir(dir)
+        .env("CARGO_TARGET_DIR", tmp.join("copies"))
         .env(
-            "CARGO_TARGET_DIR",
-            Path::new(env!("CARGO_TARGET_TMPDIR")).join("copies"),
+            "CARGO_BUILD_BUILD_DIR",
+            tmp.parent().expect("the workspace's target folder"),
         )
-        .env("RUSTFLAGS", "-D warnings")
+        .env_remove("RUSTFLAGS")
         .output()
         .expect("run cargo")
+}
+
+/// Fails if the compiler warned about the app's own code (dependencies'
+/// warnings are never shown).
+fn assert_no_warnings(output: &Output, what: &str) {
+    let stderr = text(&output.stderr);
+    let warnings: Vec<&str> = stderr
+        .lines()
+        .filter(|line| line.starts_with("warning"))
+        .collect();
+    assert!(warnings.is_empty(), "{what} warned:\n{stderr}");
 }
 
 fn generates_an_app_that_passes_its_tests(pattern: &str) {
@@ -121,6 +137,7 @@ fn generates_an_app_that_passes_its_tests(pattern: &str) {
         "cargo test failed in the {pattern} app:\n{}\n{stdout}",
         text(&test.stderr)
     );
+    assert_no_warnings(&test, &format!("cargo test in the {pattern} app"));
     // The suite really ran: the contract's cases are there, and passed.
     assert!(
         stdout.contains("sqlite::creating_a_user_answers_201_with_location ... ok"),
@@ -137,16 +154,28 @@ fn generates_an_app_that_passes_its_tests(pattern: &str) {
 }
 
 #[test]
+#[cfg_attr(
+    not(slow_tests),
+    ignore = "builds and tests a generated app: run with RUN_SLOW_TESTS=1 (just test-all)"
+)]
 fn the_declarative_app_passes_its_tests() {
     generates_an_app_that_passes_its_tests("declarative");
 }
 
 #[test]
+#[cfg_attr(
+    not(slow_tests),
+    ignore = "builds and tests a generated app: run with RUN_SLOW_TESTS=1 (just test-all)"
+)]
 fn the_manual_mapping_app_passes_its_tests() {
     generates_an_app_that_passes_its_tests("manual-mapping");
 }
 
 #[test]
+#[cfg_attr(
+    not(slow_tests),
+    ignore = "builds and tests a generated app: run with RUN_SLOW_TESTS=1 (just test-all)"
+)]
 fn the_sql_abstraction_app_passes_its_tests() {
     generates_an_app_that_passes_its_tests("sql-abstraction");
 }
