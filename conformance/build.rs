@@ -12,7 +12,7 @@
 //! noticed; a test then says so and how to rebuild.
 //!
 //! The same way, the case that restarts the PostgreSQL server for real runs
-//! only when `PG_RESTART_COMMAND` names how (`just outage-drill` does): the
+//! only when `PG_RESTART_COMMAND` names how to restart it: the
 //! cfg `restart_drill`. Otherwise it is listed as ignored, with the reason.
 
 fn main() {

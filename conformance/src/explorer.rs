@@ -50,6 +50,76 @@ pub async fn the_contract_is_served_as_an_openapi_document(app: &TestApp) {
     assert_eq!(new_post["additionalProperties"], false);
 }
 
+/// The path patterns of every resource the app registered (`/users/{id}`,
+/// …), read from actix's own map of them, which a probe route returns as
+/// actix prints it (`patterns: Single("/users/{id}")` for each resource).
+async fn registered_paths(app: &TestApp) -> Vec<String> {
+    let reply = app
+        .send(actix_web::test::TestRequest::get().uri("/__probe/resource-map"))
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+    let printed = reply.body.as_str().unwrap_or_default();
+    let mut paths: Vec<String> = printed
+        .split("Single(\"")
+        .skip(1)
+        .filter_map(|rest| rest.split_once("\")").map(|(path, _)| path.to_owned()))
+        .filter(|path| path.starts_with('/'))
+        .collect();
+    paths.sort();
+    paths.dedup();
+    assert!(
+        paths.iter().any(|p| p == "/users/{id}"),
+        "no resource found in actix's map (has its printed form changed?): {printed}"
+    );
+    paths
+}
+
+/// Every route the app serves is in its OpenAPI document, with every method
+/// it answers: a route added to `routes()` without its `#[utoipa::path]`
+/// (or without its line in `openapi.rs`) fails this test. The paths come
+/// from what actix registered; the methods from the `Allow` header of the
+/// 405 a resource answers to a method nobody registers. The document's own
+/// routes, the explorer's and the tests' probes are left out.
+pub async fn every_route_the_app_serves_is_in_its_openapi_document(app: &TestApp) {
+    let document = app.get("/openapi.json").await.body;
+    for path in registered_paths(app).await {
+        if path == "/openapi.json" || path.starts_with("/docs/") || path.starts_with("/__probe/") {
+            continue;
+        }
+        let described = &document["paths"][&path];
+        assert!(
+            described.is_object(),
+            "{path} is served but not in /openapi.json: give its handler a \
+             #[utoipa::path] and list it in shared/src/openapi.rs"
+        );
+        let concrete = path.replace("{id}", "1");
+        let reply = app
+            .send(
+                actix_web::test::TestRequest::default()
+                    .method(actix_web::http::Method::from_bytes(b"PROPFIND").expect("a method"))
+                    .uri(&concrete),
+            )
+            .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::METHOD_NOT_ALLOWED,
+            "{path}: {reply:?}"
+        );
+        let allowed = reply.header(actix_web::http::header::ALLOW).to_lowercase();
+        assert!(
+            !allowed.is_empty(),
+            "{path}: a 405 without Allow: {reply:?}"
+        );
+        for method in allowed.split(',').map(str::trim) {
+            assert!(
+                described[method]["responses"].is_object(),
+                "{} {path} is served but not in /openapi.json",
+                method.to_uppercase()
+            );
+        }
+    }
+}
+
 /// The Chromium to drive: `CHROMIUM`, or the first of the usual names on
 /// the `PATH`.
 fn chromium() -> Option<PathBuf> {

@@ -474,8 +474,8 @@ pub const RESTART_COMMAND_ENV: &str = "PG_RESTART_COMMAND";
 /// by really restarting the server with the shell command in
 /// `PG_RESTART_COMMAND` (e.g. `pg_ctlcluster 15 main restart`). It restarts
 /// the server every other test uses, so it is listed as ignored unless that
-/// variable was set when the tests were built, and runs alone:
-/// `just outage-drill`. Zero failed requests across
+/// variable was set when the tests were built, and runs alone: `just outage-drill`.
+/// Zero failed requests across
 /// the restart is the best outcome, not a failure: the server's start time,
 /// read before and after, proves that the restart happened.
 pub fn a_real_postgres_restart_answers_503_then_recovers<F: AppFactory>(app: F, db: TestDb) {

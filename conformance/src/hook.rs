@@ -58,6 +58,7 @@ pub fn probe_routes(cfg: &mut web::ServiceConfig) {
             web::post().to(write_fails_halfway),
         )
         .route("/__probe/where-reads-run", web::post().to(where_reads_run))
+        .route("/__probe/resource-map", web::get().to(resource_map))
         .route(
             "/__probe/read-across-a-delete",
             web::post().to(read_across_a_delete),
@@ -161,6 +162,13 @@ async fn where_reads_run(session: DbSession) -> Result<HttpResponse, AppError> {
     let handler = thread();
     let read = session.read(move |_| Ok(thread())).await?;
     Ok(HttpResponse::Ok().json(json!({"handler": handler, "read": read})))
+}
+
+/// actix's map of the app's resources, as actix prints it: what
+/// `explorer::every_route_the_app_serves_is_in_its_openapi_document` reads
+/// the registered paths from.
+async fn resource_map(req: actix_web::HttpRequest) -> HttpResponse {
+    HttpResponse::Ok().json(format!("{:?}", req.resource_map()))
 }
 
 /// How many users there are, as `conn` sees it.

@@ -127,7 +127,7 @@ macro_rules! __postgres_note {
 }
 
 /// The case that restarts the PostgreSQL server for real, when the tests
-/// were built with `PG_RESTART_COMMAND` set (`just outage-drill`).
+/// were built with `PG_RESTART_COMMAND` set.
 #[cfg(restart_drill)]
 #[doc(hidden)]
 #[macro_export]
@@ -147,10 +147,10 @@ macro_rules! __restart_drill {
 macro_rules! __restart_drill {
     ($app:path) => {
         #[test]
-        #[ignore = "restarts the PostgreSQL server: run `just outage-drill` (PG_RESTART_COMMAND)"]
+        #[ignore = "restarts the PostgreSQL server: build the tests with PG_RESTART_COMMAND set"]
         fn a_real_postgres_restart_answers_503_then_recovers() {
             panic!(
-                "build the tests with PG_RESTART_COMMAND set to run this case: just outage-drill"
+                "build the tests with PG_RESTART_COMMAND set (e.g. pg_ctlcluster 15 main restart) to run this case"
             );
         }
     };
@@ -301,7 +301,8 @@ macro_rules! __all_cases {
             concurrent_repeats_of_one_key_write_once
         );
         $crate::__app_cases!($app, $backend, explorer;
-            the_contract_is_served_as_an_openapi_document
+            the_contract_is_served_as_an_openapi_document,
+            every_route_the_app_serves_is_in_its_openapi_document
         );
         $crate::__app_cases!($app, $backend, statement_counts;
             a_read_by_id_sends_one_select,

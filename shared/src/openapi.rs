@@ -1,8 +1,11 @@
 //! The HTTP contract for machines: an OpenAPI 3 document generated from the
 //! routes' `#[utoipa::path]` attributes and the models' `ToSchema` derives,
 //! served at `GET /openapi.json`, with an API explorer (Swagger UI) at
-//! `/docs/`. Nothing here is written by hand, so the document cannot drift
-//! from the code; a fuzzer in CI (schemathesis) holds the code to it.
+//! `/docs/`. The operations are generated from the code, so they cannot
+//! drift from it; the list of them below is written by hand, and a test
+//! (`every_route_the_app_serves_is_in_its_openapi_document`) fails when the
+//! app serves a route that is missing from it. A fuzzer in CI
+//! (schemathesis) holds the code to the document.
 
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;

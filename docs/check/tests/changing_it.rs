@@ -97,6 +97,11 @@ const PATCH_AND_ROUTE: &[Edit] = &[
         find: "            .delete(delete_user::<S>),\n    );\n}\n",
         with: "routes_register.rs",
     },
+    Edit {
+        file: "shared/src/openapi.rs",
+        find: "        routes::delete_user,\n",
+        with: "openapi_paths.rs",
+    },
 ];
 
 fn repo_root() -> PathBuf {

@@ -1,0 +1,2 @@
+        routes::delete_user,
+        routes::get_user_named,
