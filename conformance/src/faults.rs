@@ -1061,3 +1061,55 @@ pub fn stuck_reads_hold_up_no_other_request(binary: &str, backend: Backend) {
         assert_eq!(reply.status, 200, "{}", reply.text());
     }
 }
+
+/// The binary on PostgreSQL with a `lock_timeout` set in its URL (half a
+/// second), while another session holds a lock on `users`: a create, and a
+/// read by id, wait for it no longer than that, and answer 503 with
+/// `Retry-After`, not a 500 (PostgreSQL rolled the statement back; nothing
+/// was written). A deadlock the server breaks is answered the same way.
+/// Once the lock goes, the same requests succeed.
+pub fn a_lock_timeout_answers_503_and_writes_nothing(binary: &str, backend: Backend) {
+    let Some(db) = TestDb::on(backend) else {
+        return crate::skipped();
+    };
+    let url = db
+        .url
+        .replace("options=", "options=-clock_timeout%3D500%20");
+    assert_ne!(url, db.url, "the test URL sets no options: {}", db.url);
+    let server = cli::start_with(binary, &url, &[]);
+    let (created, _) = cli::http(
+        &server.addr,
+        "POST",
+        "/users",
+        Some(r#"{"name":"ada","email":"ada@example.com"}"#),
+    );
+    assert_eq!(created, 201);
+    let mut locker = db.connection();
+    locker
+        .batch_execute("BEGIN; LOCK TABLE users IN ACCESS EXCLUSIVE MODE")
+        .expect("lock the users");
+    let create = request_bytes(
+        "POST",
+        "/users",
+        Some(r#"{"name":"bob","email":"bob@example.com"}"#),
+    );
+    for request in [create.clone(), request_bytes("GET", "/users/1", None)] {
+        let started = Instant::now();
+        let reply = exchange(&server.addr, &request, Duration::from_secs(30)).expect("an answer");
+        assert_eq!(reply.status, 503, "{}", reply.text());
+        assert_eq!(reply.header("retry-after"), Some("1"), "{reply:?}");
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+    locker.batch_execute("COMMIT").expect("release the lock");
+    assert_eq!(
+        db.count_users(),
+        1,
+        "a create that answered 503 was written"
+    );
+    let reply = exchange(&server.addr, &create, Duration::from_secs(30)).expect("an answer");
+    assert_eq!(reply.status, 201, "{}", reply.text());
+}

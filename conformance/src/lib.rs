@@ -187,7 +187,8 @@ macro_rules! conformance_suite {
                 a_password_in_the_url_never_shows
             );
             $crate::__binary_backend_cases!($bin, Postgres, faults;
-                stuck_reads_hold_up_no_other_request
+                stuck_reads_hold_up_no_other_request,
+                a_lock_timeout_answers_503_and_writes_nothing
             );
         }
         /// Start-up failures, which do not depend on a backend.

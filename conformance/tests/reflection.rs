@@ -78,15 +78,38 @@ conformance::postgres_tests! {
     }
 }
 
-/// Columns added by hand whose names say they are secrets, with values.
-const SECRETS: &str = "ALTER TABLE users ADD COLUMN password_hash TEXT; \
-     ALTER TABLE users ADD COLUMN api_token TEXT; \
-     ALTER TABLE users ADD COLUMN totp_secret TEXT; \
-     UPDATE users SET password_hash = '$argon2id$v=19$leaked', \
-     api_token = 'tok_leaked', totp_secret = 'JBSWY3DPleaked'";
+/// Columns added by hand whose names say they are secrets, each set to a
+/// value with `leaked` in it.
+const SECRET_COLUMNS: &[&str] = &[
+    "password_hash",
+    "api_token",
+    "totp_secret",
+    "passphrase",
+    "pwd",
+    "pin",
+    "mfa_seed",
+    "recovery_codes",
+    "ssn",
+    "jwt",
+    "auth_digest",
+    "session_cookie",
+];
 
-/// A column named like a secret, added by hand to `users`, is never
-/// served by the SQL-abstraction pattern, whatever the route: not in a user,
+fn add_secret_columns(db: &TestDb) {
+    let sql: String = SECRET_COLUMNS
+        .iter()
+        .map(|c| {
+            format!("ALTER TABLE users ADD COLUMN {c} TEXT; UPDATE users SET {c} = 'leaked-{c}';")
+        })
+        .collect();
+    db.connection()
+        .batch_execute(&sql)
+        .expect("add secrets by hand");
+}
+
+/// A column named like a secret (a dozen common names), added by hand to
+/// `users`, is never served by the SQL-abstraction pattern, whatever the
+/// route: not in a user,
 /// a page of users, a user with posts, a post's author, nor in what a create
 /// or a change answers. Its other columns still are.
 async fn a_column_named_like_a_secret_is_never_served(backend: Backend) {
@@ -99,10 +122,7 @@ async fn a_column_named_like_a_secret_is_never_served(backend: Backend) {
     let app = conformance::TestApp::start(sql_abstraction::app(db.pool.clone()), db).await;
     let ada = app.create_user("ada", "ada@example.com").await;
     app.create_post(&ada, "hello", "").await;
-    app.db
-        .connection()
-        .batch_execute(SECRETS)
-        .expect("add secrets by hand");
+    add_secret_columns(&app.db);
 
     // Started again, it reads the table with its new columns.
     let pool = app.db.pool.clone();
@@ -120,8 +140,9 @@ async fn a_column_named_like_a_secret_is_never_served(backend: Backend) {
     for answer in &answers {
         assert!(answer.status.is_success(), "{answer:?}");
         let text = answer.body.to_string();
-        for secret in ["password", "token", "secret", "leaked"] {
-            assert!(!text.contains(secret), "{secret} served: {text}");
+        assert!(!text.contains("leaked"), "a secret served: {text}");
+        for column in SECRET_COLUMNS {
+            assert!(!text.contains(column), "{column} served: {text}");
         }
     }
     assert_eq!(
@@ -195,5 +216,43 @@ conformance::postgres_tests! {
     #[actix_web::test]
     async fn a_column_dropped_under_a_running_app_never_gets_a_made_up_value_on_postgres() {
         a_column_dropped_under_a_running_app_never_gets_a_made_up_value(Backend::Postgres).await;
+    }
+}
+
+/// A column added by hand with a name the answers use for what they nest,
+/// `posts` on `users` and `author` on `posts`, does not take its place: a
+/// user's posts and a post's author are still what they are.
+async fn a_column_named_like_a_nested_field_does_not_replace_it(backend: Backend) {
+    let Some(db) = TestDb::on(backend) else {
+        return conformance::skipped();
+    };
+    let app = conformance::TestApp::start(sql_abstraction::app(db.pool.clone()), db).await;
+    let ada = app.create_user("ada", "ada@example.com").await;
+    let post = app.create_post(&ada, "hello", "").await;
+    app.db
+        .connection()
+        .batch_execute(
+            "ALTER TABLE users ADD COLUMN posts INTEGER DEFAULT 0; \
+             ALTER TABLE posts ADD COLUMN author TEXT DEFAULT 'ghostwriter'",
+        )
+        .expect("add the columns by hand");
+    let pool = app.db.pool.clone();
+    let app = conformance::TestApp::start(sql_abstraction::app(pool), app.db).await;
+    let with_posts = app.get("/users?embed=posts").await;
+    assert_eq!(with_posts.body[0]["posts"], json!([post]), "{with_posts:?}");
+    assert_eq!(app.get("/users/1").await.body, ada);
+    let found = app.get("/posts/1").await;
+    assert_eq!(found.body["author"], ada, "{found:?}");
+}
+
+#[actix_web::test]
+async fn a_column_named_like_a_nested_field_does_not_replace_it_on_sqlite() {
+    a_column_named_like_a_nested_field_does_not_replace_it(Backend::Sqlite).await;
+}
+
+conformance::postgres_tests! {
+    #[actix_web::test]
+    async fn a_column_named_like_a_nested_field_does_not_replace_it_on_postgres() {
+        a_column_named_like_a_nested_field_does_not_replace_it(Backend::Postgres).await;
     }
 }

@@ -46,10 +46,11 @@ impl DatabaseUrl {
         } else {
             url
         };
-        if path.is_empty() {
+        let file = sqlite_file(path);
+        if file.is_empty() {
             return Err("DATABASE_URL names no SQLite file: use sqlite://PATH".to_owned());
         }
-        if path == ":memory:" || path.contains("mode=memory") {
+        if file == ":memory:" || path.contains("mode=memory") {
             // Every pooled connection would open a database of its own.
             return Err(
                 "an in-memory SQLite database cannot be shared by a connection pool: \
@@ -67,6 +68,47 @@ impl DatabaseUrl {
             DatabaseUrl::Postgres(_) => "PostgreSQL",
         }
     }
+}
+
+/// The file a SQLite location names: a path as it is, or, for a `file:` URI,
+/// its path without the scheme, the authority and the parameters, with its
+/// `%XX` escapes decoded (`file:///data/my%20app.db` is `/data/my app.db`).
+pub fn sqlite_file(path: &str) -> String {
+    let Some(uri) = path.strip_prefix("file:") else {
+        return path.to_owned();
+    };
+    let uri = uri.split(['?', '#']).next().unwrap_or(uri);
+    // `file:///abs/path` and `file://localhost/abs/path` name `/abs/path`.
+    let uri = match uri.strip_prefix("//") {
+        Some(rest) => rest.find('/').map_or("", |slash| &rest[slash..]),
+        None => uri,
+    };
+    percent_decoded(uri)
+}
+
+/// `text` with each `%XX` replaced by the byte it stands for; a `%` not
+/// followed by two hex digits is kept as it is.
+fn percent_decoded(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(byte)) => {
+                decoded.push(byte);
+                i += 3;
+            }
+            (byte, _) => {
+                decoded.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&decoded).into_owned()
 }
 
 /// True for `host=db dbname=app password=…`: libpq's other way of naming a
@@ -228,10 +270,35 @@ mod tests {
     }
 
     #[test]
+    fn the_file_of_a_sqlite_location_is_its_path() {
+        assert_eq!(sqlite_file("users.db"), "users.db");
+        assert_eq!(sqlite_file("/data/users.db"), "/data/users.db");
+        assert_eq!(sqlite_file("file:users.db?mode=rwc"), "users.db");
+        assert_eq!(sqlite_file("file:///data/users.db"), "/data/users.db");
+        assert_eq!(
+            sqlite_file("file://localhost/data/users.db"),
+            "/data/users.db"
+        );
+        assert_eq!(
+            sqlite_file("file:///tmp/my%20app/d.db?mode=rwc"),
+            "/tmp/my app/d.db"
+        );
+        assert_eq!(sqlite_file("file:100%.db"), "100%.db");
+    }
+
+    #[test]
     fn unknown_schemes_and_memory_databases_are_refused() {
         let error = DatabaseUrl::parse("mysql://root@localhost/test").unwrap_err();
         assert!(error.contains("\"mysql\""), "{error}");
         assert!(DatabaseUrl::parse("sqlite://:memory:").is_err());
+        for no_file in [
+            "file::memory:",
+            "file:",
+            "file:?mode=rwc",
+            "file://localhost",
+        ] {
+            assert!(DatabaseUrl::parse(no_file).is_err(), "{no_file}");
+        }
         assert!(DatabaseUrl::parse("sqlite://").is_err());
     }
 

@@ -62,11 +62,24 @@ impl Claim {
     }
 }
 
+/// What a caller waits for: a database thread, or the SQLite writer.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum WaitingFor {
+    /// One of the [`DbThreads`].
+    Thread,
+    /// The SQLite writer thread, busy with the writes queued before.
+    Writer,
+}
+
 /// The answer a caller gets when its deadline passed before a thread (or
 /// the SQLite writer) could start its work: the work never ran.
-pub(crate) fn no_thread_in_time(waited: Duration) -> AppError {
+pub(crate) fn not_started_in_time(waiting_for: WaitingFor, waited: Duration) -> AppError {
+    let what = match waiting_for {
+        WaitingFor::Thread => "no database thread was free",
+        WaitingFor::Writer => "the SQLite writer did not get to this write",
+    };
     AppError::Unavailable(format!(
-        "no database thread was free within {} ms: the work was not started",
+        "{what} within {} ms: the work was not started",
         waited.as_millis()
     ))
 }
@@ -79,7 +92,7 @@ pub(crate) async fn await_answer<T>(
     mut answer: oneshot::Receiver<Result<T, AppError>>,
     claim: &Claim,
     deadline: Instant,
-    waited: Duration,
+    (waiting_for, waited): (WaitingFor, Duration),
     stopped: fn() -> AppError,
 ) -> Result<T, AppError> {
     let patience = deadline.saturating_duration_since(Instant::now());
@@ -87,7 +100,7 @@ pub(crate) async fn await_answer<T>(
         return outcome.unwrap_or_else(|_| Err(stopped()));
     }
     if claim.abandon() {
-        return Err(no_thread_in_time(waited));
+        return Err(not_started_in_time(waiting_for, waited));
     }
     answer.await.unwrap_or_else(|_| Err(stopped()))
 }
@@ -97,7 +110,7 @@ pub(crate) fn wait_for_answer<T>(
     answer: std::sync::mpsc::Receiver<Result<T, AppError>>,
     claim: &Claim,
     deadline: Instant,
-    waited: Duration,
+    (waiting_for, waited): (WaitingFor, Duration),
     stopped: fn() -> AppError,
 ) -> Result<T, AppError> {
     let patience = deadline.saturating_duration_since(Instant::now());
@@ -105,7 +118,7 @@ pub(crate) fn wait_for_answer<T>(
         return outcome;
     }
     if claim.abandon() {
-        return Err(no_thread_in_time(waited));
+        return Err(not_started_in_time(waiting_for, waited));
     }
     answer.recv().unwrap_or_else(|_| Err(stopped()))
 }
@@ -194,7 +207,14 @@ impl DbThreads {
             }
             Err(TrySendError::Disconnected(_)) => return Err(stopped()),
         }
-        await_answer(answered, &claim, deadline, waited, stopped).await
+        await_answer(
+            answered,
+            &claim,
+            deadline,
+            (WaitingFor::Thread, waited),
+            stopped,
+        )
+        .await
     }
 }
 

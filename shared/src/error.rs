@@ -169,6 +169,18 @@ impl From<DieselError> for AppError {
             _ if message.contains("database is locked") || message.contains("database is busy") => {
                 AppError::Unavailable(message.to_owned())
             }
+            // PostgreSQL gave up on this transaction and rolled it back, for
+            // reasons of the moment: it lost a deadlock, or a serializable
+            // conflict, or waited past a `lock_timeout` or
+            // `statement_timeout` set on the connection. Nothing was kept,
+            // and the same request may succeed now.
+            DatabaseErrorKind::SerializationFailure => AppError::Unavailable(message.to_owned()),
+            _ if message.contains("deadlock detected")
+                || message.contains("canceling statement due to lock timeout")
+                || message.contains("canceling statement due to statement timeout") =>
+            {
+                AppError::Unavailable(message.to_owned())
+            }
             // The connection reads only: PostgreSQL's read-only default, or
             // SQLite's `query_only`. A bug in the code, named plainly in the log.
             DatabaseErrorKind::ReadOnlyTransaction => {
@@ -363,6 +375,32 @@ mod tests {
         let response = error.error_response();
         assert!(response.headers().get(header::RETRY_AFTER).is_none());
         assert!(error.to_string().contains("Idempotency-Key"), "{error}");
+    }
+
+    #[test]
+    fn what_postgresql_gave_up_on_for_now_is_worth_retrying() {
+        for (kind, message) in [
+            (DatabaseErrorKind::Unknown, "deadlock detected"),
+            (
+                DatabaseErrorKind::SerializationFailure,
+                "could not serialize access due to concurrent update",
+            ),
+            (
+                DatabaseErrorKind::Unknown,
+                "canceling statement due to lock timeout",
+            ),
+            (
+                DatabaseErrorKind::Unknown,
+                "canceling statement due to statement timeout",
+            ),
+        ] {
+            let error = reported(kind, message);
+            assert_eq!(
+                error.status_code(),
+                StatusCode::SERVICE_UNAVAILABLE,
+                "{message}"
+            );
+        }
     }
 
     #[test]

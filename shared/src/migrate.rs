@@ -37,7 +37,7 @@ use diesel::sqlite::{Sqlite, SqliteConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use crate::connection::with_connection_defaults;
-use crate::database_url::DatabaseUrl;
+use crate::database_url::{DatabaseUrl, sqlite_file};
 use crate::sql_log::SqlLog;
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
@@ -167,7 +167,7 @@ fn migrate_sqlite(
 /// waiting for another instance that holds it; it is released when the
 /// returned file is dropped (or the process ends).
 fn lock_migrations_of(url: &DatabaseUrl, path: &str) -> Result<File, String> {
-    let lock_path = format!("{}-migrations.lock", file_of(path));
+    let lock_path = format!("{}-migrations.lock", sqlite_file(path));
     let file = OpenOptions::new()
         .create(true)
         .truncate(false)
@@ -183,32 +183,4 @@ fn lock_migrations_of(url: &DatabaseUrl, path: &str) -> Result<File, String> {
     file.lock()
         .map_err(|e| format!("cannot lock {lock_path:?}: {e}"))?;
     Ok(file)
-}
-
-/// The file a SQLite location names: a path as it is, or the path of a
-/// `file:` URI without its scheme and parameters.
-fn file_of(path: &str) -> &str {
-    let Some(uri) = path.strip_prefix("file:") else {
-        return path;
-    };
-    let uri = uri.split(['?', '#']).next().unwrap_or(uri);
-    // `file:///abs/path` and `file://localhost/abs/path` name `/abs/path`.
-    match uri.strip_prefix("//") {
-        Some(rest) => rest.find('/').map_or(rest, |slash| &rest[slash..]),
-        None => uri,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::file_of;
-
-    #[test]
-    fn the_lock_file_sits_beside_the_database_file() {
-        assert_eq!(file_of("users.db"), "users.db");
-        assert_eq!(file_of("/data/users.db"), "/data/users.db");
-        assert_eq!(file_of("file:users.db?mode=rwc"), "users.db");
-        assert_eq!(file_of("file:///data/users.db"), "/data/users.db");
-        assert_eq!(file_of("file://localhost/data/users.db"), "/data/users.db");
-    }
 }

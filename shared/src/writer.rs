@@ -35,7 +35,7 @@ use diesel::connection::SimpleConnection;
 use crate::connection::{Access, ConnectError, DbConnection, connect};
 use crate::database::SqliteDurability;
 use crate::database_url::DatabaseUrl;
-use crate::db_threads::{Claim, await_answer, wait_for_answer};
+use crate::db_threads::{Claim, WaitingFor, await_answer, wait_for_answer};
 use crate::error::AppError;
 use crate::transaction;
 
@@ -85,8 +85,15 @@ impl SqliteWriter {
             let url = url.clone();
             move || {
                 let mut conn = connect(&url, Access::ReadWrite)?;
-                conn.batch_execute(durability.pragma())
-                    .map_err(|e| ConnectError(format!("cannot set the durability: {e}")))?;
+                // Another process holding the write lock is waited for as
+                // long as a request waits for its turn, no longer.
+                let settings = format!(
+                    "{}; PRAGMA busy_timeout = {}",
+                    durability.pragma(),
+                    patience.as_millis()
+                );
+                conn.batch_execute(&settings)
+                    .map_err(|e| ConnectError(format!("cannot set up the writer: {e}")))?;
                 Ok(conn)
             }
         };
@@ -116,7 +123,8 @@ impl SqliteWriter {
         transaction::refuse_a_write_inside_a_write()?;
         let (answer, answered) = oneshot::channel();
         let (claim, deadline) = self.enqueue(work, Reply::Awaited(answer))?;
-        await_answer(answered, &claim, deadline, self.shared.patience, stopped).await
+        let waited = (WaitingFor::Writer, self.shared.patience);
+        await_answer(answered, &claim, deadline, waited, stopped).await
     }
 
     /// [`SqliteWriter::write`] for code outside the async runtime (the demo,
@@ -129,7 +137,8 @@ impl SqliteWriter {
         transaction::refuse_a_write_inside_a_write()?;
         let (answer, answered) = sync_channel(1);
         let (claim, deadline) = self.enqueue(work, Reply::Blocking(answer))?;
-        wait_for_answer(answered, &claim, deadline, self.shared.patience, stopped)
+        let waited = (WaitingFor::Writer, self.shared.patience);
+        wait_for_answer(answered, &claim, deadline, waited, stopped)
     }
 
     fn enqueue<T, F>(&self, work: F, reply: Reply<T>) -> Result<(Claim, Instant), AppError>
@@ -223,7 +232,8 @@ type Ran = Box<dyn FnOnce(&GroupOutcome)>;
 
 /// A write waiting in the queue, with where its answer goes.
 trait Job: Send {
-    /// True if the writer may start it: its caller has not given up.
+    /// True if the writer may start it: its caller has not given up, and
+    /// from now on will wait for its outcome.
     fn start(&self) -> bool;
     /// Runs the work in its own savepoint; returns how to answer once the
     /// group's outcome is known.
@@ -325,7 +335,7 @@ fn write_in_groups(
 }
 
 /// Adds `first`, then the writes already queued, to `group`, up to a
-/// group's size; leaves out the writes whose callers gave up waiting.
+/// group's size.
 fn take_into(
     group: &mut Vec<Box<dyn Job>>,
     first: Message,
@@ -339,8 +349,6 @@ fn take_into(
                 *stopping = true;
                 return;
             }
-            // Its caller was answered 503: it must never run.
-            Message::Write(job) if !job.start() => {}
             Message::Write(job) => group.push(job),
         }
         if group.len() < MOST_WRITES_PER_COMMIT {
@@ -349,9 +357,13 @@ fn take_into(
     }
 }
 
+/// Answers each write of `group` that its caller still waits for with a 503
+/// for `reason`, without running it.
 fn refuse_all(group: Vec<Box<dyn Job>>, reason: &str) {
     for job in group {
-        job.refuse(AppError::Unavailable(reason.to_owned()));
+        if job.start() {
+            job.refuse(AppError::Unavailable(reason.to_owned()));
+        }
     }
 }
 
@@ -371,6 +383,12 @@ fn write_group(conn: &mut DbConnection, group: Vec<Box<dyn Job>>) -> (bool, Vec<
     let mut jobs = group.into_iter();
     let mut ended_by = None;
     for job in jobs.by_ref() {
+        // Claimed only now, with the write lock held: a caller that gave up
+        // while the group waited for it was answered 503, and its write
+        // never runs.
+        if !job.start() {
+            continue;
+        }
         let answer = job.run(conn);
         // Still inside the group's transaction? SQLite may have ended it
         // (diesel notices when the write's savepoint cannot be closed).
@@ -639,6 +657,28 @@ mod tests {
                 .unwrap();
             assert_eq!(setting.synchronous, expected, "{durability:?}");
         }
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn a_write_locked_out_by_another_process_waits_no_longer_than_its_patience() {
+        let (dir, url) = database("locked-out");
+        let patience = Duration::from_millis(300);
+        let writer = SqliteWriter::start(&url, patience, SqliteDurability::PowerLoss).unwrap();
+        // Another process's transaction holds the write lock.
+        let mut other = connect(&url, Access::ReadWrite).unwrap();
+        other.batch_execute("BEGIN IMMEDIATE").unwrap();
+        let started = Instant::now();
+        let refused = writer.write_blocking(insert(1)).unwrap_err();
+        let waited = started.elapsed();
+        assert_eq!(refused.status_code(), 503, "{refused:?}");
+        assert!(
+            waited < patience * 3,
+            "a write waited {waited:?} for a lock, its patience being {patience:?}"
+        );
+        other.batch_execute("COMMIT").unwrap();
+        writer.write_blocking(insert(2)).unwrap();
+        assert_eq!(rows(&url), [2]);
         let _ = std::fs::remove_dir_all(dir);
     }
 

@@ -31,8 +31,7 @@ use crate::json_rows::reads_column_type;
 /// a column hidden by mistake costs a renamed column; one served by
 /// mistake may cost every user's password hash.
 pub const NEVER_SERVED: &[&str] = &[
-    "password",
-    "passwd",
+    "pass", // password, passwd, passphrase, passcode
     "secret",
     "token",
     "hash",
@@ -41,13 +40,24 @@ pub const NEVER_SERVED: &[&str] = &[
     "credential",
     "private",
     "session",
-    "otp",
+    "recovery",
+    "cookie",
+    "digest",
+    "signature",
 ];
 
-/// True for a column whose name marks it as a secret ([`NEVER_SERVED`]).
+/// Short words that mark a column as a secret when they are a whole word of
+/// its name (`user_pin`, `pin`, not `shipping`), as `_` splits a name.
+pub const NEVER_SERVED_WORDS: &[&str] = &["pin", "pwd", "otp", "mfa", "ssn", "jwt", "auth"];
+
+/// True for a column whose name marks it as a secret ([`NEVER_SERVED`],
+/// [`NEVER_SERVED_WORDS`]).
 pub fn looks_secret(column: &str) -> bool {
     let column = column.to_lowercase();
-    NEVER_SERVED.iter().any(|word| column.contains(word))
+    NEVER_SERVED.iter().any(|part| column.contains(part))
+        || column
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|word| NEVER_SERVED_WORDS.contains(&word))
 }
 
 /// A table's name and the columns the catalog listed for it, in their order
@@ -71,10 +81,17 @@ impl ReflectedTable {
     /// Reads the columns of the table `name` from the catalog: SQLite's
     /// `pragma_table_info`, PostgreSQL's `information_schema.columns` in the
     /// schema unqualified names resolve to. Columns named like a secret
-    /// ([`NEVER_SERVED`]), and columns whose values [`crate::json_rows`]
-    /// cannot turn into JSON, are left out, with a warning; a table without one of the `required` columns (the ones the
+    /// ([`NEVER_SERVED`]), columns named like what the answers nest
+    /// (`nests`, and any name with a `.`), and columns whose values
+    /// [`crate::json_rows`] cannot turn into JSON, are left out, with a
+    /// warning; a table without one of the `required` columns (the ones the
     /// queries name) is an error, found now rather than on a request.
-    pub fn read(conn: &mut DbConnection, name: &str, required: &[&str]) -> QueryResult<Self> {
+    pub fn read(
+        conn: &mut DbConnection,
+        name: &str,
+        required: &[&str],
+        nests: &[&str],
+    ) -> QueryResult<Self> {
         let catalog = match conn {
             DbConnection::Sqlite(_) => {
                 "SELECT name, type AS declared_type FROM pragma_table_info($1) ORDER BY cid"
@@ -91,7 +108,16 @@ impl ReflectedTable {
             .load(conn)?;
         let mut columns = Vec::new();
         for column in found {
-            if looks_secret(&column.name) {
+            if column.name.contains('.') || nests.contains(&column.name.as_str()) {
+                // `author.name` is how a joined row nests itself, and
+                // `posts` the list a user's posts go in: a column of that
+                // name would take their place in the answer.
+                log::warn!(
+                    "column {name}.{} is left out of the answers: the answers use that name \
+                     for what they nest",
+                    column.name
+                );
+            } else if looks_secret(&column.name) {
                 log::warn!(
                     "column {name}.{} is left out of the answers: its name looks like a \
                      secret (see NEVER_SERVED in reflected_table.rs)",

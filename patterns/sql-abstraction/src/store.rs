@@ -43,8 +43,14 @@ impl UserStore for Store {
     /// `name` and `email`, and `id`, `user_id`, `title` and `body`, so a
     /// table without them fails here, not on a request.
     fn open(conn: &mut DbConnection) -> QueryResult<Store> {
-        let users = ReflectedTable::read(conn, "users", &["id", "name", "email"])?;
-        let posts = ReflectedTable::read(conn, "posts", &["id", "user_id", "title", "body"])?;
+        // A user's answer may nest its `posts`, a post's its `author`.
+        let users = ReflectedTable::read(conn, "users", &["id", "name", "email"], &["posts"])?;
+        let posts = ReflectedTable::read(
+            conn,
+            "posts",
+            &["id", "user_id", "title", "body"],
+            &["author"],
+        )?;
         Ok(Store { users, posts })
     }
 
