@@ -344,8 +344,29 @@ impl DbPool {
             }
             other => other,
         };
-        close_what_a_read_left_open(self.lend(slot, deadline)?)?;
-        outcome.map_err(AppError::from)
+        match outcome {
+            // The retry found its connection dead too: the database is
+            // away. That connection is never lent again, whatever state
+            // its transaction was left in.
+            Err(error) if is_connection_lost(&error) => {
+                if let Some(conn) = slot.as_mut() {
+                    conn.mark_lost();
+                }
+                Err(error.into())
+            }
+            outcome => match close_what_a_read_left_open(self.lend(slot, deadline)?) {
+                Ok(()) => outcome.map_err(AppError::from),
+                // The connection broke during the read: what was read
+                // stands, a failure is the database's, not the request's.
+                Err(AppError::Unavailable(cause)) => {
+                    if let Some(conn) = slot.as_mut() {
+                        conn.mark_lost();
+                    }
+                    outcome.map_err(|_| AppError::Unavailable(cause))
+                }
+                Err(bug) => Err(bug),
+            },
+        }
     }
 
     /// [`DbPool::write`] on PostgreSQL, on a connection borrowed for it.
@@ -443,12 +464,18 @@ enum ReadKind {
 
 /// A read that opened a transaction and did not close it would hand the
 /// next request a connection mid-transaction: roll it back now, and fail
-/// the read, which is a bug in its code.
+/// the read, which is a bug in its code (a 500). A connection that cannot
+/// even be rolled back has broken under the read: a 503, not the read's
+/// fault.
 pub(crate) fn close_what_a_read_left_open(conn: &mut DbConnection) -> Result<(), AppError> {
     if transaction::depth(conn).is_ok_and(|d| d == 0) {
         return Ok(());
     }
-    transaction::roll_back_to(conn, 0);
+    if !transaction::roll_back_to(conn, 0) {
+        return Err(AppError::Unavailable(
+            "the connection broke during a read".into(),
+        ));
+    }
     Err(AppError::Internal(
         "a read left a transaction open; it was rolled back".into(),
     ))

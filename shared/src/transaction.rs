@@ -162,12 +162,14 @@ pub(crate) fn read_snapshot<T>(
     }?;
     let outcome = work(conn);
     let still_its_own = depth(conn).is_ok_and(|d| d == 1);
-    let rolled_back = roll_back_to(conn, 0);
+    // If this fails the connection is broken: the pool will not lend it
+    // again (diesel reports it broken), and what was read stands.
+    roll_back_to(conn, 0);
     match outcome {
-        // The connection went away under the read: say so, so that it is
-        // run again on another.
+        // Its own error: the connection went away under the read (then it
+        // is run again on another), or the statement failed.
         Err(error) => Err(error),
-        Ok(_) if !still_its_own || !rolled_back => Err(diesel::result::Error::QueryBuilderError(
+        Ok(_) if !still_its_own => Err(diesel::result::Error::QueryBuilderError(
             "a read ended its transaction or left one of its own open; \
              everything it did was rolled back"
                 .into(),

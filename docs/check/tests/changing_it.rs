@@ -8,11 +8,11 @@
 //! runs the cargo commands the chapter runs and checks that they succeed or
 //! fail as it says, with the error lines it shows.
 //!
-//! The copies keep their intermediate artifacts in the workspace's own
-//! target folder, so that the dependencies built for the workspace are used
-//! as they are. It takes minutes all the same (each step rebuilds the copy's
-//! crates), so `cargo test` lists it as ignored unless `RUN_SLOW_TESTS=1`
-//! was set when it was built: `just test-all`, and CI, set it.
+//! The copy is built in a target folder of its own (see `Scratch::cargo`):
+//! every dependency once, then the copy's crates again at each step. That
+//! takes minutes, so `cargo test` lists this test as ignored unless
+//! `RUN_SLOW_TESTS=1` was set when it was built: `just test-all`, and CI,
+//! set it.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -166,19 +166,19 @@ impl Scratch {
     /// without one (the PostgreSQL case is run apart, below).
     fn cargo(&self, args: &[&str]) -> Output {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
         Command::new(cargo)
             .args(args)
             .current_dir(&self.0)
-            // Final artifacts apart, so that the copy's `declarative` does
-            // not replace the workspace's; intermediate ones in the
-            // workspace's target folder, whose dependencies the copy uses
-            // as they are (cargo 1.91 and later).
-            .env("CARGO_TARGET_DIR", tmp.join("copies"))
+            // A target folder of its own: cargo names the artifacts of a
+            // workspace's crates after their path *within* the workspace,
+            // so the copy's `shared`, `declarative`… have the very names of
+            // the workspace's, and built into its folder would replace them
+            // under the tests still to run.
             .env(
-                "CARGO_BUILD_BUILD_DIR",
-                tmp.parent().expect("the workspace's target folder"),
+                "CARGO_TARGET_DIR",
+                Path::new(env!("CARGO_TARGET_TMPDIR")).join("changing-it"),
             )
+            .env_remove("CARGO_BUILD_BUILD_DIR")
             .env_remove("RUSTFLAGS")
             .env_remove("TEST_DATABASE_URL")
             .env_remove("DATABASE_URL")

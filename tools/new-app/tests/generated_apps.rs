@@ -50,7 +50,9 @@ impl Drop for TempDir {
 /// target folder of their own, but its intermediate ones to the workspace's
 /// (`CARGO_BUILD_BUILD_DIR`, cargo 1.91 and later): the dependencies, built
 /// for the workspace's own tests with the same profile and flags, are not
-/// built again, nor stored twice. So no `RUSTFLAGS` (they would make every
+/// built again, nor stored twice. (Safe because an app's package name is
+/// its own, `my-declarative-service`: cargo names artifacts after packages,
+/// so nothing of the workspace's is replaced.) So no `RUSTFLAGS` (they would make every
 /// dependency a different build): warnings are looked for in what cargo
 /// prints instead ([`assert_no_warnings`]).
 fn cargo_in(dir: &Path, args: &[&str]) -> Output {
