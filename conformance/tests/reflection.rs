@@ -123,6 +123,10 @@ async fn a_column_named_like_a_secret_is_never_served(backend: Backend) {
     let ada = app.create_user("ada", "ada@example.com").await;
     app.create_post(&ada, "hello", "").await;
     add_secret_columns(&app.db);
+    app.db
+        .connection()
+        .batch_execute("UPDATE users SET nickname = 'Countess'")
+        .expect("a nickname by hand");
 
     // Started again, it reads the table with its new columns.
     let pool = app.db.pool.clone();
@@ -145,9 +149,10 @@ async fn a_column_named_like_a_secret_is_never_served(backend: Backend) {
             assert!(!text.contains(column), "{column} served: {text}");
         }
     }
+    // The other columns are served, the one added by hand too.
     assert_eq!(
         answers[0].body,
-        json!({"id": 1, "name": "ada", "email": "ada@example.com", "nickname": null})
+        json!({"id": 1, "name": "ada", "email": "ada@example.com", "nickname": "Countess"})
     );
 }
 
@@ -179,7 +184,7 @@ async fn a_column_dropped_under_a_running_app_never_gets_a_made_up_value(backend
     let app = conformance::TestApp::start(sql_abstraction::app(db.pool.clone()), db).await;
     let ada = app.create_user("ada", "ada@example.com").await;
     app.create_post(&ada, "hello", "").await;
-    assert_eq!(ada["nickname"], Value::Null);
+    assert!(ada.get("nickname").is_none(), "a NULL is left out: {ada}");
 
     app.db
         .connection()

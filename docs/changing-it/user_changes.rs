@@ -7,8 +7,11 @@
         pattern = r"^[^@\u0000]+@[^@\u0000]+$"
     )]
     pub email: Option<String>,
-    /// A new bio, if it changes.
-    #[serde(default, deserialize_with = "present")]
-    #[schema(nullable = false, max_length = 160)]
-    pub bio: Option<String>,
+    /// A new bio: `{"bio": "…"}` sets it, `{"bio": null}` clears it, no
+    /// `bio` leaves it as it is. Hence two `Option`s: the outer one says
+    /// whether the field was sent, the inner one what it holds (and for
+    /// `Some(None)` diesel sets the column to NULL).
+    #[serde(default, deserialize_with = "sent")]
+    #[schema(value_type = Option<String>, nullable = true, max_length = 160)]
+    pub bio: Option<Option<String>>,
 }

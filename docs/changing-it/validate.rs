@@ -1,6 +1,6 @@
         if let Some(email) = &self.email {
             check_email(email)?;
         }
-        if let Some(bio) = &self.bio {
+        if let Some(Some(bio)) = &self.bio {
             check_bio(bio)?;
         }

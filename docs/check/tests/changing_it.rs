@@ -70,8 +70,45 @@ const MODEL: &[Edit] = &[Edit {
     with: "user.rs",
 }];
 
-/// Step 3: a PATCH may set it, within its rules, and a new route.
-const PATCH_AND_ROUTE: &[Edit] = &[
+/// Step 3: the manual mapping maps the column, and its test's expected
+/// `User` has the field.
+const MANUAL_MAPPING: &[Edit] = &[
+    Edit {
+        file: "patterns/manual-mapping/src/users_mapping.rs",
+        find: "/// The columns a user is read from, as a type (a join names it too).\n\
+               pub type UserColumns = (users::id, users::name, users::email);\n\
+               \n\
+               /// The columns a user is read from, in the order of [`UserRow`].\n\
+               pub const USER_COLUMNS: UserColumns = (users::id, users::name, users::email);\n\
+               \n\
+               /// The names of [`USER_COLUMNS`], for the test that compares them with the\n\
+               /// table the migrations really made.\n\
+               pub const USER_COLUMN_NAMES: [&str; 3] = [\"id\", \"name\", \"email\"];\n\
+               \n\
+               /// One row of [`USER_COLUMNS`], as the database returns it.\n\
+               pub type UserRow = (i32, String, String);\n\
+               \n\
+               /// A row becomes a `User`.\n\
+               pub fn user_from_row((id, name, email): UserRow) -> User {\n\
+               \x20   User { id, name, email }\n\
+               }\n",
+        with: "users_mapping_read.rs",
+    },
+    Edit {
+        file: "patterns/manual-mapping/tests/mapping.rs",
+        find: "fn user(id: i32, name: &str, email: &str) -> User {\n\
+               \x20   User {\n\
+               \x20       id,\n\
+               \x20       name: name.into(),\n\
+               \x20       email: email.into(),\n\
+               \x20   }\n\
+               }\n",
+        with: "mapping_test_user.rs",
+    },
+];
+
+/// Step 4: a PATCH may set or clear it, within its rules, in every pattern.
+const PATCH: &[Edit] = &[
     Edit {
         file: "shared/src/models.rs",
         find: "    /// A new email, if it changes.\n    #[serde(default, deserialize_with = \"present\")]\n    #[schema(\n        nullable = false,\n        min_length = 3,\n        max_length = 120,\n        pattern = r\"^[^@\\u0000]+@[^@\\u0000]+$\"\n    )]\n    pub email: Option<String>,\n}\n",
@@ -88,10 +125,61 @@ const PATCH_AND_ROUTE: &[Edit] = &[
         with: "validate.rs",
     },
     Edit {
+        file: "patterns/manual-mapping/src/users_mapping.rs",
+        find: "/// The SET of an UPDATE: `None` leaves that column out.\n\
+               pub type UpdateAssignments<'a> = (\n\
+               \x20   Option<Eq<users::name, &'a str>>,\n\
+               \x20   Option<Eq<users::email, &'a str>>,\n\
+               );\n",
+        with: "users_mapping_update.rs",
+    },
+    Edit {
+        file: "patterns/manual-mapping/src/users_mapping.rs",
+        find: "pub fn update_assignments(changes: &UserChanges) -> UpdateAssignments<'_> {\n\
+               \x20   (\n\
+               \x20       changes.name.as_deref().map(|name| users::name.eq(name)),\n\
+               \x20       changes.email.as_deref().map(|email| users::email.eq(email)),\n\
+               \x20   )\n\
+               }\n",
+        with: "update_assignments.rs",
+    },
+    Edit {
+        file: "patterns/sql-abstraction/src/store.rs",
+        find: "use diesel::sql_types::{Integer, Nullable, Text};\n",
+        with: "sql_abstraction_use.rs",
+    },
+    Edit {
+        file: "patterns/sql-abstraction/src/store.rs",
+        find: "        // One statement for every combination of fields: a NULL parameter\n\
+               \x20       // keeps the column as it is. No SQL is assembled from the request.\n\
+               \x20       let columns = self.users.column_list();\n\
+               \x20       let row: Option<NamedRow> = diesel::sql_query(format!(\n\
+               \x20           \"UPDATE users SET name = COALESCE($1, name), email = COALESCE($2, email) \\\n\
+               \x20            WHERE id = $3 RETURNING {columns}\"\n\
+               \x20       ))\n\
+               \x20       .bind::<Nullable<Text>, _>(&changes.name)\n\
+               \x20       .bind::<Nullable<Text>, _>(&changes.email)\n\
+               \x20       .bind::<Integer, _>(id)\n",
+        with: "sql_abstraction_update.rs",
+    },
+];
+
+/// Step 4 also adds two functions where nothing is replaced.
+const PATCH_INSERTIONS: &[Insertion] = &[
+    Insertion {
         file: "shared/src/models.rs",
-        find: "/// PostgreSQL text cannot hold a NUL character; refuse it on every backend.\n",
+        before: "\n#[cfg(test)]\nmod tests {",
+        with: "sent.rs",
+    },
+    Insertion {
+        file: "shared/src/models.rs",
+        before: "/// PostgreSQL text cannot hold a NUL character; refuse it on every backend.\n",
         with: "check_bio.rs",
     },
+];
+
+/// Step 5: a route, registered and in the OpenAPI document.
+const ROUTE: &[Edit] = &[
     Edit {
         file: "shared/src/routes.rs",
         find: "            .delete(delete_user::<S>),\n    );\n}\n",
@@ -103,6 +191,14 @@ const PATCH_AND_ROUTE: &[Edit] = &[
         with: "openapi_paths.rs",
     },
 ];
+
+/// An insertion: in `file`, the file `with` of `docs/changing-it` goes just
+/// before the text `before`, which must be there once.
+struct Insertion {
+    file: &'static str,
+    before: &'static str,
+    with: &'static str,
+}
 
 fn repo_root() -> PathBuf {
     docs_check::repo_root()
@@ -144,6 +240,28 @@ impl Scratch {
             );
             let replacement = read(&repo_root().join(CHANGES).join(edit.with));
             write(&path, &text.replacen(edit.find, &replacement, 1));
+        }
+    }
+
+    /// Makes `insertions`: each must find its place exactly once.
+    fn insert(&self, insertions: &[Insertion]) {
+        for insertion in insertions {
+            let path = self.0.join(insertion.file);
+            let text = read(&path);
+            assert_eq!(
+                text.matches(insertion.before).count(),
+                1,
+                "{} no longer holds, once, the text that {CHANGES}/{} goes before:\n{}\n\
+                 update the change and the chapter with it",
+                insertion.file,
+                insertion.with,
+                insertion.before
+            );
+            let added = read(&repo_root().join(CHANGES).join(insertion.with));
+            write(
+                &path,
+                &text.replacen(insertion.before, &format!("{added}{}", insertion.before), 1),
+            );
         }
     }
 
@@ -372,24 +490,28 @@ fn the_chapter_changing_it_does_what_it_says() {
     );
     assert_printed(&build, "manual-mapping-build-error.txt");
 
-    // Step 3: PATCH sets it, a route finds a user by name, and a test of
-    // our own checks both, on SQLite (and PostgreSQL when one is named).
-    scratch.apply(PATCH_AND_ROUTE);
+    // Step 3: the manual mapping maps the column; it builds, and its test
+    // passes.
+    scratch.apply(MANUAL_MAPPING);
+    let mapping = scratch.cargo(&["test", "-p", "manual-mapping", "--test", "mapping"]);
+    assert_outcome(
+        &mapping,
+        true,
+        "the manual mapping's test, with the column mapped",
+    );
+
+    // Step 4: a PATCH sets or clears it, in every pattern. Step 5: a route
+    // finds a user by name. Then a test of our own checks both in the three
+    // patterns, on SQLite (and PostgreSQL when one is named).
+    scratch.apply(PATCH);
+    scratch.insert(PATCH_INSERTIONS);
+    scratch.apply(ROUTE);
     let mut routes = read(&scratch.0.join("shared/src/routes.rs"));
     routes.push_str(&read(&repo_root().join(CHANGES).join("routes_handler.rs")));
     write(&scratch.0.join("shared/src/routes.rs"), &routes);
-    scratch.add("tests/bio.rs", "patterns/declarative/tests/bio.rs");
-    // One test at a time, so that they print in the order shown.
-    let test = scratch.cargo(&[
-        "test",
-        "-p",
-        "declarative",
-        "--test",
-        "bio",
-        "--",
-        "--test-threads=1",
-    ]);
-    assert_outcome(&test, true, "cargo test -p declarative --test bio");
+    scratch.add("tests/bio.rs", "conformance/tests/bio.rs");
+    let test = scratch.cargo(&["test", "-p", "conformance", "--test", "bio"]);
+    assert_outcome(&test, true, "cargo test -p conformance --test bio");
     assert_printed(&test, "bio-test-output.txt");
     // With a server named, its PostgreSQL case passes too: run by the test
     // program just built (`--ignored`, as no server was named when it was),
@@ -408,7 +530,7 @@ fn the_chapter_changing_it_does_what_it_says() {
             .args([
                 "--ignored",
                 "--exact",
-                "a_bio_set_with_patch_is_found_by_name_on_postgres",
+                "a_bio_is_set_found_and_cleared_alike_in_every_pattern_on_postgres",
             ])
             .env("TEST_DATABASE_URL", url)
             .output()
@@ -420,6 +542,16 @@ fn the_chapter_changing_it_does_what_it_says() {
             text(&postgres.stdout)
         );
     }
+
+    // The whole workspace is green with the change: every test of every
+    // pattern, the contract's, the hook's, the mapping's, the reflection's
+    // and the one that compares the three patterns' answers byte for byte.
+    let everything = scratch.cargo(&["test", "--workspace"]);
+    assert_outcome(
+        &everything,
+        true,
+        "cargo test --workspace on the changed workspace",
+    );
 
     // Every change is written as rustfmt writes it.
     let fmt = scratch.cargo(&["fmt", "--all", "--check"]);

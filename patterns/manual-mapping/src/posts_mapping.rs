@@ -21,15 +21,12 @@ use diesel::dsl::{Eq, Find};
 use diesel::prelude::*;
 use shared::models::User;
 use shared::post_models::{NewPost, Post, PostWithAuthor, UserWithPosts};
-use shared::schema::{posts, users};
+use shared::schema::posts;
 
-use crate::users_mapping::{USER_COLUMNS, UserRow, user_from_row};
+use crate::users_mapping::{USER_COLUMNS, UserColumns, UserRow, user_from_row};
 
 /// The columns a post is read from, as a type.
 pub type PostColumns = (posts::id, posts::user_id, posts::title, posts::body);
-
-/// The columns a user is read from, as a type (see [`USER_COLUMNS`]).
-type UserColumns = (users::id, users::name, users::email);
 
 /// The columns a post is read from, in the order of [`PostRow`].
 pub const POST_COLUMNS: PostColumns = (posts::id, posts::user_id, posts::title, posts::body);

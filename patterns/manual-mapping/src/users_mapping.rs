@@ -21,9 +21,11 @@ use diesel::prelude::*;
 use shared::models::{NewUser, User, UserChanges};
 use shared::schema::users;
 
+/// The columns a user is read from, as a type (a join names it too).
+pub type UserColumns = (users::id, users::name, users::email);
+
 /// The columns a user is read from, in the order of [`UserRow`].
-pub const USER_COLUMNS: (users::id, users::name, users::email) =
-    (users::id, users::name, users::email);
+pub const USER_COLUMNS: UserColumns = (users::id, users::name, users::email);
 
 /// The names of [`USER_COLUMNS`], for the test that compares them with the
 /// table the migrations really made.

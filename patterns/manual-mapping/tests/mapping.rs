@@ -62,6 +62,16 @@ fn the_mapping_covers_every_column_of_the_table(backend: Backend) {
 
 /// The `name` and `email` columns of a row, read by column name, without
 /// the mapping.
+/// The `User` the mapping should make of a row of these values. A field
+/// added to `User` is added here, once.
+fn user(id: i32, name: &str, email: &str) -> User {
+    User {
+        id,
+        name: name.into(),
+        email: email.into(),
+    }
+}
+
 fn columns_by_name(conn: &mut shared::DbConnection, id: i32) -> (String, String) {
     users::table
         .find(id)
@@ -100,11 +110,7 @@ fn each_field_goes_to_its_own_column_and_back(backend: Backend) {
         .select(USER_COLUMNS)
         .first(conn)
         .expect("read a row");
-    let expected = User {
-        id,
-        name: "the name".into(),
-        email: "the@email".into(),
-    };
+    let expected = user(id, "the name", "the@email");
     assert_eq!(user_from_row(row), expected, "user_from_row");
 
     // A partial update touches only the column of the field present.
@@ -192,22 +198,14 @@ fn a_joined_row_maps_the_post_and_its_author_apart(backend: Backend) {
     assert_eq!(answer.post, expected_post, "the post half");
     assert_eq!(
         answer.author,
-        User {
-            id: author_id,
-            name: "author".into(),
-            email: "author@email".into(),
-        },
+        user(author_id, "author", "author@email"),
         "the author half"
     );
 }
 
 #[test]
 fn posts_are_dealt_to_their_users_in_order_and_a_user_without_gets_none() {
-    let user = |id: i32| User {
-        id,
-        name: format!("u{id}"),
-        email: format!("u{id}@e"),
-    };
+    let user_numbered = |id: i32| user(id, &format!("u{id}"), &format!("u{id}@e"));
     let post = |id: i32, user_id: i32| Post {
         id,
         user_id,
@@ -215,7 +213,7 @@ fn posts_are_dealt_to_their_users_in_order_and_a_user_without_gets_none() {
         body: String::new(),
     };
     let grouped = users_with_posts(
-        vec![user(2), user(1), user(3)],
+        vec![user_numbered(2), user_numbered(1), user_numbered(3)],
         vec![post(1, 1), post(2, 2), post(3, 1), post(4, 9)],
     );
     let dealt: Vec<(i32, Vec<i32>)> = grouped

@@ -5,6 +5,11 @@
 //! type is decided per value, at run time, from what the database says the
 //! value is; a whole row becomes a `serde_json` object keyed by column name.
 //!
+//! A SQL `NULL` is left out of the object, as the other patterns' models
+//! leave out a field that is `None` (`skip_serializing_if`): a nullable
+//! column answers the same in the three patterns, present when it holds a
+//! value.
+//!
 //! A joined row nests by column name too: a column named `author.id`
 //! becomes the field `id` of an object `author` ([`row_to_nested_json`]), and
 //! rows that repeat a parent beside each of its children become one parent
@@ -27,11 +32,14 @@ pub type NamedRow = DynamicRow<NamedField<JsonCell>>;
 #[derive(Debug, Clone, PartialEq)]
 pub struct JsonCell(pub Value);
 
-/// Turns a row into a JSON object: `{"id": 1, "name": "admin", ...}`.
+/// Turns a row into a JSON object: `{"id": 1, "name": "admin", ...}`,
+/// leaving out the columns that are `NULL`.
 pub fn row_to_json(row: NamedRow) -> Value {
     let mut object = Map::new();
     for index in 0..row.len() {
-        if let Some(field) = row.get(index) {
+        if let Some(field) = row.get(index)
+            && !field.value.0.is_null()
+        {
             object.insert(field.name.clone(), field.value.0.clone());
         }
     }
@@ -82,6 +90,9 @@ fn nested_fields(row: NamedRow) -> Map<String, Value> {
         let Some(field) = row.get(index) else {
             continue;
         };
+        if field.value.0.is_null() {
+            continue;
+        }
         let value = field.value.0.clone();
         match field.name.split_once('.') {
             Some((parent, column)) => {

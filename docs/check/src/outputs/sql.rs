@@ -92,8 +92,8 @@ fn each_function<S: UserStore>() -> String {
         outcome.err().map(|e| e.to_string()),
     );
     let changes = UserChanges {
-        name: None,
         email: Some("root@localhost".into()),
+        ..UserChanges::default()
     };
     let outcome = store.update_user(&mut conn, 1, &changes);
     show(

@@ -1,0 +1,8 @@
+fn user(id: i32, name: &str, email: &str) -> User {
+    User {
+        id,
+        name: name.into(),
+        email: email.into(),
+        bio: None,
+    }
+}

@@ -1,0 +1,1 @@
+use diesel::sql_types::{Bool, Integer, Nullable, Text};
