@@ -16,6 +16,7 @@
 
 use std::path::{Path, PathBuf};
 
+pub mod copy;
 pub mod outputs;
 
 /// The root of the repository.

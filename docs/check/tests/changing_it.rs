@@ -14,36 +14,14 @@
 //! `RUN_SLOW_TESTS=1` was set when it was built: `just test-all`, and CI,
 //! set it.
 
-use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Command;
+
+use docs_check::copy::{Edit, Insertion, Scratch, assert_outcome, columns, read, text, write};
+use docs_check::repo_root;
 
 /// Where the chapter's changes are.
 const CHANGES: &str = "docs/changing-it";
-
-/// What the copy of the workspace holds: enough to build and test the
-/// patterns.
-const COPIED: &[&str] = &[
-    "Cargo.toml",
-    "Cargo.lock",
-    ".cargo",
-    "clippy.toml",
-    "diesel.toml",
-    "shared",
-    "conformance",
-    "patterns",
-];
-
-/// The copy's workspace members: the patterns and what they need.
-const MEMBERS: &str = r#"members = ["shared", "conformance", "patterns/*"]"#;
-
-/// An edit: in `file`, the text `find` is replaced by the file `with` of
-/// `docs/changing-it`.
-struct Edit {
-    file: &'static str,
-    find: &'static str,
-    with: &'static str,
-}
 
 /// Step 1: the migrations, for both backends, and the table definition.
 const NEW_MIGRATIONS: &[(&str, &str)] = &[
@@ -192,228 +170,16 @@ const ROUTE: &[Edit] = &[
     },
 ];
 
-/// An insertion: in `file`, the file `with` of `docs/changing-it` goes just
-/// before the text `before`, which must be there once.
-struct Insertion {
-    file: &'static str,
-    before: &'static str,
-    with: &'static str,
-}
-
-fn repo_root() -> PathBuf {
-    docs_check::repo_root()
-}
-
-/// A copy of the workspace in the temporary folder, removed when dropped.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new() -> Scratch {
-        let dir = std::env::temp_dir().join(format!("changing-it-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
-        for name in COPIED {
-            copy_tree(&repo_root().join(name), &dir.join(name));
-        }
-        let manifest = dir.join("Cargo.toml");
-        let text = read(&manifest);
-        let members = text
-            .lines()
-            .find(|line| line.starts_with("members = "))
-            .expect("the workspace's members line");
-        write(&manifest, &text.replace(members, MEMBERS));
-        Scratch(dir)
-    }
-
-    /// Applies `edits`: each must find its text exactly once.
-    fn apply(&self, edits: &[Edit]) {
-        for edit in edits {
-            let path = self.0.join(edit.file);
-            let text = read(&path);
-            assert_eq!(
-                text.matches(edit.find).count(),
-                1,
-                "{} no longer holds, once, the text that {CHANGES}/{} replaces:\n{}\n\
-                 update the change and the chapter with it",
-                edit.file,
-                edit.with,
-                edit.find
-            );
-            let replacement = read(&repo_root().join(CHANGES).join(edit.with));
-            write(&path, &text.replacen(edit.find, &replacement, 1));
-        }
-    }
-
-    /// Makes `insertions`: each must find its place exactly once.
-    fn insert(&self, insertions: &[Insertion]) {
-        for insertion in insertions {
-            let path = self.0.join(insertion.file);
-            let text = read(&path);
-            assert_eq!(
-                text.matches(insertion.before).count(),
-                1,
-                "{} no longer holds, once, the text that {CHANGES}/{} goes before:\n{}\n\
-                 update the change and the chapter with it",
-                insertion.file,
-                insertion.with,
-                insertion.before
-            );
-            let added = read(&repo_root().join(CHANGES).join(insertion.with));
-            write(
-                &path,
-                &text.replacen(insertion.before, &format!("{added}{}", insertion.before), 1),
-            );
-        }
-    }
-
-    /// Copies a file or folder of `docs/changing-it` into the copy.
-    fn add(&self, change: &str, to: &str) {
-        copy_tree(&repo_root().join(CHANGES).join(change), &self.0.join(to));
-    }
-
-    /// Runs the diesel CLI in the copy; `None` when it is not installed.
-    fn diesel(&self, args: &[&str]) -> Option<Output> {
-        Command::new("diesel")
-            .args(args)
-            .current_dir(&self.0)
-            .output()
-            .ok()
-    }
-
-    /// Runs cargo in the copy, as the chapter does, with no PostgreSQL
-    /// server named: the outputs the chapter shows are those a reader sees
-    /// without one (the PostgreSQL case is run apart, below).
-    fn cargo(&self, args: &[&str]) -> Output {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        Command::new(cargo)
-            .args(args)
-            .current_dir(&self.0)
-            // A target folder of its own: cargo names the artifacts of a
-            // workspace's crates after their path *within* the workspace,
-            // so the copy's `shared`, `declarative`… have the very names of
-            // the workspace's, and built into its folder would replace them
-            // under the tests still to run.
-            .env(
-                "CARGO_TARGET_DIR",
-                Path::new(env!("CARGO_TARGET_TMPDIR")).join("changing-it"),
-            )
-            .env_remove("CARGO_BUILD_BUILD_DIR")
-            .env_remove("RUSTFLAGS")
-            .env_remove("TEST_DATABASE_URL")
-            .env_remove("DATABASE_URL")
-            .output()
-            .expect("run cargo")
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
-
-fn read(path: &Path) -> String {
-    fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
-}
-
-fn write(path: &Path, text: &str) {
-    fs::write(path, text).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
-}
-
-/// Copies a file or a folder, leaving out build output and databases.
-fn copy_tree(from: &Path, to: &Path) {
-    if from.is_file() {
-        fs::create_dir_all(to.parent().expect("a folder")).expect("create a folder");
-        fs::copy(from, to).unwrap_or_else(|e| panic!("copy {}: {e}", from.display()));
-        return;
-    }
-    fs::create_dir_all(to).expect("create a folder");
-    let entries =
-        fs::read_dir(from).unwrap_or_else(|e| panic!("read the folder {}: {e}", from.display()));
-    for entry in entries {
-        let entry = entry.expect("a folder entry");
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if name == "target" || name.ends_with(".db") || name.contains(".db-") {
-            continue;
-        }
-        copy_tree(&entry.path(), &to.join(name));
-    }
-}
-
-/// The columns of a `table!` definition: each `name -> Type` line, with
-/// diesel's other name for `Text` made plain.
-fn columns(table: &str) -> Vec<String> {
-    table
-        .lines()
-        .map(str::trim)
-        .filter(|line| line.contains(" -> "))
-        .map(|line| line.trim_end_matches(',').replace("Varchar", "Text"))
-        .collect()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// Checks that a command succeeded, or failed, as the chapter says.
-fn assert_outcome(output: &Output, succeeds: bool, what: &str) {
-    assert_eq!(
-        output.status.success(),
-        succeeds,
-        "{what}: expected it to {}\n{}\n{}",
-        if succeeds { "succeed" } else { "fail" },
-        text(&output.stderr),
-        text(&output.stdout)
-    );
-    // What succeeds must not warn either: a reader's build stays clean.
-    if succeeds {
-        let stderr = text(&output.stderr);
-        assert!(
-            !stderr.lines().any(|line| line.starts_with("warning")),
-            "{what} warned:\n{stderr}"
-        );
-    }
-}
-
-/// Checks that `printed` holds every line of the excerpt the chapter shows
-/// (`docs/changing-it/NAME`), in order, each line whole; a line `...` in the
-/// excerpt stands for lines left out.
-fn assert_shows(printed: &str, excerpt: &str) {
-    let shown = read(&repo_root().join(CHANGES).join(excerpt));
-    let mut lines = printed.lines().map(str::trim_end);
-    // A test run's time is the one thing that changes from run to run.
-    let timeless = |line: &str| -> String {
-        line.split("; finished in ")
-            .next()
-            .unwrap_or(line)
-            .to_owned()
-    };
-    for wanted in shown
-        .lines()
-        .map(str::trim_end)
-        .filter(|l| !l.is_empty() && *l != "...")
-    {
-        assert!(
-            lines.any(|line| timeless(line) == timeless(wanted)),
-            "the chapter shows, from {CHANGES}/{excerpt}:\n{wanted}\nbut cargo printed:\n{printed}"
-        );
-    }
-}
-
-/// Checks what a command printed, both streams (cargo prints its build on
-/// stderr and a test run on stdout), against the excerpt the chapter shows;
-/// on a failure, both are there to read.
-fn assert_printed(output: &Output, excerpt: &str) {
-    let printed = format!("{}\n{}", text(&output.stderr), text(&output.stdout));
-    assert_shows(&printed, excerpt);
-}
-
 #[test]
 #[cfg_attr(
     not(slow_tests),
     ignore = "builds a changed copy of the workspace: run with RUN_SLOW_TESTS=1 (just test-all)"
 )]
 fn the_chapter_changing_it_does_what_it_says() {
-    let scratch = Scratch::new();
+    let scratch = Scratch::new(
+        CHANGES,
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join("changing-it"),
+    );
 
     // Step 1: a column. With the diesel CLI installed, the migrations'
     // folders are made by it, as the chapter shows (without it, the test
@@ -440,7 +206,7 @@ fn the_chapter_changing_it_does_what_it_says() {
         }
     }
     if !generated.is_empty() {
-        assert_shows(&generated, "diesel-generate.txt");
+        scratch.assert_shows(&generated, "diesel-generate.txt");
     }
     for (change, to) in NEW_MIGRATIONS {
         scratch.add(change, to);
@@ -451,10 +217,10 @@ fn the_chapter_changing_it_does_what_it_says() {
     let printed = read(&repo_root().join(CHANGES).join("print-schema.txt"));
     assert_eq!(
         columns(&printed),
-        columns(&read(&scratch.0.join("shared/src/schema.rs"))),
+        columns(&read(&scratch.dir.join("shared/src/schema.rs"))),
         "{CHANGES}/print-schema.txt and the changed schema.rs list different columns"
     );
-    let database = format!("sqlite://{}", scratch.0.join("printed.db").display());
+    let database = format!("sqlite://{}", scratch.dir.join("printed.db").display());
     if let Some(run) = scratch.diesel(&["migration", "run", "--database-url", &database]) {
         assert_outcome(&run, true, "diesel migration run");
         let print = scratch
@@ -468,14 +234,14 @@ fn the_chapter_changing_it_does_what_it_says() {
     // rows, and `User` has no field for the new column.
     let build = scratch.cargo(&["build", "-p", "declarative"]);
     assert_outcome(&build, false, "cargo build -p declarative, with the column");
-    assert_printed(&build, "declarative-build-error.txt");
+    scratch.assert_printed(&build, "declarative-build-error.txt");
     // The other two build, and the manual mapping's test sees the column
     // it does not map.
     let build = scratch.cargo(&["build", "-p", "manual-mapping", "-p", "sql-abstraction"]);
     assert_outcome(&build, true, "cargo build of the other two patterns");
     let mapping = scratch.cargo(&["test", "-p", "manual-mapping", "--test", "mapping"]);
     assert_outcome(&mapping, false, "the manual mapping's test");
-    assert_printed(&mapping, "mapping-test-failure.txt");
+    scratch.assert_printed(&mapping, "mapping-test-failure.txt");
 
     // Step 2: the field on `User`. The declarative pattern builds again;
     // the manual mapping, which builds a `User` by hand, does not.
@@ -488,7 +254,7 @@ fn the_chapter_changing_it_does_what_it_says() {
         false,
         "cargo build -p manual-mapping, with the field",
     );
-    assert_printed(&build, "manual-mapping-build-error.txt");
+    scratch.assert_printed(&build, "manual-mapping-build-error.txt");
 
     // Step 3: the manual mapping maps the column; it builds, and its test
     // passes.
@@ -506,13 +272,13 @@ fn the_chapter_changing_it_does_what_it_says() {
     scratch.apply(PATCH);
     scratch.insert(PATCH_INSERTIONS);
     scratch.apply(ROUTE);
-    let mut routes = read(&scratch.0.join("shared/src/routes.rs"));
+    let mut routes = read(&scratch.dir.join("shared/src/routes.rs"));
     routes.push_str(&read(&repo_root().join(CHANGES).join("routes_handler.rs")));
-    write(&scratch.0.join("shared/src/routes.rs"), &routes);
+    write(&scratch.dir.join("shared/src/routes.rs"), &routes);
     scratch.add("tests/bio.rs", "conformance/tests/bio.rs");
     let test = scratch.cargo(&["test", "-p", "conformance", "--test", "bio"]);
     assert_outcome(&test, true, "cargo test -p conformance --test bio");
-    assert_printed(&test, "bio-test-output.txt");
+    scratch.assert_printed(&test, "bio-test-output.txt");
     // With a server named, its PostgreSQL case passes too: run by the test
     // program just built (`--ignored`, as no server was named when it was),
     // so that nothing is built twice.
@@ -526,7 +292,7 @@ fn the_chapter_changing_it_does_what_it_says() {
             .find(|line| line.contains("Running tests/bio.rs"))
             .and_then(|line| line.rsplit_once('(')?.1.strip_suffix(')'))
             .expect("cargo names the test program it runs");
-        let postgres = Command::new(scratch.0.join(program))
+        let postgres = Command::new(scratch.dir.join(program))
             .args([
                 "--ignored",
                 "--exact",

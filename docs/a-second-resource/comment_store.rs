@@ -1,0 +1,36 @@
+//! The data access of comments: the [`CommentStore`] trait, which each
+//! pattern implements its own way, as it does [`PostStore`].
+
+use diesel::QueryResult;
+use serde::Serialize;
+
+use crate::comment_models::NewComment;
+use crate::connection::DbConnection;
+use crate::listing::Page;
+use crate::post_store::PostStore;
+
+/// Every database operation on comments.
+pub trait CommentStore: PostStore {
+    /// How the store represents a comment: the `Comment` model, or a JSON
+    /// object.
+    type Comment: Serialize + Send + 'static;
+
+    /// Inserts a comment on the post `post_id`, returning it with its new
+    /// id. The database refuses a post that does not exist (the foreign
+    /// key): see [`crate::error::AppError::post_gone`].
+    fn create_comment(
+        &self,
+        conn: &mut DbConnection,
+        post_id: i32,
+        new_comment: &NewComment,
+    ) -> QueryResult<Self::Comment>;
+
+    /// One page of the comments on a post, in id order; `None` if there is
+    /// no such post.
+    fn comments_of_post(
+        &self,
+        conn: &mut DbConnection,
+        post_id: i32,
+        page: &Page,
+    ) -> QueryResult<Option<Vec<Self::Comment>>>;
+}

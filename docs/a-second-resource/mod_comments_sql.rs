@@ -1,0 +1,2 @@
+pub mod comments;
+pub mod json_rows;

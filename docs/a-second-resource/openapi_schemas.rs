@@ -1,0 +1,4 @@
+        PostWithAuthor,
+        Comment,
+        NewComment,
+        ErrorBody

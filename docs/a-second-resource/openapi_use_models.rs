@@ -1,0 +1,2 @@
+use crate::comment_models::{Comment, NewComment};
+use crate::error::ErrorBody;

@@ -1,0 +1,1 @@
+use crate::{comment_routes, post_routes, routes};

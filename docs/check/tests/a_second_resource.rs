@@ -1,0 +1,270 @@
+//! The chapter "A second resource, step by step"
+//! (`docs/src/a-second-resource.md`), done for real on a copy of the
+//! workspace: comments on posts, from the migrations to a test of their
+//! own, each step's commands run and their outputs compared with what the
+//! chapter shows. The changes are the files of `docs/a-second-resource/`.
+//!
+//! Like the test of "Changing it", it builds a copy of the workspace in a
+//! target folder of its own, for minutes, so `cargo test` lists it as
+//! ignored unless `RUN_SLOW_TESTS=1` was set when it was built.
+
+use std::path::Path;
+use std::process::Command;
+
+use docs_check::copy::{Edit, Insertion, Scratch, assert_outcome, text};
+
+/// Where the chapter's changes are.
+const CHANGES: &str = "docs/a-second-resource";
+
+/// Step 1: the migrations, for both backends, and the table's definition.
+const NEW_MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "migrations/sqlite/2026-12-04-000000_create_comments",
+        "shared/migrations/sqlite/2026-12-04-000000_create_comments",
+    ),
+    (
+        "migrations/postgres/2026-12-04-000000_create_comments",
+        "shared/migrations/postgres/2026-12-04-000000_create_comments",
+    ),
+];
+
+const TABLE: &[Insertion] = &[Insertion {
+    file: "shared/src/schema.rs",
+    before: "diesel::table! {\n    /// The saved answers of writes",
+    with: "schema_comments.rs",
+}];
+
+const JOINABLE: &[Edit] = &[Edit {
+    file: "shared/src/schema.rs",
+    find: "diesel::joinable!(posts -> users (user_id));\n\
+           diesel::allow_tables_to_appear_in_same_query!(idempotency_keys, posts, users);\n",
+    with: "schema_joinable.rs",
+}];
+
+/// Step 2: the model, the store's trait and the routes, in `shared`.
+const SHARED_FILES: &[(&str, &str)] = &[
+    ("comment_models.rs", "shared/src/comment_models.rs"),
+    ("comment_store.rs", "shared/src/comment_store.rs"),
+    ("comment_routes.rs", "shared/src/comment_routes.rs"),
+];
+
+const SHARED_EDITS: &[Edit] = &[Edit {
+    file: "shared/src/lib.rs",
+    find: "pub mod connection;\n",
+    with: "lib_modules.rs",
+}];
+
+const SHARED_INSERTIONS: &[Insertion] = &[
+    Insertion {
+        file: "shared/src/lib.rs",
+        before: "//! - [`startup`], [`demo`], [`database_url`]",
+        with: "lib_doc.rs",
+    },
+    Insertion {
+        file: "shared/src/error.rs",
+        before: "    /// The whole cause, for the server's own log",
+        with: "post_gone.rs",
+    },
+];
+
+/// Step 3: each pattern's app registers the routes.
+const REGISTER: &[Edit] = &[
+    Edit {
+        file: "patterns/declarative/src/lib.rs",
+        find: "        .configure(shared::routes::routes::<store::Store>)\n",
+        with: "app_configure.rs",
+    },
+    Edit {
+        file: "patterns/manual-mapping/src/lib.rs",
+        find: "        .configure(shared::routes::routes::<store::Store>)\n",
+        with: "app_configure.rs",
+    },
+    Edit {
+        file: "patterns/sql-abstraction/src/lib.rs",
+        find: "        .configure(shared::routes::routes::<store::Store>)\n",
+        with: "app_configure.rs",
+    },
+];
+
+/// Step 4: each pattern's data access of comments.
+const STORES: &[(&str, &str)] = &[
+    (
+        "declarative_comments.rs",
+        "patterns/declarative/src/comments.rs",
+    ),
+    (
+        "manual_mapping_comments.rs",
+        "patterns/manual-mapping/src/comments.rs",
+    ),
+    (
+        "sql_abstraction_comments.rs",
+        "patterns/sql-abstraction/src/comments.rs",
+    ),
+];
+
+const STORE_MODULES: &[Edit] = &[
+    Edit {
+        file: "patterns/declarative/src/lib.rs",
+        find: "pub mod posts;\n",
+        with: "mod_comments.rs",
+    },
+    Edit {
+        file: "patterns/manual-mapping/src/lib.rs",
+        find: "pub mod posts;\n",
+        with: "mod_comments.rs",
+    },
+    Edit {
+        file: "patterns/sql-abstraction/src/lib.rs",
+        find: "pub mod json_rows;\n",
+        with: "mod_comments_sql.rs",
+    },
+];
+
+/// Step 5: the routes in the OpenAPI document.
+const OPENAPI: &[Edit] = &[
+    Edit {
+        file: "shared/src/openapi.rs",
+        find: "use crate::error::ErrorBody;\n",
+        with: "openapi_use_models.rs",
+    },
+    Edit {
+        file: "shared/src/openapi.rs",
+        find: "use crate::{post_routes, routes};\n",
+        with: "openapi_use_routes.rs",
+    },
+    Edit {
+        file: "shared/src/openapi.rs",
+        find: "        post_routes::delete_post\n    ),\n",
+        with: "openapi_paths.rs",
+    },
+    Edit {
+        file: "shared/src/openapi.rs",
+        find: "        PostWithAuthor,\n        ErrorBody\n",
+        with: "openapi_schemas.rs",
+    },
+];
+
+#[test]
+#[cfg_attr(
+    not(slow_tests),
+    ignore = "builds a changed copy of the workspace: run with RUN_SLOW_TESTS=1 (just test-all)"
+)]
+fn the_chapter_a_second_resource_does_what_it_says() {
+    let scratch = Scratch::new(
+        CHANGES,
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join("a-second-resource"),
+    );
+
+    // Step 1: the table. Nothing uses it yet, and everything builds.
+    for (change, to) in NEW_MIGRATIONS {
+        scratch.add(change, to);
+    }
+    scratch.insert(TABLE);
+    scratch.apply(JOINABLE);
+    let build = scratch.cargo(&["build", "-p", "shared"]);
+    assert_outcome(&build, true, "cargo build -p shared, with the table");
+
+    // Step 2: the model, the trait, the routes; `shared` builds.
+    for (change, to) in SHARED_FILES {
+        scratch.add(change, to);
+    }
+    scratch.apply(SHARED_EDITS);
+    scratch.insert(SHARED_INSERTIONS);
+    let build = scratch.cargo(&["build", "-p", "shared"]);
+    assert_outcome(
+        &build,
+        true,
+        "cargo build -p shared, with the model and routes",
+    );
+
+    // Step 3: the apps register the routes, whose stores cannot serve them
+    // yet: the compiler says which trait is missing.
+    scratch.apply(REGISTER);
+    let build = scratch.cargo(&["build", "-p", "declarative"]);
+    assert_outcome(
+        &build,
+        false,
+        "cargo build -p declarative, before its store",
+    );
+    scratch.assert_printed(&build, "trait-not-implemented.txt");
+
+    // Step 4: each pattern's store implements it; all three build.
+    for (change, to) in STORES {
+        scratch.add(change, to);
+    }
+    scratch.apply(STORE_MODULES);
+    let build = scratch.cargo(&[
+        "build",
+        "-p",
+        "declarative",
+        "-p",
+        "manual-mapping",
+        "-p",
+        "sql-abstraction",
+    ]);
+    assert_outcome(&build, true, "cargo build of the three patterns");
+
+    // Step 5: the suite notices the routes missing from the OpenAPI
+    // document; once they are in it, it passes.
+    let check = [
+        "test",
+        "-p",
+        "declarative",
+        "--test",
+        "conformance",
+        "--",
+        "every_route",
+    ];
+    let missing = scratch.cargo(&check);
+    assert_outcome(
+        &missing,
+        false,
+        "the document's test, before the routes are in it",
+    );
+    scratch.assert_printed(&missing, "openapi-missing.txt");
+    scratch.apply(OPENAPI);
+    let described = scratch.cargo(&check);
+    assert_outcome(
+        &described,
+        true,
+        "the document's test, with the routes in it",
+    );
+
+    // Step 6: a test of its own, in the three patterns.
+    scratch.add("tests/comments.rs", "conformance/tests/comments.rs");
+    let test = scratch.cargo(&["test", "-p", "conformance", "--test", "comments"]);
+    assert_outcome(&test, true, "cargo test -p conformance --test comments");
+    scratch.assert_printed(&test, "comments-test-output.txt");
+    if let Some(url) = std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|url| !url.is_empty())
+    {
+        let stderr = text(&test.stderr);
+        let program = stderr
+            .lines()
+            .find(|line| line.contains("Running tests/comments.rs"))
+            .and_then(|line| line.rsplit_once('(')?.1.strip_suffix(')'))
+            .expect("cargo names the test program it runs");
+        let postgres = Command::new(scratch.dir.join(program))
+            .args([
+                "--ignored",
+                "--exact",
+                "comments_are_written_listed_and_deleted_with_their_post_on_postgres",
+            ])
+            .env("TEST_DATABASE_URL", url)
+            .output()
+            .expect("run the test program");
+        assert_outcome(&postgres, true, "the comments test on PostgreSQL");
+        assert!(
+            text(&postgres.stdout).contains("1 passed"),
+            "{}",
+            text(&postgres.stdout)
+        );
+    }
+
+    // Every test of the changed workspace passes, and it is formatted.
+    let everything = scratch.cargo(&["test", "--workspace"]);
+    assert_outcome(&everything, true, "cargo test --workspace with comments");
+    let fmt = scratch.cargo(&["fmt", "--all", "--check"]);
+    assert_outcome(&fmt, true, "cargo fmt --all --check with comments");
+}
