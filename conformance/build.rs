@@ -16,6 +16,12 @@
 //! cfg `restart_drill`. Otherwise it is listed as ignored, with the reason.
 
 fn main() {
+    // Where this script is a whole app's, beside the `migrations/` that
+    // `embed_migrations!` copies into it, a migration added must rebuild
+    // the app: cargo does not know the macro read them.
+    if std::path::Path::new("migrations").is_dir() {
+        println!("cargo::rerun-if-changed=migrations");
+    }
     println!("cargo::rustc-check-cfg=cfg(postgres_tests)");
     println!("cargo::rerun-if-changed=build.rs");
     println!("cargo::rerun-if-env-changed=TEST_DATABASE_URL");

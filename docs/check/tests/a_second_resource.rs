@@ -19,12 +19,12 @@ const CHANGES: &str = "docs/a-second-resource";
 /// Step 1: the migrations, for both backends, and the table's definition.
 const NEW_MIGRATIONS: &[(&str, &str)] = &[
     (
-        "migrations/sqlite/2026-12-04-000000_create_comments",
-        "shared/migrations/sqlite/2026-12-04-000000_create_comments",
+        "migrations/sqlite/2026-12-12-000000_create_comments",
+        "shared/migrations/sqlite/2026-12-12-000000_create_comments",
     ),
     (
-        "migrations/postgres/2026-12-04-000000_create_comments",
-        "shared/migrations/postgres/2026-12-04-000000_create_comments",
+        "migrations/postgres/2026-12-12-000000_create_comments",
+        "shared/migrations/postgres/2026-12-12-000000_create_comments",
     ),
 ];
 
@@ -263,6 +263,7 @@ fn the_chapter_a_second_resource_does_what_it_says() {
     }
 
     // Every test of the changed workspace passes, and it is formatted.
+    // (The chapter says `--exclude docs-check`: the copy has no docs-check.)
     let everything = scratch.cargo(&["test", "--workspace"]);
     assert_outcome(&everything, true, "cargo test --workspace with comments");
     let fmt = scratch.cargo(&["fmt", "--all", "--check"]);

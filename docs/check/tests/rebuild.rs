@@ -34,6 +34,11 @@ fn migrations_after_the_chapter(backend: &str) -> (PathBuf, FileBasedMigrations)
 fn copy_folders(from: &Path, to: &Path) {
     for entry in std::fs::read_dir(from).expect("a migrations folder") {
         let entry = entry.expect("a migration");
+        // Only the migrations' folders (the diesel CLI leaves a
+        // `.diesel_lock` file beside them).
+        if !entry.path().is_dir() {
+            continue;
+        }
         let target = to.join(entry.file_name());
         std::fs::create_dir_all(&target).expect("create the migration's folder");
         for file in std::fs::read_dir(entry.path()).expect("a migration's files") {

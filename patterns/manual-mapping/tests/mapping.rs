@@ -60,8 +60,6 @@ fn the_mapping_covers_every_column_of_the_table(backend: Backend) {
     assert_mapping_covers(&db, "users", &USER_COLUMN_NAMES, "users_mapping.rs");
 }
 
-/// The `name` and `email` columns of a row, read by column name, without
-/// the mapping.
 /// The `User` the mapping should make of a row of these values. A field
 /// added to `User` is added here, once.
 fn user(id: i32, name: &str, email: &str) -> User {
@@ -72,6 +70,8 @@ fn user(id: i32, name: &str, email: &str) -> User {
     }
 }
 
+/// The `name` and `email` columns of a row, read by column name, without
+/// the mapping.
 fn columns_by_name(conn: &mut shared::DbConnection, id: i32) -> (String, String) {
     users::table
         .find(id)
