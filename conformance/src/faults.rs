@@ -23,7 +23,7 @@ use serde_json::json;
 use shared::database::{PoolSettings, engine};
 use shared::database_url::DatabaseUrl;
 use shared::schema::users;
-use shared::{AppError, DbSession};
+use shared::{AppError, DbConnection, DbSession};
 
 use crate::app::{TestApp, app_name};
 use crate::cli;
@@ -988,6 +988,26 @@ fn timed_get(addr: &str, path: &str) -> (HttpReply, Duration) {
     (reply, started.elapsed())
 }
 
+/// Creates ada through the server, then locks `table` against every other
+/// session in a transaction left open: the connection that holds the lock,
+/// to `COMMIT` when the test lets it go.
+fn ada_created_then_locked(server: &cli::Server, db: &TestDb, table: &str) -> DbConnection {
+    let (created, _) = cli::http(
+        &server.addr,
+        "POST",
+        "/users",
+        Some(r#"{"name":"ada","email":"ada@example.com"}"#),
+    );
+    assert_eq!(created, 201);
+    let mut locker = db.connection();
+    locker
+        .batch_execute(&format!(
+            "BEGIN; LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE"
+        ))
+        .unwrap_or_else(|e| panic!("lock {table}: {e}"));
+    locker
+}
+
 /// The binary on PostgreSQL with 4 connections, 2 workers, and a checkout
 /// timeout of 1 s, while another session holds a lock on `posts`: reads of
 /// a user's posts get stuck waiting for it. With three stuck, every read
@@ -1006,17 +1026,7 @@ pub fn stuck_reads_hold_up_no_other_request(binary: &str, backend: Backend) {
         &db.url,
         &[("DB_POOL_SIZE", "4"), ("DB_CHECKOUT_TIMEOUT_MS", "1000")],
     );
-    let (created, _) = cli::http(
-        &server.addr,
-        "POST",
-        "/users",
-        Some(r#"{"name":"ada","email":"ada@example.com"}"#),
-    );
-    assert_eq!(created, 201);
-    let mut locker = db.connection();
-    locker
-        .batch_execute("BEGIN; LOCK TABLE posts IN ACCESS EXCLUSIVE MODE")
-        .expect("lock the posts");
+    let mut locker = ada_created_then_locked(&server, &db, "posts");
     #[derive(QueryableByName)]
     struct Pid {
         #[diesel(sql_type = diesel::sql_types::Integer)]
@@ -1074,20 +1084,10 @@ pub fn a_lock_timeout_answers_503_and_writes_nothing(binary: &str, backend: Back
     };
     let url = db
         .url
-        .replace("options=", "options=-clock_timeout%3D500%20");
+        .replace("options=", "options=-c%20lock_timeout%3D500%20");
     assert_ne!(url, db.url, "the test URL sets no options: {}", db.url);
     let server = cli::start_with(binary, &url, &[]);
-    let (created, _) = cli::http(
-        &server.addr,
-        "POST",
-        "/users",
-        Some(r#"{"name":"ada","email":"ada@example.com"}"#),
-    );
-    assert_eq!(created, 201);
-    let mut locker = db.connection();
-    locker
-        .batch_execute("BEGIN; LOCK TABLE users IN ACCESS EXCLUSIVE MODE")
-        .expect("lock the users");
+    let mut locker = ada_created_then_locked(&server, &db, "users");
     let create = request_bytes(
         "POST",
         "/users",

@@ -7,7 +7,7 @@
 //! opens the store as `main` does when the server starts.
 
 use actix_web::test::{self, TestRequest};
-use conformance::{Backend, TestDb};
+use conformance::{Backend, Reply, TestApp, TestDb};
 use diesel::connection::SimpleConnection;
 use serde_json::{Value, json};
 use shared::http::AppService;
@@ -16,6 +16,40 @@ use shared::http::AppService;
 async fn get<T: AppService>(app: actix_web::App<T>, uri: &str) -> Value {
     let service = test::init_service(app).await;
     test::call_and_read_body_json(&service, TestRequest::get().uri(uri).to_request()).await
+}
+
+/// The answers of every route that serves a user, in a post or not: the
+/// reads, then a create of bob and a change of ada's name (user 1).
+struct EveryRoute {
+    reads: Vec<Reply>,
+    created: Reply,
+    changed: Reply,
+}
+
+impl EveryRoute {
+    async fn answers(app: &TestApp) -> EveryRoute {
+        let mut reads = Vec::new();
+        for uri in [
+            "/users/1",
+            "/users",
+            "/users?embed=posts",
+            "/users/1/posts",
+            "/posts",
+            "/posts/1",
+        ] {
+            reads.push(app.get(uri).await);
+        }
+        let bob = json!({"name": "bob", "email": "bob@example.com"});
+        EveryRoute {
+            reads,
+            created: app.post_json("/users", bob).await,
+            changed: app.patch_json("/users/1", json!({"name": "ada2"})).await,
+        }
+    }
+
+    fn all(&self) -> impl Iterator<Item = &Reply> {
+        self.reads.iter().chain([&self.created, &self.changed])
+    }
 }
 
 async fn a_column_added_by_hand_shows_up_after_a_restart(backend: Backend) {
@@ -107,6 +141,18 @@ fn add_secret_columns(db: &TestDb) {
         .expect("add secrets by hand");
 }
 
+/// The SQL-abstraction pattern started on `users` with a `nickname` column
+/// added by hand, and user 1, ada, with one post; ada as created.
+async fn started_with_a_nickname_column(db: TestDb) -> (TestApp, Value) {
+    db.connection()
+        .batch_execute("ALTER TABLE users ADD COLUMN nickname TEXT")
+        .expect("add a column by hand");
+    let app = TestApp::start(sql_abstraction::app(db.pool.clone()), db).await;
+    let ada = app.create_user("ada", "ada@example.com").await;
+    app.create_post(&ada, "hello", "").await;
+    (app, ada)
+}
+
 /// A column named like a secret (a dozen common names), added by hand to
 /// `users`, is never served by the SQL-abstraction pattern, whatever the
 /// route: not in a user,
@@ -116,12 +162,7 @@ async fn a_column_named_like_a_secret_is_never_served(backend: Backend) {
     let Some(db) = TestDb::on(backend) else {
         return conformance::skipped();
     };
-    db.connection()
-        .batch_execute("ALTER TABLE users ADD COLUMN nickname TEXT")
-        .expect("add a column by hand");
-    let app = conformance::TestApp::start(sql_abstraction::app(db.pool.clone()), db).await;
-    let ada = app.create_user("ada", "ada@example.com").await;
-    app.create_post(&ada, "hello", "").await;
+    let (app, _ada) = started_with_a_nickname_column(db).await;
     add_secret_columns(&app.db);
     app.db
         .connection()
@@ -130,18 +171,9 @@ async fn a_column_named_like_a_secret_is_never_served(backend: Backend) {
 
     // Started again, it reads the table with its new columns.
     let pool = app.db.pool.clone();
-    let app = conformance::TestApp::start(sql_abstraction::app(pool), app.db).await;
-    let answers = [
-        app.get("/users/1").await,
-        app.get("/users").await,
-        app.get("/users?embed=posts").await,
-        app.get("/posts").await,
-        app.get("/posts/1").await,
-        app.post_json("/users", json!({"name": "bob", "email": "bob@example.com"}))
-            .await,
-        app.patch_json("/users/1", json!({"name": "ada2"})).await,
-    ];
-    for answer in &answers {
+    let app = TestApp::start(sql_abstraction::app(pool), app.db).await;
+    let answers = EveryRoute::answers(&app).await;
+    for answer in answers.all() {
         assert!(answer.status.is_success(), "{answer:?}");
         let text = answer.body.to_string();
         assert!(!text.contains("leaked"), "a secret served: {text}");
@@ -151,7 +183,7 @@ async fn a_column_named_like_a_secret_is_never_served(backend: Backend) {
     }
     // The other columns are served, the one added by hand too.
     assert_eq!(
-        answers[0].body,
+        answers.reads[0].body,
         json!({"id": 1, "name": "ada", "email": "ada@example.com", "nickname": "Countess"})
     );
 }
@@ -178,29 +210,15 @@ async fn a_column_dropped_under_a_running_app_never_gets_a_made_up_value(backend
     let Some(db) = TestDb::on(backend) else {
         return conformance::skipped();
     };
-    db.connection()
-        .batch_execute("ALTER TABLE users ADD COLUMN nickname TEXT")
-        .expect("add a column by hand");
-    let app = conformance::TestApp::start(sql_abstraction::app(db.pool.clone()), db).await;
-    let ada = app.create_user("ada", "ada@example.com").await;
-    app.create_post(&ada, "hello", "").await;
+    let (app, ada) = started_with_a_nickname_column(db).await;
     assert!(ada.get("nickname").is_none(), "a NULL is left out: {ada}");
 
     app.db
         .connection()
         .batch_execute("ALTER TABLE users DROP COLUMN nickname")
         .expect("drop the column by hand");
-    let answers = [
-        app.get("/users/1").await,
-        app.get("/users").await,
-        app.get("/users?embed=posts").await,
-        app.get("/users/1/posts").await,
-        app.get("/posts/1").await,
-        app.post_json("/users", json!({"name": "bob", "email": "bob@example.com"}))
-            .await,
-        app.patch_json("/users/1", json!({"name": "ada2"})).await,
-    ];
-    for answer in &answers {
+    let answers = EveryRoute::answers(&app).await;
+    for answer in answers.all() {
         if answer.status.is_success() {
             let text = answer.body.to_string();
             assert!(!text.contains("nickname"), "a made-up column: {text}");
@@ -208,7 +226,7 @@ async fn a_column_dropped_under_a_running_app_never_gets_a_made_up_value(backend
             assert!(!answer.error().is_empty(), "{answer:?}");
         }
     }
-    let bob_written = answers[5].status.is_success();
+    let bob_written = answers.created.status.is_success();
     assert_eq!(app.db.count_users(), 1 + i64::from(bob_written));
 }
 
@@ -231,7 +249,7 @@ async fn a_column_named_like_a_nested_field_does_not_replace_it(backend: Backend
     let Some(db) = TestDb::on(backend) else {
         return conformance::skipped();
     };
-    let app = conformance::TestApp::start(sql_abstraction::app(db.pool.clone()), db).await;
+    let app = TestApp::start(sql_abstraction::app(db.pool.clone()), db).await;
     let ada = app.create_user("ada", "ada@example.com").await;
     let post = app.create_post(&ada, "hello", "").await;
     app.db
@@ -242,7 +260,7 @@ async fn a_column_named_like_a_nested_field_does_not_replace_it(backend: Backend
         )
         .expect("add the columns by hand");
     let pool = app.db.pool.clone();
-    let app = conformance::TestApp::start(sql_abstraction::app(pool), app.db).await;
+    let app = TestApp::start(sql_abstraction::app(pool), app.db).await;
     let with_posts = app.get("/users?embed=posts").await;
     assert_eq!(with_posts.body[0]["posts"], json!([post]), "{with_posts:?}");
     assert_eq!(app.get("/users/1").await.body, ada);

@@ -83,32 +83,7 @@ pub fn sqlite_file(path: &str) -> String {
         Some(rest) => rest.find('/').map_or("", |slash| &rest[slash..]),
         None => uri,
     };
-    percent_decoded(uri)
-}
-
-/// `text` with each `%XX` replaced by the byte it stands for; a `%` not
-/// followed by two hex digits is kept as it is.
-fn percent_decoded(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut decoded = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (bytes[i], hex) {
-            (b'%', Some(byte)) => {
-                decoded.push(byte);
-                i += 3;
-            }
-            (byte, _) => {
-                decoded.push(byte);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&decoded).into_owned()
+    percent_decode(uri)
 }
 
 /// True for `host=db dbname=app password=…`: libpq's other way of naming a
@@ -198,8 +173,10 @@ fn percent_decode(text: &str) -> String {
     let mut decoded = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
+        // Two hex digits exactly: `from_str_radix` alone would also take `%+1`.
         let escape = bytes
             .get(i + 1..i + 3)
+            .filter(|hex| hex.iter().all(u8::is_ascii_hexdigit))
             .and_then(|hex| std::str::from_utf8(hex).ok())
             .and_then(|hex| u8::from_str_radix(hex, 16).ok());
         match (bytes[i], escape) {
@@ -284,6 +261,7 @@ mod tests {
             "/tmp/my app/d.db"
         );
         assert_eq!(sqlite_file("file:100%.db"), "100%.db");
+        assert_eq!(sqlite_file("file:a%+1.db"), "a%+1.db");
     }
 
     #[test]

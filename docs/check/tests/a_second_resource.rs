@@ -9,9 +9,8 @@
 //! ignored unless `RUN_SLOW_TESTS=1` was set when it was built.
 
 use std::path::Path;
-use std::process::Command;
 
-use docs_check::copy::{Edit, Insertion, Scratch, assert_outcome, text};
+use docs_check::copy::{Edit, Insertion, Scratch, assert_outcome};
 
 /// Where the chapter's changes are.
 const CHANGES: &str = "docs/a-second-resource";
@@ -235,32 +234,11 @@ fn the_chapter_a_second_resource_does_what_it_says() {
     let test = scratch.cargo(&["test", "-p", "conformance", "--test", "comments"]);
     assert_outcome(&test, true, "cargo test -p conformance --test comments");
     scratch.assert_printed(&test, "comments-test-output.txt");
-    if let Some(url) = std::env::var("TEST_DATABASE_URL")
-        .ok()
-        .filter(|url| !url.is_empty())
-    {
-        let stderr = text(&test.stderr);
-        let program = stderr
-            .lines()
-            .find(|line| line.contains("Running tests/comments.rs"))
-            .and_then(|line| line.rsplit_once('(')?.1.strip_suffix(')'))
-            .expect("cargo names the test program it runs");
-        let postgres = Command::new(scratch.dir.join(program))
-            .args([
-                "--ignored",
-                "--exact",
-                "comments_are_written_listed_and_deleted_with_their_post_on_postgres",
-            ])
-            .env("TEST_DATABASE_URL", url)
-            .output()
-            .expect("run the test program");
-        assert_outcome(&postgres, true, "the comments test on PostgreSQL");
-        assert!(
-            text(&postgres.stdout).contains("1 passed"),
-            "{}",
-            text(&postgres.stdout)
-        );
-    }
+    scratch.assert_passes_on_postgres(
+        &test,
+        "tests/comments.rs",
+        "comments_are_written_listed_and_deleted_with_their_post_on_postgres",
+    );
 
     // Every test of the changed workspace passes, and it is formatted.
     // (The chapter says `--exclude docs-check`: the copy has no docs-check.)

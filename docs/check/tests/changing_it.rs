@@ -15,7 +15,6 @@
 //! set it.
 
 use std::path::Path;
-use std::process::Command;
 
 use docs_check::copy::{Edit, Insertion, Scratch, assert_outcome, columns, read, text, write};
 use docs_check::repo_root;
@@ -279,35 +278,12 @@ fn the_chapter_changing_it_does_what_it_says() {
     let test = scratch.cargo(&["test", "-p", "conformance", "--test", "bio"]);
     assert_outcome(&test, true, "cargo test -p conformance --test bio");
     scratch.assert_printed(&test, "bio-test-output.txt");
-    // With a server named, its PostgreSQL case passes too: run by the test
-    // program just built (`--ignored`, as no server was named when it was),
-    // so that nothing is built twice.
-    if let Some(url) = std::env::var("TEST_DATABASE_URL")
-        .ok()
-        .filter(|url| !url.is_empty())
-    {
-        let stderr = text(&test.stderr);
-        let program = stderr
-            .lines()
-            .find(|line| line.contains("Running tests/bio.rs"))
-            .and_then(|line| line.rsplit_once('(')?.1.strip_suffix(')'))
-            .expect("cargo names the test program it runs");
-        let postgres = Command::new(scratch.dir.join(program))
-            .args([
-                "--ignored",
-                "--exact",
-                "a_bio_is_set_found_and_cleared_alike_in_every_pattern_on_postgres",
-            ])
-            .env("TEST_DATABASE_URL", url)
-            .output()
-            .expect("run the test program");
-        assert_outcome(&postgres, true, "the bio test on PostgreSQL");
-        assert!(
-            text(&postgres.stdout).contains("1 passed"),
-            "{}",
-            text(&postgres.stdout)
-        );
-    }
+    // With a server named, its PostgreSQL case passes too.
+    scratch.assert_passes_on_postgres(
+        &test,
+        "tests/bio.rs",
+        "a_bio_is_set_found_and_cleared_alike_in_every_pattern_on_postgres",
+    );
 
     // The whole workspace is green with the change: every test of every
     // pattern, the contract's, the hook's, the mapping's, the reflection's
