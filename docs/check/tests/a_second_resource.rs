@@ -10,7 +10,8 @@
 
 use std::path::Path;
 
-use docs_check::copy::{Edit, Insertion, Scratch, assert_outcome};
+use docs_check::copy::{Edit, Insertion, Scratch, assert_outcome, read};
+use docs_check::repo_root;
 
 /// Where the chapter's changes are.
 const CHANGES: &str = "docs/a-second-resource";
@@ -238,6 +239,23 @@ fn the_chapter_a_second_resource_does_what_it_says() {
         &test,
         "tests/comments.rs",
         "comments_are_written_listed_and_deleted_with_their_post_on_postgres",
+    );
+
+    // A crate added as the chapter shows: cargo reuses the workspace's
+    // entry, under the crate's [dev-dependencies].
+    let add = scratch.cargo(&["add", "-p", "declarative", "--dev", "serde_json"]);
+    assert_outcome(&add, true, "cargo add -p declarative --dev serde_json");
+    scratch.assert_printed(&add, "cargo-add-output.txt");
+    let manifest = read(&scratch.dir.join("patterns/declarative/Cargo.toml"));
+    let dev_dependencies = manifest
+        .split("[dev-dependencies]")
+        .nth(1)
+        .and_then(|rest| rest.split("\n[").next())
+        .expect("a [dev-dependencies] table");
+    let line = read(&repo_root().join(CHANGES).join("cargo-add-line.toml"));
+    assert!(
+        dev_dependencies.lines().any(|l| l == line.trim_end()),
+        "the chapter shows {line} under [dev-dependencies]; cargo wrote:\n{manifest}"
     );
 
     // Every test of the changed workspace passes, and it is formatted.
