@@ -1,5 +1,5 @@
 //! The HTTP routes of comments: thin handlers over the [`CommentStore`],
-//! registered by [`routes`], which each pattern's app adds.
+//! registered by [`routes`], which the app adds.
 
 use actix_web::{HttpResponse, web};
 

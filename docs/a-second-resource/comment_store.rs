@@ -1,5 +1,5 @@
-//! The data access of comments: the [`CommentStore`] trait, which each
-//! pattern implements its own way, as it does [`PostStore`].
+//! The data access of comments: the [`CommentStore`] trait, which a store
+//! implements as it does [`PostStore`].
 
 use diesel::QueryResult;
 use serde::Serialize;

@@ -1,12 +1,13 @@
 //! The data access of comments in the declarative pattern: `Comment`
-//! derives `Associations` with `belongs_to(Post)`, and
-//! `joinable!(comments -> posts (post_id))` is in `schema.rs`.
+//! derives `Associations` with `belongs_to(Post)`, so a post's comments are
+//! `Comment::belonging_to(&post)`.
 
 use diesel::prelude::*;
 use shared::DbConnection;
 use shared::comment_models::{Comment, NewComment};
 use shared::comment_store::CommentStore;
 use shared::listing::Page;
+use shared::post_models::Post;
 use shared::schema::{comments, posts};
 
 use crate::store::Store;
@@ -31,16 +32,16 @@ impl CommentStore for Store {
         post_id: i32,
         page: &Page,
     ) -> QueryResult<Option<Vec<Comment>>> {
-        let post: Option<i32> = posts::table
+        let Some(post) = posts::table
             .find(post_id)
-            .select(posts::id)
+            .select(Post::as_select())
             .first(conn)
-            .optional()?;
-        if post.is_none() {
+            .optional()?
+        else {
             return Ok(None);
-        }
-        comments::table
-            .filter(comments::post_id.eq(post_id))
+        };
+        // `belongs_to(Post)` on `Comment` at work: WHERE post_id = post.id.
+        Comment::belonging_to(&post)
             .select(Comment::as_select())
             .order(comments::id.asc())
             .limit(page.limit)

@@ -79,34 +79,45 @@ async fn comments_are_written_listed_and_deleted_with_their_post(backend: Backen
         return;
     }
     let expected: Vec<(StatusCode, &str)> = vec![
+        // POST /users
         (
             StatusCode::CREATED,
             r#"{"id":1,"name":"ada","email":"ada@example.com"}"#,
         ),
+        // POST /users/1/posts
         (
             StatusCode::CREATED,
             r#"{"id":1,"user_id":1,"title":"Hello","body":""}"#,
         ),
+        // POST /posts/1/comments
         (
             StatusCode::CREATED,
             r#"{"id":1,"post_id":1,"body":"First!"}"#,
         ),
+        // POST /posts/1/comments
         (
             StatusCode::CREATED,
             r#"{"id":2,"post_id":1,"body":"Second."}"#,
         ),
+        // GET /posts/1/comments
         (
             StatusCode::OK,
             r#"[{"id":1,"post_id":1,"body":"First!"},{"id":2,"post_id":1,"body":"Second."}]"#,
         ),
+        // GET /posts/1/comments?per_page=1&page=2
         (StatusCode::OK, r#"[{"id":2,"post_id":1,"body":"Second."}]"#),
+        // POST /posts/1/comments, a blank body
         (
             StatusCode::UNPROCESSABLE_ENTITY,
             r#"{"error":"body must not be blank"}"#,
         ),
+        // POST /posts/9/comments: no such post
         (StatusCode::NOT_FOUND, r#"{"error":"no post with id 9"}"#),
+        // GET /posts/9/comments
         (StatusCode::NOT_FOUND, r#"{"error":"no post with id 9"}"#),
+        // DELETE /posts/1
         (StatusCode::NO_CONTENT, ""),
+        // GET /posts/1/comments: the post, and its comments, gone
         (StatusCode::NOT_FOUND, r#"{"error":"no post with id 1"}"#),
     ];
     let expected: Vec<(StatusCode, String)> = expected

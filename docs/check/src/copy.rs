@@ -14,21 +14,28 @@ use std::process::{Command, Output};
 
 use crate::repo_root;
 
-/// What the copy of the workspace holds: enough to build and test the
-/// patterns.
+/// What the copy of the workspace holds: every crate of the workspace but
+/// this one, and the files they read (`new-app` copies `.env.example`), so
+/// that the copy's `cargo test --workspace` is the one a reader runs with
+/// `--exclude docs-check`. Not `.env`: a developer's own settings would
+/// reach the copy's tests.
 pub const COPIED: &[&str] = &[
     "Cargo.toml",
     "Cargo.lock",
     ".cargo",
+    ".env.example",
     "clippy.toml",
     "diesel.toml",
     "shared",
     "conformance",
     "patterns",
+    "bench",
+    "tools",
 ];
 
-/// The copy's workspace members: the patterns and what they need.
-pub const MEMBERS: &str = r#"members = ["shared", "conformance", "patterns/*"]"#;
+/// The crate left out of the copy's workspace: this one, which checks the
+/// book against the files the copy changes.
+const LEFT_OUT: &str = "\"docs/check\"";
 
 /// An edit: in `file`, the text `find` is replaced by the file `with` of
 /// `docs/changing-it`.
@@ -63,7 +70,7 @@ pub struct Scratch {
 }
 
 impl Scratch {
-    /// Copies the workspace ([`COPIED`], with [`MEMBERS`]) for the changes of
+    /// Copies the workspace ([`COPIED`], without this crate) for the changes of
     /// `changes` (`docs/changing-it`), to be built in `target`, a folder of
     /// its own: cargo names the artifacts of a workspace's crates after
     /// their path *within* the workspace, so the copy's `shared`,
@@ -82,7 +89,11 @@ impl Scratch {
             .lines()
             .find(|line| line.starts_with("members = "))
             .expect("the workspace's members line");
-        write(&manifest, &text.replace(members, MEMBERS));
+        assert!(members.contains(LEFT_OUT), "{members} names no {LEFT_OUT}");
+        let copied_members = members
+            .replace(&format!(", {LEFT_OUT}"), "")
+            .replace(LEFT_OUT, "");
+        write(&manifest, &text.replace(members, &copied_members));
         Scratch {
             dir,
             changes,
@@ -164,6 +175,10 @@ impl Scratch {
             .env_remove("RUSTFLAGS")
             .env_remove("TEST_DATABASE_URL")
             .env_remove("DATABASE_URL")
+            // The copy's slow tests (its generated apps) and restart drill
+            // stay off, as for a reader's `cargo test --workspace`.
+            .env_remove("RUN_SLOW_TESTS")
+            .env_remove("PG_RESTART_COMMAND")
             .output()
             .expect("run cargo")
     }

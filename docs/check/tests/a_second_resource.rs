@@ -144,6 +144,45 @@ const OPENAPI: &[Edit] = &[
     },
 ];
 
+/// Step 6: the test, a file of its own.
+const TEST_FILE: (&str, &str) = ("tests/comments.rs", "conformance/tests/comments.rs");
+
+/// The whole files the steps copy, in order: what the chapter's table of
+/// files must list.
+fn whole_files() -> Vec<(&'static str, &'static str)> {
+    NEW_MIGRATIONS
+        .iter()
+        .chain(SHARED_FILES)
+        .chain(STORES)
+        .chain([&TEST_FILE])
+        .copied()
+        .collect()
+}
+
+/// The chapter's table of files names every whole file its steps copy, where
+/// they copy it, in order, and nothing else: a reader copies from it.
+#[test]
+fn the_table_of_files_is_what_the_steps_copy() {
+    let chapter = read(&repo_root().join("docs/src/a-second-resource.md"));
+    let section = chapter
+        .split("\n## The files\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .expect("a section \"The files\"");
+    let rows: Vec<&str> = section
+        .lines()
+        .filter(|line| line.starts_with("| `"))
+        .collect();
+    let copied = whole_files();
+    assert_eq!(rows.len(), copied.len(), "the table:\n{section}");
+    for (row, (change, to)) in rows.iter().zip(copied) {
+        assert!(
+            row.starts_with(&format!("| `{change}` | `{to}` |")),
+            "the table says {row}; the step copies {change} to {to}"
+        );
+    }
+}
+
 #[test]
 #[cfg_attr(
     not(slow_tests),
@@ -231,7 +270,7 @@ fn the_chapter_a_second_resource_does_what_it_says() {
     );
 
     // Step 6: a test of its own, in the three patterns.
-    scratch.add("tests/comments.rs", "conformance/tests/comments.rs");
+    scratch.add(TEST_FILE.0, TEST_FILE.1);
     let test = scratch.cargo(&["test", "-p", "conformance", "--test", "comments"]);
     assert_outcome(&test, true, "cargo test -p conformance --test comments");
     scratch.assert_printed(&test, "comments-test-output.txt");

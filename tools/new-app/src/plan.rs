@@ -368,7 +368,7 @@ fn leftovers(path: &str, text: &str, names: &Names) -> Result<(), String> {
             .map(|c| format!("{c}::"));
         if let Some(word) = word.or(crate_path) {
             return Err(format!(
-                "{path}:{}: {word:?} is left from the repository: {line:?} (add an edit to tools/new-app/src/rewrite.rs)",
+                "{path}:{}: {word:?} is left from the repository: {line:?} (word it for an app of its own, with no patterns and no workspace; or, to keep it in the repository, add an edit to tools/new-app/src/rewrite.rs)",
                 number + 1
             ));
         }
