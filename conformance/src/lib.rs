@@ -29,6 +29,7 @@ pub mod hook;
 pub mod hostile;
 pub mod idempotency;
 pub mod instances;
+pub mod pagination;
 pub mod proxy;
 pub mod relations;
 pub mod secrets;
@@ -166,7 +167,8 @@ macro_rules! conformance_suite {
             $crate::__all_cases!($app, $bin, Sqlite);
             // What only SQLite's planner can be asked without values.
             $crate::__app_cases!($app, Sqlite, statement_counts;
-                a_name_filter_reads_through_the_index
+                a_name_filter_reads_through_the_index,
+                a_page_by_key_reads_from_the_index
             );
         }
         /// Every case against a fresh schema on the PostgreSQL server named by
@@ -268,6 +270,12 @@ macro_rules! __all_cases {
             a_taken_name_with_posts_writes_nothing,
             posts_racing_a_delete_of_their_user_never_point_at_nobody
         );
+        $crate::__app_cases!($app, $backend, pagination;
+            following_next_links_reaches_every_row_of_every_list,
+            a_page_by_key_starts_after_the_id_and_numbered_pages_link_to_it,
+            a_walk_while_others_write_sees_every_lasting_row_once,
+            embedded_posts_are_bounded_and_link_to_the_rest
+        );
         $crate::__app_cases!($app, $backend, hook;
             after_a_success_the_pool_is_whole,
             after_a_handler_error_the_pool_is_whole,
@@ -308,6 +316,7 @@ macro_rules! __all_cases {
         $crate::__app_cases!($app, $backend, statement_counts;
             a_read_by_id_sends_one_select,
             a_page_of_users_is_one_select_whatever_its_size,
+            a_page_by_key_is_one_select_at_any_depth,
             a_create_sends_one_insert_in_its_transaction,
             a_refused_create_sends_its_insert_and_rolls_it_back,
             a_patch_sends_one_update_in_its_transaction,

@@ -130,6 +130,35 @@ pub async fn a_page_of_users_is_one_select_whatever_its_size(app: &TestApp) {
     }
 }
 
+/// A page by key is one SELECT at any depth, on every list (a user's posts
+/// first look the user up: two), and it pages by key: its SQL holds `id >`.
+pub async fn a_page_by_key_is_one_select_at_any_depth(app: &TestApp) {
+    let ada = app.create_user("ada", "ada@example.com").await;
+    for i in 0..5 {
+        app.create_post(&ada, &format!("post {i}"), "").await;
+    }
+    let deep = i32::MAX - 1;
+    for (uri, work) in [
+        (format!("/users?after={deep}"), &["SELECT"][..]),
+        (format!("/posts?after={deep}"), &["SELECT"][..]),
+        ("/posts?after=2&per_page=2".to_owned(), &["SELECT"][..]),
+        (
+            format!("/users/{}/posts?after=2", ada["id"]),
+            &["SELECT", "SELECT"][..],
+        ),
+    ] {
+        let (reply, statements) = sent(app, TestRequest::get().uri(&uri)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{uri}: {reply:?}");
+        assert_sent(&format!("GET {uri}"), &statements, &in_a_read(app, work));
+        assert!(
+            statements.iter().any(|s| s.sql.contains("id` > ")
+                || s.sql.contains("id\" > ")
+                || s.sql.contains("id > ")),
+            "GET {uri} pages by key: {statements:?}"
+        );
+    }
+}
+
 /// `POST /users` sends one INSERT (with `RETURNING`: no SELECT after it),
 /// inside its transaction.
 pub async fn a_create_sends_one_insert_in_its_transaction(app: &TestApp) {
@@ -284,6 +313,7 @@ pub async fn a_page_of_users_with_posts_costs_the_same_whatever_its_size(app: &T
         "/users?embed=posts&per_page=1",
         "/users?embed=posts&per_page=10",
         "/users?embed=posts&name=user03",
+        "/users?embed=posts&after=2&per_page=5",
     ] {
         let (reply, statements) = sent(app, TestRequest::get().uri(uri)).await;
         assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
@@ -380,29 +410,59 @@ pub async fn a_user_and_its_posts_go_in_one_delete(app: &TestApp) {
 /// `users`. (SQLite here plans without looking at bound values, so the plan
 /// of the text is the plan of the request.)
 pub async fn a_name_filter_reads_through_the_index(app: &TestApp) {
-    #[derive(diesel::QueryableByName)]
-    struct Step {
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        detail: String,
-    }
     for i in 0..30 {
         app.create_user(&format!("user{i:02}"), &format!("u{i}@example.com"))
             .await;
     }
     for uri in ["/users?name=user07", "/users?embed=posts&name=user07"] {
-        let (reply, statements) = sent(app, TestRequest::get().uri(uri)).await;
-        assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
-        let mut conn = app.db.connection();
-        for statement in statements.iter().filter(|s| s.kind() == "SELECT") {
-            let plan: Vec<Step> = diesel::RunQueryDsl::load(
-                diesel::sql_query(format!("EXPLAIN QUERY PLAN {}", statement.sql)),
-                &mut conn,
-            )
-            .expect("explain the statement");
-            let plan: Vec<String> = plan.into_iter().map(|step| step.detail).collect();
+        assert_no_scan_of(app, uri, &["users"]).await;
+    }
+}
+
+/// On SQLite, a page by key starts in an index at any depth: the users' and
+/// the posts' primary keys (`id > ?`), and for a user's posts the index on
+/// `(user_id, id)`. No step of any plan scans a table, as `OFFSET` must.
+pub async fn a_page_by_key_reads_from_the_index(app: &TestApp) {
+    for name in ["ada", "bob", "cy"] {
+        let user = app.create_user(name, &format!("{name}@example.com")).await;
+        for i in 0..3 {
+            app.create_post(&user, &format!("post {i}"), "").await;
+        }
+    }
+    for uri in [
+        "/users?after=1",
+        "/users?embed=posts&after=1",
+        "/posts?after=2",
+        "/users/1/posts?after=2",
+    ] {
+        assert_no_scan_of(app, uri, &["users", "posts"]).await;
+    }
+}
+
+/// Sends `uri` and explains each SELECT it sent: no step may scan one of
+/// `tables` from end to end.
+async fn assert_no_scan_of(app: &TestApp, uri: &str, tables: &[&str]) {
+    #[derive(diesel::QueryableByName)]
+    struct Step {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        detail: String,
+    }
+    let (reply, statements) = sent(app, TestRequest::get().uri(uri)).await;
+    assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+    let mut conn = app.db.connection();
+    for statement in statements.iter().filter(|s| s.kind() == "SELECT") {
+        let plan: Vec<Step> = diesel::RunQueryDsl::load(
+            diesel::sql_query(format!("EXPLAIN QUERY PLAN {}", statement.sql)),
+            &mut conn,
+        )
+        .expect("explain the statement");
+        let plan: Vec<String> = plan.into_iter().map(|step| step.detail).collect();
+        for table in tables {
+            // (`SCAN u` of a subquery `AS u` reads its few rows, not a table.)
+            let scan = format!("SCAN {table}");
             assert!(
-                !plan.iter().any(|step| step.starts_with("SCAN users")),
-                "GET {uri} reads every user:\n  {}\n{plan:#?}",
+                !plan.iter().any(|step| step.starts_with(&scan)),
+                "GET {uri} reads every row of {table}:\n  {}\n{plan:#?}",
                 statement.sql
             );
         }

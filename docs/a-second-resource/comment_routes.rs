@@ -4,11 +4,11 @@
 use actix_web::{HttpResponse, web};
 
 use crate::comment_models::{Comment, NewComment};
-use crate::comment_store::CommentStore;
+use crate::comment_store::{CommentId, CommentStore};
 use crate::error::{AppError, ErrorBody};
 use crate::http::{PathId, ValidJson};
 use crate::idempotency::{Idempotency, SavedAnswer, request_text};
-use crate::listing::Page;
+use crate::listing::{Page, list_answer};
 use crate::session::DbSession;
 
 /// Registers the routes of comments over the store `S`.
@@ -69,18 +69,22 @@ pub(crate) async fn create_comment<S: CommentStore>(
     done.into_response()
 }
 
-/// A post's comments by ascending id, a page at a time.
+/// A post's comments by ascending id, a page at a time; the `Link` header
+/// of a full page leads to the next, as on every list.
 #[utoipa::path(
     get,
     path = "/posts/{id}/comments",
     tag = "comments",
     params(
         ("id" = i32, Path, minimum = 1, description = "The post's id"),
-        ("page" = Option<i64>, Query, minimum = 1, maximum = 100, description = "Which page, from 1 (default 1)"),
+        ("after" = Option<i32>, Query, minimum = 0,
+            description = "Only the comments whose id is greater than this (default 0): a page by key, as fast at any depth; the `Link` header's form"),
+        ("page" = Option<i64>, Query, minimum = 1, maximum = 100, description = "Which page, from 1 (default 1): OFFSET (page - 1) * per_page"),
         ("per_page" = Option<i64>, Query, minimum = 1, maximum = 100, description = "Comments per page (default 20)"),
     ),
     responses(
-        (status = 200, description = "The page of the post's comments", body = [Comment]),
+        (status = 200, description = "The page of the post's comments", body = [Comment],
+            headers(("Link" = String, description = "While the page came back full: `<…?after=ID&per_page=N>; rel=\"next\"`, the next page"))),
         (status = 400, description = "A bad id, page or per_page", body = ErrorBody),
         (status = 404, description = "No post with this id", body = ErrorBody),
         (status = 503, description = "The database is unavailable or busy: try again", body = ErrorBody,
@@ -99,5 +103,6 @@ pub(crate) async fn list_post_comments<S: CommentStore>(
         .read(move |conn| store.comments_of_post(conn, post_id, &page))
         .await?;
     let comments = comments.ok_or_else(|| AppError::post_not_found(post_id))?;
-    Ok(HttpResponse::Ok().json(comments))
+    let path = format!("/posts/{post_id}/comments");
+    Ok(list_answer(&path, &[], &page, &comments, CommentId::comment_id))
 }

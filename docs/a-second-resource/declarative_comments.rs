@@ -43,6 +43,7 @@ impl CommentStore for Store {
         // `belongs_to(Post)` on `Comment` at work: WHERE post_id = post.id.
         Comment::belonging_to(&post)
             .select(Comment::as_select())
+            .filter(comments::id.gt(page.after))
             .order(comments::id.asc())
             .limit(page.limit)
             .offset(page.offset)

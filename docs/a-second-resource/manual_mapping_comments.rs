@@ -57,6 +57,7 @@ impl CommentStore for Store {
         }
         let rows: Vec<CommentRow> = comments::table
             .filter(comments::post_id.eq(post_id))
+            .filter(comments::id.gt(page.after))
             .select(COMMENT_COLUMNS)
             .order(comments::id.asc())
             .limit(page.limit)

@@ -44,10 +44,11 @@ impl CommentStore for Store {
             return Ok(None);
         }
         let rows: Vec<NamedRow> = diesel::sql_query(
-            "SELECT id, post_id, body FROM comments WHERE post_id = $1 \
-             ORDER BY id LIMIT $2 OFFSET $3",
+            "SELECT id, post_id, body FROM comments WHERE post_id = $1 AND id > $2 \
+             ORDER BY id LIMIT $3 OFFSET $4",
         )
         .bind::<Integer, _>(post_id)
+        .bind::<Integer, _>(page.after)
         .bind::<BigInt, _>(page.limit)
         .bind::<BigInt, _>(page.offset)
         .load(conn)?;

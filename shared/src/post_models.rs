@@ -81,17 +81,61 @@ pub struct PostWithAuthor {
     pub author: User,
 }
 
+/// The most posts a user of `GET /users?embed=posts` holds: its first, by
+/// id. Without a bound, one answer would grow with every post a user ever
+/// wrote; the rest are a page of the user's posts route away
+/// (`more_posts`). More than [`MOST_FIRST_POSTS`], so the answer to a
+/// `POST /users` holds every post it made.
+pub const EMBEDDED_POSTS: usize = 10;
+const _: () = assert!(MOST_FIRST_POSTS <= EMBEDDED_POSTS);
+
 /// A user with its posts: each user of `GET /users?embed=posts`, and the
 /// answer to a `POST /users` that sent posts. (Without them, a user is
-/// answered as a plain [`User`]: hence `posts` is not required.)
+/// answered as a plain [`User`]: hence `posts` is not required.) Made by
+/// [`UserWithPosts::new`], which keeps the bound.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct UserWithPosts {
     /// The user's own fields, at the top level.
     #[serde(flatten)]
     pub user: User,
-    /// Its posts, by ascending id.
-    #[schema(required = false)]
+    /// Its first posts, by ascending id: at most 10.
+    #[schema(required = false, max_items = 10)]
     pub posts: Vec<Post>,
+    /// Only when it has more posts than `posts` holds: where the rest are,
+    /// `/users/{id}/posts?after={the last id in posts}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(required = false, nullable = false)]
+    pub more_posts: Option<String>,
+}
+
+impl UserWithPosts {
+    /// A user with its posts (by ascending id): the first
+    /// [`EMBEDDED_POSTS`], and `more_posts` if there were more.
+    pub fn new(user: User, mut posts: Vec<Post>) -> Self {
+        let more_posts = keep_embedded_posts(user.id, &mut posts, |post| Some(post.id));
+        UserWithPosts {
+            user,
+            posts,
+            more_posts,
+        }
+    }
+}
+
+/// Keeps the first [`EMBEDDED_POSTS`] of a user's posts (by ascending id)
+/// and, if there were more, says where the rest are: the user's posts
+/// route, after the last post kept. Every store's embedding goes through
+/// here, so the three answer alike.
+pub fn keep_embedded_posts<P>(
+    user_id: i32,
+    posts: &mut Vec<P>,
+    id_of: impl Fn(&P) -> Option<i32>,
+) -> Option<String> {
+    if posts.len() <= EMBEDDED_POSTS {
+        return None;
+    }
+    posts.truncate(EMBEDDED_POSTS);
+    let last = posts.last().and_then(id_of)?;
+    Some(format!("/users/{user_id}/posts?after={last}"))
 }
 
 impl NewPost {
@@ -172,6 +216,30 @@ mod tests {
         let too_many = vec![NewPost::new("t", "b"); MOST_FIRST_POSTS + 1];
         assert!(check_first_posts(&too_many).is_err());
         assert!(check_first_posts(&too_many[..MOST_FIRST_POSTS]).is_ok());
+    }
+
+    #[test]
+    fn a_user_embeds_its_first_ten_posts_and_says_where_the_rest_are() {
+        let user = User {
+            id: 7,
+            name: "ada".into(),
+            email: "ada@example.com".into(),
+        };
+        let post = |id| Post {
+            id,
+            user_id: 7,
+            title: "t".into(),
+            body: String::new(),
+        };
+        let ten: Vec<Post> = (1..=10).map(post).collect();
+        let exactly = UserWithPosts::new(user.clone(), ten.clone());
+        assert_eq!((exactly.posts, exactly.more_posts), (ten.clone(), None));
+        let eleven = UserWithPosts::new(user, (1..=11).map(post).collect());
+        assert_eq!(eleven.posts, ten);
+        assert_eq!(
+            eleven.more_posts.as_deref(),
+            Some("/users/7/posts?after=10")
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@ use actix_web::{HttpResponse, web};
 use crate::error::{AppError, ErrorBody};
 use crate::http::{PathId, ValidJson};
 use crate::idempotency::{Idempotency, SavedAnswer, request_text};
-use crate::listing::Page;
+use crate::listing::{Page, list_answer};
 use crate::post_models::{NewPost, Post, PostWithAuthor};
 use crate::post_store::{PostId, PostStore};
 use crate::session::DbSession;
@@ -67,18 +67,22 @@ pub(crate) async fn create_post<S: PostStore>(
     done.into_response()
 }
 
-/// A user's posts by ascending id, a page at a time.
+/// A user's posts by ascending id, a page at a time; the `Link` header
+/// of a full page leads to the next.
 #[utoipa::path(
     get,
     path = "/users/{id}/posts",
     tag = "posts",
     params(
         ("id" = i32, Path, minimum = 1, description = "The user's id"),
-        ("page" = Option<i64>, Query, minimum = 1, maximum = 100, description = "Which page, from 1 (default 1)"),
+        ("after" = Option<i32>, Query, minimum = 0,
+            description = "Only the posts whose id is greater than this (default 0): a page by key, as fast at any depth; the `Link` header's form"),
+        ("page" = Option<i64>, Query, minimum = 1, maximum = 100, description = "Which page, from 1 (default 1): OFFSET (page - 1) * per_page"),
         ("per_page" = Option<i64>, Query, minimum = 1, maximum = 100, description = "Posts per page (default 20)"),
     ),
     responses(
-        (status = 200, description = "The page of the user's posts", body = [Post]),
+        (status = 200, description = "The page of the user's posts", body = [Post],
+            headers(("Link" = String, description = "While the page came back full: `<…?after=ID&per_page=N>; rel=\"next\"`, the next page"))),
         (status = 400, description = "A bad id, page or per_page", body = ErrorBody),
         (status = 404, description = "No user with this id", body = ErrorBody),
         (status = 503, description = "The database is unavailable or busy: try again", body = ErrorBody,
@@ -98,20 +102,25 @@ pub(crate) async fn list_user_posts<S: PostStore>(
         .read(move |conn| store.posts_of_user(conn, user_id, &page))
         .await?;
     let posts = posts.ok_or_else(|| AppError::user_not_found(user_id))?;
-    Ok(HttpResponse::Ok().json(posts))
+    let path = format!("/users/{user_id}/posts");
+    Ok(list_answer(&path, &[], &page, &posts, PostId::post_id))
 }
 
-/// Every post by ascending id, a page at a time, each with its author.
+/// Every post by ascending id, a page at a time, each with its author;
+/// the `Link` header of a full page leads to the next.
 #[utoipa::path(
     get,
     path = "/posts",
     tag = "posts",
     params(
-        ("page" = Option<i64>, Query, minimum = 1, maximum = 100, description = "Which page, from 1 (default 1)"),
+        ("after" = Option<i32>, Query, minimum = 0,
+            description = "Only the posts whose id is greater than this (default 0): a page by key, as fast at any depth; the `Link` header's form"),
+        ("page" = Option<i64>, Query, minimum = 1, maximum = 100, description = "Which page, from 1 (default 1): OFFSET (page - 1) * per_page"),
         ("per_page" = Option<i64>, Query, minimum = 1, maximum = 100, description = "Posts per page (default 20)"),
     ),
     responses(
-        (status = 200, description = "The page of posts, each with its `author`", body = [PostWithAuthor]),
+        (status = 200, description = "The page of posts, each with its `author`", body = [PostWithAuthor],
+            headers(("Link" = String, description = "While the page came back full: `<…?after=ID&per_page=N>; rel=\"next\"`, the next page"))),
         (status = 400, description = "A bad page or per_page", body = ErrorBody),
         (status = 503, description = "The database is unavailable or busy: try again", body = ErrorBody,
             headers(("Retry-After" = u32, description = "Seconds to wait"))),
@@ -125,7 +134,7 @@ pub(crate) async fn list_posts<S: PostStore>(
     let posts = session
         .read(move |conn| store.list_posts(conn, &page))
         .await?;
-    Ok(HttpResponse::Ok().json(posts))
+    Ok(list_answer("/posts", &[], &page, &posts, PostId::post_id))
 }
 
 /// One post, by id, with its author.

@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::connection::DbConnection;
 use crate::listing::{Page, UserListing};
 use crate::models::NewUser;
-use crate::post_models::{NewPost, Post, UserWithPosts};
+use crate::post_models::{NewPost, Post, PostWithAuthor, UserWithPosts};
 use crate::user_store::{UserId, UserStore};
 
 /// Every database operation on posts, and the reads and the write that put
@@ -26,7 +26,7 @@ pub trait PostStore: UserStore {
     /// How the store represents a post: the [`Post`] model, or a JSON object.
     type Post: Serialize + PostId + Send + 'static;
     /// A post with its `author`.
-    type PostWithAuthor: Serialize + Send + 'static;
+    type PostWithAuthor: Serialize + PostId + Send + 'static;
     /// A user with its `posts`.
     type UserWithPosts: Serialize + UserId + Send + 'static;
 
@@ -67,8 +67,9 @@ pub trait PostStore: UserStore {
     /// Deletes a post; false if there was no such post.
     fn delete_post(&self, conn: &mut DbConnection, id: i32) -> QueryResult<bool>;
 
-    /// The page of users [`UserStore::list_users`] returns, each with all
-    /// of its posts.
+    /// The page of users [`UserStore::list_users`] returns, each with its
+    /// first posts: [`crate::post_models::EMBEDDED_POSTS`] at most, and
+    /// where the rest are ([`crate::post_models::keep_embedded_posts`]).
     fn list_users_with_posts(
         &self,
         conn: &mut DbConnection,
@@ -109,6 +110,12 @@ pub trait PostId {
 impl PostId for Post {
     fn post_id(&self) -> Option<i32> {
         Some(self.id)
+    }
+}
+
+impl PostId for PostWithAuthor {
+    fn post_id(&self) -> Option<i32> {
+        Some(self.post.id)
     }
 }
 

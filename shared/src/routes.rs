@@ -16,7 +16,7 @@ use crate::database::DbPool;
 use crate::error::{AppError, ErrorBody};
 use crate::http::{PathId, ValidJson};
 use crate::idempotency::{Idempotency, SavedAnswer, request_text};
-use crate::listing::{UserEmbed, UserListing};
+use crate::listing::{UserEmbed, UserListing, list_answer};
 use crate::models::{NewUser, User, UserChanges};
 use crate::post_models::UserWithPosts;
 use crate::post_routes::{create_post, delete_post, get_post, list_posts, list_user_posts};
@@ -70,9 +70,8 @@ pub fn routes<S: PostStore>(cfg: &mut web::ServiceConfig) {
 }
 
 /// Users by ascending id, a page at a time, optionally only those with
-/// an exact name, and with `embed=posts` each with its posts. Pages end at
-/// page 100: a list reaches its 10,000th row and no further (narrow it with
-/// `name`).
+/// an exact name, and with `embed=posts` each with its first posts. The
+/// `Link` header of a full page leads to the next (see [`crate::listing`]).
 #[utoipa::path(
     get,
     path = "/users",
@@ -80,14 +79,17 @@ pub fn routes<S: PostStore>(cfg: &mut web::ServiceConfig) {
     params(
         ("name" = Option<String>, Query, pattern = r"^[^\u0000]*$",
             description = "Only the users with exactly this name (no NUL character)"),
-        ("page" = Option<i64>, Query, minimum = 1, maximum = 100, description = "Which page, from 1 (default 1)"),
+        ("after" = Option<i32>, Query, minimum = 0,
+            description = "Only the users whose id is greater than this (default 0): a page by key, as fast at any depth; the `Link` header's form"),
+        ("page" = Option<i64>, Query, minimum = 1, maximum = 100, description = "Which page, from 1 (default 1): OFFSET (page - 1) * per_page"),
         ("per_page" = Option<i64>, Query, minimum = 1, maximum = 100, description = "Users per page (default 20)"),
         ("embed" = Option<String>, Query, pattern = "^posts$",
-            description = "posts: each user with its posts, by ascending id"),
+            description = "posts: each user with its first 10 posts, by ascending id, and `more_posts` where it has more"),
     ),
     responses(
         (status = 200, description = "The page of users (with `embed=posts`, each with its `posts`)",
-            body = [UserWithPosts]),
+            body = [UserWithPosts],
+            headers(("Link" = String, description = "While the page came back full: `<…?after=ID&per_page=N>; rel=\"next\"`, the next page"))),
         (status = 400, description = "A bad page, per_page, name or embed", body = ErrorBody),
         (status = 503, description = "The database is unavailable or busy: try again", body = ErrorBody,
             headers(("Retry-After" = u32, description = "Seconds to wait"))),
@@ -99,23 +101,30 @@ pub(crate) async fn list_users<S: PostStore>(
     listing: UserListing,
     embed: UserEmbed,
 ) -> Result<HttpResponse, AppError> {
-    let page = match embed {
+    let (page, name) = (listing.page, listing.name.clone());
+    // The next page keeps the filter and the embedding.
+    let mut filters = Vec::new();
+    if let Some(name) = &name {
+        filters.push(("name", name.as_str()));
+    }
+    let answer = match embed {
         UserEmbed::Nothing => {
             let users = session
                 .read(move |conn| store.list_users(conn, &listing))
                 .await?;
-            HttpResponse::Ok().json(users)
+            list_answer("/users", &filters, &page, &users, UserId::user_id)
         }
         UserEmbed::Posts => {
+            filters.push(("embed", "posts"));
             // Two statements (the users, then their posts), in the one
             // snapshot a read sees: no post of a user deleted in between.
             let users = session
                 .read(move |conn| store.list_users_with_posts(conn, &listing))
                 .await?;
-            HttpResponse::Ok().json(users)
+            list_answer("/users", &filters, &page, &users, UserId::user_id)
         }
     };
-    Ok(page)
+    Ok(answer)
 }
 
 /// One user, by id.

@@ -56,6 +56,7 @@ impl PostStore for Store {
         };
         Post::belonging_to(&user)
             .select(Post::as_select())
+            .filter(posts::id.gt(page.after))
             .order(posts::id.asc())
             .limit(page.limit)
             .offset(page.offset)
@@ -67,6 +68,7 @@ impl PostStore for Store {
         let rows: Vec<(Post, User)> = posts::table
             .inner_join(users::table)
             .select((Post::as_select(), User::as_select()))
+            .filter(posts::id.gt(page.after))
             .order(posts::id.asc())
             .limit(page.limit)
             .offset(page.offset)
@@ -99,17 +101,18 @@ impl PostStore for Store {
             .select(Post::as_select())
             .order(posts::id.asc())
             .load(conn)?;
-        // One Vec of posts per user, in the order of `users`.
+        // One Vec of posts per user, in the order of `users`; each user
+        // keeps its first posts (`UserWithPosts::new`).
         let grouped = posts.grouped_by(&users);
         Ok(users
             .into_iter()
             .zip(grouped)
-            .map(|(user, posts)| UserWithPosts { user, posts })
+            .map(|(user, posts)| UserWithPosts::new(user, posts))
             .collect())
     }
 
     fn user_with_posts(user: User, posts: Vec<Post>) -> UserWithPosts {
-        UserWithPosts { user, posts }
+        UserWithPosts::new(user, posts)
     }
 }
 

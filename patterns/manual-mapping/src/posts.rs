@@ -58,6 +58,7 @@ impl PostStore for Store {
         }
         let rows: Vec<PostRow> = posts::table
             .filter(posts::user_id.eq(user_id))
+            .filter(posts::id.gt(page.after))
             .select(POST_COLUMNS)
             .order(posts::id.asc())
             .limit(page.limit)
@@ -70,6 +71,7 @@ impl PostStore for Store {
         let rows: Vec<PostWithAuthorRow> = posts::table
             .inner_join(users::table)
             .select(POST_WITH_AUTHOR_COLUMNS)
+            .filter(posts::id.gt(page.after))
             .order(posts::id.asc())
             .limit(page.limit)
             .offset(page.offset)
@@ -109,6 +111,6 @@ impl PostStore for Store {
     }
 
     fn user_with_posts(user: User, posts: Vec<Post>) -> UserWithPosts {
-        UserWithPosts { user, posts }
+        UserWithPosts::new(user, posts)
     }
 }

@@ -74,7 +74,8 @@ pub fn users_with_posts(users: Vec<User>, posts: Vec<Post>) -> Vec<UserWithPosts
         .into_iter()
         .map(|user| {
             let posts = by_user.remove(&user.id).unwrap_or_default();
-            UserWithPosts { user, posts }
+            // Its first posts, and where the rest are.
+            UserWithPosts::new(user, posts)
         })
         .collect()
 }

@@ -27,9 +27,10 @@ impl UserStore for Store {
     fn list_users(&self, conn: &mut DbConnection, listing: &UserListing) -> QueryResult<Vec<User>> {
         let mut query = users::table
             .select(USER_COLUMNS)
+            .filter(users::id.gt(listing.page.after))
             .order(users::id.asc())
-            .limit(listing.limit)
-            .offset(listing.offset)
+            .limit(listing.page.limit)
+            .offset(listing.page.offset)
             .into_boxed();
         if let Some(name) = &listing.name {
             query = query.filter(users::name.eq(name));

@@ -56,9 +56,9 @@ pub fn row_to_nested_json(row: NamedRow) -> Value {
 /// Joined rows, ordered by the parent's `id`, each a parent's columns and
 /// one child's columns named `{children}.{column}` (all NULL for a parent
 /// with no child, as a LEFT JOIN makes them), become one object per parent
-/// with its children in a list: `[{"id": 1, …, "posts": [{…}, {…}]}]`.
-pub fn parents_with_children(rows: Vec<NamedRow>, children: &str) -> Vec<Value> {
-    let mut parents: Vec<Value> = Vec::new();
+/// with its children in a list: `[({"id": 1, …}, [{…}, {…}])]`.
+pub fn parents_with_children(rows: Vec<NamedRow>, children: &str) -> Vec<(Value, Vec<Value>)> {
+    let mut parents: Vec<(Value, Vec<Value>)> = Vec::new();
     for row in rows {
         let mut fields = nested_fields(row);
         // `shift_remove` keeps the order of the other fields.
@@ -67,15 +67,11 @@ pub fn parents_with_children(rows: Vec<NamedRow>, children: &str) -> Vec<Value> 
             .filter(|child| !child["id"].is_null());
         let same_parent = parents
             .last()
-            .is_some_and(|last| last.get("id") == fields.get("id"));
+            .is_some_and(|(last, _)| last.get("id") == fields.get("id"));
         if !same_parent {
-            fields.insert(children.to_owned(), Value::Array(Vec::new()));
-            parents.push(Value::Object(fields));
+            parents.push((Value::Object(fields), Vec::new()));
         }
-        let list = parents
-            .last_mut()
-            .and_then(|parent| parent.get_mut(children));
-        if let (Some(child), Some(Value::Array(list))) = (child, list) {
+        if let (Some(child), Some((_, list))) = (child, parents.last_mut()) {
             list.push(child);
         }
     }

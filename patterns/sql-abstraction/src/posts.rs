@@ -27,8 +27,9 @@ use serde_json::Value;
 use shared::DbConnection;
 use shared::listing::{Page, UserListing};
 use shared::post_models::NewPost;
-use shared::post_store::PostStore;
-use shared::user_store::UserStore;
+use shared::post_models::keep_embedded_posts;
+use shared::post_store::{PostId, PostStore};
+use shared::user_store::{UserId, UserStore};
 
 use crate::json_rows::{NamedRow, parents_with_children, row_to_json, row_to_nested_json};
 use crate::store::Store;
@@ -79,6 +80,7 @@ impl PostStore for Store {
         let rows: Vec<NamedRow> = posts
             .select(self.posts.select_all())
             .filter(posts.column::<Integer, _>("user_id").eq(user_id))
+            .filter(posts.column::<Integer, _>("id").gt(page.after))
             .order(posts.column::<Integer, _>("id").asc())
             .limit(page.limit)
             .offset(page.offset)
@@ -88,11 +90,13 @@ impl PostStore for Store {
 
     fn list_posts(&self, conn: &mut DbConnection, page: &Page) -> QueryResult<Vec<Value>> {
         let select = self.posts_with_authors();
-        let rows: Vec<NamedRow> =
-            diesel::sql_query(format!("{select} ORDER BY p.id LIMIT $1 OFFSET $2"))
-                .bind::<BigInt, _>(page.limit)
-                .bind::<BigInt, _>(page.offset)
-                .load(conn)?;
+        let rows: Vec<NamedRow> = diesel::sql_query(format!(
+            "{select} WHERE p.id > $1 ORDER BY p.id LIMIT $2 OFFSET $3"
+        ))
+        .bind::<Integer, _>(page.after)
+        .bind::<BigInt, _>(page.limit)
+        .bind::<BigInt, _>(page.offset)
+        .load(conn)?;
         Ok(rows.into_iter().map(row_to_nested_json).collect())
     }
 
@@ -127,8 +131,8 @@ impl PostStore for Store {
         };
         let rows: Vec<NamedRow> = diesel::sql_query(format!(
             "SELECT {}, {} \
-             FROM (SELECT {} FROM users WHERE {only_named} \
-                   ORDER BY id LIMIT $2 OFFSET $3) AS u \
+             FROM (SELECT {} FROM users WHERE {only_named} AND id > $2 \
+                   ORDER BY id LIMIT $3 OFFSET $4) AS u \
              LEFT JOIN posts AS p ON p.user_id = u.id \
              ORDER BY u.id, p.id",
             self.users.qualified_column_list("u", None),
@@ -136,16 +140,27 @@ impl PostStore for Store {
             self.users.column_list()
         ))
         .bind::<Nullable<Text>, _>(&listing.name)
-        .bind::<BigInt, _>(listing.limit)
-        .bind::<BigInt, _>(listing.offset)
+        .bind::<Integer, _>(listing.page.after)
+        .bind::<BigInt, _>(listing.page.limit)
+        .bind::<BigInt, _>(listing.page.offset)
         .load(conn)?;
-        Ok(parents_with_children(rows, "posts"))
+        Ok(parents_with_children(rows, "posts")
+            .into_iter()
+            .map(|(user, posts)| Self::user_with_posts(user, posts))
+            .collect())
     }
 
-    /// The user's object gets a field `posts`.
-    fn user_with_posts(mut user: Value, posts: Vec<Value>) -> Value {
+    /// The user's object gets a field `posts` with its first posts, and
+    /// `more_posts` if it has more (`keep_embedded_posts`, as the models do).
+    fn user_with_posts(mut user: Value, mut posts: Vec<Value>) -> Value {
+        let more_posts = user
+            .user_id()
+            .and_then(|id| keep_embedded_posts(id, &mut posts, PostId::post_id));
         if let Value::Object(fields) = &mut user {
             fields.insert("posts".to_owned(), Value::Array(posts));
+            if let Some(more_posts) = more_posts {
+                fields.insert("more_posts".to_owned(), Value::String(more_posts));
+            }
         }
         user
     }

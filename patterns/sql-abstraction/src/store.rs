@@ -62,9 +62,10 @@ impl UserStore for Store {
         let users = self.users.table();
         let mut query = users
             .select(self.users.select_all())
+            .filter(users.column::<Integer, _>("id").gt(listing.page.after))
             .order(users.column::<Integer, _>("id").asc())
-            .limit(listing.limit)
-            .offset(listing.offset)
+            .limit(listing.page.limit)
+            .offset(listing.page.offset)
             .into_boxed();
         if let Some(name) = &listing.name {
             query = query.filter(users.column::<Text, _>("name").eq(name));

@@ -193,6 +193,7 @@ fn check_package_name(name: &str) -> Result<(), String> {
         "diesel_migrations",
         "serde",
         "serde_json",
+        "serde_urlencoded",
         "r2d2",
         "dotenvy",
         "thiserror",

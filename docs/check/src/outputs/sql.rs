@@ -131,7 +131,7 @@ pub(super) const ROUTES: &[Route] = &[
 
 /// The requests of the side-by-side of relations: a user written with its
 /// posts, a post written for a user (and for none), the joins that read
-/// them, and the delete that takes a user's posts with it.
+/// them, a page by key, and the delete that takes a user's posts with it.
 pub(super) const RELATION_ROUTES: &[Route] = &[
     (
         "POST",
@@ -152,7 +152,9 @@ pub(super) const RELATION_ROUTES: &[Route] = &[
     ),
     ("GET", "/posts/1", None),
     ("GET", "/posts?per_page=2", None),
+    ("GET", "/posts?after=2&per_page=2", None),
     ("GET", "/users/1/posts", None),
+    ("GET", "/users/1/posts?after=1", None),
     ("GET", "/users?embed=posts", None),
     ("DELETE", "/users/1", None),
 ];
@@ -241,8 +243,13 @@ async fn send_routes<T: AppService>(app: App<T>, db: TestDb, routes: &[Route]) -
         }
         let sql = SqlRecording::start(app.db.pool.url());
         let reply = app.send(request).await;
+        // A list's link to its next page is part of its answer.
+        let status = match reply.headers.get(header::LINK) {
+            Some(link) => format!("{}, Link: {}", reply.status, link.to_str().unwrap_or("?")),
+            None => reply.status.to_string(),
+        };
         exchanges.push(Exchange {
-            status: reply.status.to_string(),
+            status,
             statements: sql.take().iter().map(ToString::to_string).collect(),
         });
     }

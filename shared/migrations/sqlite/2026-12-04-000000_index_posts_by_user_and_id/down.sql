@@ -1,0 +1,2 @@
+DROP INDEX posts_user_id_id;
+CREATE INDEX posts_user_id ON posts (user_id);
