@@ -7,7 +7,10 @@
 //! ids, `GET /users?page=..` (20 rows), `POST /users` with unique users, and a
 //! 90/10 read/write mix. It prints requests/s, latency, non-2xx answers and
 //! the ratio to the ceiling, and for writes the rows found against the 201s
-//! counted. When `DATABASE_URL` names a PostgreSQL server, it runs the
+//! counted. Then, on a database of a million users ([`deep`]), it walks
+//! each pattern's list to its end by its `Link` headers, counting the
+//! statements of each page, and measures a page by key deep in the list
+//! (`GET /users?after=`) beside a read by id. When `DATABASE_URL` names a PostgreSQL server, it runs the
 //! patterns there too, each in a schema of its own, and first measures the
 //! database's own limits with pgbench ([`pgbench`]): there the ratios that
 //! matter are to those. It writes the ratios as an SVG chart ([`chart`]).
@@ -29,6 +32,7 @@ use shared::schema::users;
 use shared::user_store::UserStore;
 
 mod chart;
+mod deep;
 mod pgbench;
 
 const PATTERNS: [&str; 3] = ["declarative", "manual-mapping", "sql-abstraction"];
@@ -323,6 +327,9 @@ fn run() -> Result<(), String> {
             );
             cleanup();
         }
+        if only.is_empty() || only.split(',').any(|w| w == "deep") {
+            bench.deep_pages(&work, server_url.as_deref())?;
+        }
         panels.extend(chart_panels(backend, limits, ceiling.per_second(), &rows));
     }
     let chart = chart::svg(
@@ -347,6 +354,57 @@ impl Bench {
         })
     }
 
+    /// A list of a million users, in one database for every pattern: each
+    /// pattern's walk to its end by the links, then a read by id and a page
+    /// by key deep in the list, each over random ids.
+    fn deep_pages(&self, work: &Path, server_url: Option<&str>) -> Result<(), String> {
+        let (database_url, cleanup) = fresh_database(work, "deep", server_url)?;
+        let pool = deep::seed(&database_url)?;
+        println!(
+            "deep pages: {} users; a walk by the links of GET /users?per_page=100, then wrk",
+            deep::DEEP_USERS
+        );
+        println!(
+            "{:<16} {:<28} {:>9} {:>9} {:>9} {:>9}",
+            "pattern", "workload", "req/s", "p50 ms", "p99 ms", "non-2xx"
+        );
+        for pattern in PATTERNS {
+            let walk = deep::walk(pattern, pool.clone())?;
+            println!(
+                "{pattern:<16} walk: {} pages, {} users, the last id {}, at most {} SELECT a page, {:.1} s",
+                walk.pages, walk.users, walk.last_id, walk.most_selects_on_a_page, walk.seconds
+            );
+            let server = start(
+                &self.binaries.join(pattern),
+                &[
+                    ("DATABASE_URL", database_url.as_str()),
+                    ("RUST_LOG", "warn"),
+                ],
+            )?;
+            let mut figures = Vec::new();
+            for (workload, label) in [
+                ("deep-read", "GET /users/{id}"),
+                ("deep-page", "GET /users?after=<900k..1M>"),
+            ] {
+                let run = self.load(&server, workload)?.measured;
+                println!(
+                    "{pattern:<16} {label:<28} {:>9.0} {:>9.2} {:>9.2} {:>9}",
+                    run.per_second(),
+                    run.p50_us as f64 / 1000.0,
+                    run.p99_us as f64 / 1000.0,
+                    run.non2xx
+                );
+                figures.push(run.per_second());
+            }
+            println!(
+                "{pattern:<16} a page of 20 by key, 900,000 deep, at {:.2}× the speed of a read by id\n",
+                figures[1] / figures[0]
+            );
+        }
+        cleanup();
+        Ok(())
+    }
+
     fn wrk(&self, server: &Server, workload: &str, seconds: u64) -> Result<Run, String> {
         self.runs.set(self.runs.get() + 1);
         let nonce = format!("{}r{}", self.started, self.runs.get());
@@ -360,7 +418,7 @@ impl Bench {
             ])
             .arg(&self.script)
             .arg(&server.url)
-            .args(["--", workload, &nonce])
+            .args(["--", workload, &nonce, &deep::DEEP_USERS.to_string()])
             .output()
             .map_err(|e| format!("cannot run wrk: {e}"))?;
         let stdout = String::from_utf8_lossy(&output.stdout);

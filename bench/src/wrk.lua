@@ -1,6 +1,7 @@
 -- Loaded by wrk for every workload of the benchmark (bench/src/main.rs).
--- args: workload ("read", "page", "write" or "mixed"), a nonce unique to the run.
-local workload, nonce = "read", "0"
+-- args: workload ("read", "page", "write", "mixed", "deep-read" or "deep-page"),
+-- a nonce unique to the run, and the number of users of the deep list.
+local workload, nonce, deep = "read", "0", 1000000
 local counter = 0
 local threads = {}
 
@@ -10,7 +11,7 @@ function setup(thread)
 end
 
 function init(args)
-  workload, nonce = args[1] or "read", args[2] or "0"
+  workload, nonce, deep = args[1] or "read", args[2] or "0", tonumber(args[3] or "1000000")
   math.randomseed(os.time() * 1000 + (tid or 0))
 end
 
@@ -26,6 +27,11 @@ function request()
     return post_user()
   elseif workload == "page" then
     return wrk.format("GET", "/users?page=" .. math.random(50) .. "&per_page=20")
+  elseif workload == "deep-read" then
+    return wrk.format("GET", "/users/" .. math.random(deep))
+  elseif workload == "deep-page" then
+    -- Anywhere in the last tenth of the list: 900,000 rows deep and more.
+    return wrk.format("GET", "/users?after=" .. (deep - math.random(math.floor(deep / 10))) .. "&per_page=20")
   else
     return wrk.format("GET", "/users/" .. math.random(1000))
   end

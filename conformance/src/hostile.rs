@@ -193,11 +193,13 @@ fn queries() -> impl Strategy<Value = String> {
         Just("name".to_owned()),
         Just("page".to_owned()),
         Just("per_page".to_owned()),
+        Just("after".to_owned()),
         Just("embed".to_owned()),
         prop::collection::vec(any::<u8>(), 0..10).prop_map(|b| percent_encode(&b)),
     ];
     let value = prop_oneof![
         any::<i64>().prop_map(|n| n.to_string()),
+        (0..=i32::MAX).prop_map(|n| n.to_string()),
         any::<i128>().prop_map(|n| n.to_string()),
         prop::collection::vec(any::<u8>(), 0..40).prop_map(|b| percent_encode(&b)),
         (1_usize..10_000).prop_map(|n| "x".repeat(n)),

@@ -168,7 +168,8 @@ macro_rules! conformance_suite {
             // What only SQLite's planner can be asked without values.
             $crate::__app_cases!($app, Sqlite, statement_counts;
                 a_name_filter_reads_through_the_index,
-                a_page_by_key_reads_from_the_index
+                a_page_by_key_reads_from_the_index,
+                embedded_posts_are_read_up_to_a_cut
             );
         }
         /// Every case against a fresh schema on the PostgreSQL server named by

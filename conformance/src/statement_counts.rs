@@ -439,9 +439,47 @@ pub async fn a_page_by_key_reads_from_the_index(app: &TestApp) {
     }
 }
 
+/// On SQLite, `embed=posts` reads each user's posts only up to the cut
+/// after its first 10: the plan searches the index on `(user_id, id)` with a
+/// bound on `id` (`id<?`, the 11th post's, found by a subquery), never all
+/// of a user's posts, however many it wrote.
+pub async fn embedded_posts_are_read_up_to_a_cut(app: &TestApp) {
+    let ada = app.create_user("ada", "ada@example.com").await;
+    for i in 0..12 {
+        app.create_post(&ada, &format!("post {i}"), "").await;
+    }
+    let plans = plans_of(app, "/users?embed=posts").await;
+    let posts_read = plans
+        .iter()
+        .flat_map(|(_, plan)| plan)
+        .filter(|step| step.contains("posts_user_id_id (user_id=?"))
+        .collect::<Vec<_>>();
+    assert!(
+        posts_read
+            .iter()
+            .any(|step| step.contains("(user_id=? AND id<?)")),
+        "GET /users?embed=posts reads every post of its users: {plans:#?}"
+    );
+}
+
 /// Sends `uri` and explains each SELECT it sent: no step may scan one of
 /// `tables` from end to end.
 async fn assert_no_scan_of(app: &TestApp, uri: &str, tables: &[&str]) {
+    for (sql, plan) in plans_of(app, uri).await {
+        for table in tables {
+            // (`SCAN u` of a subquery `AS u` reads its few rows, not a table.)
+            let scan = format!("SCAN {table}");
+            assert!(
+                !plan.iter().any(|step| step.starts_with(&scan)),
+                "GET {uri} reads every row of {table}:\n  {sql}\n{plan:#?}"
+            );
+        }
+    }
+}
+
+/// Sends `uri` and explains each SELECT it sent (`EXPLAIN QUERY PLAN`):
+/// each statement's SQL with the steps of its plan.
+async fn plans_of(app: &TestApp, uri: &str) -> Vec<(String, Vec<String>)> {
     #[derive(diesel::QueryableByName)]
     struct Step {
         #[diesel(sql_type = diesel::sql_types::Text)]
@@ -450,21 +488,15 @@ async fn assert_no_scan_of(app: &TestApp, uri: &str, tables: &[&str]) {
     let (reply, statements) = sent(app, TestRequest::get().uri(uri)).await;
     assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
     let mut conn = app.db.connection();
+    let mut plans = Vec::new();
     for statement in statements.iter().filter(|s| s.kind() == "SELECT") {
         let plan: Vec<Step> = diesel::RunQueryDsl::load(
             diesel::sql_query(format!("EXPLAIN QUERY PLAN {}", statement.sql)),
             &mut conn,
         )
         .expect("explain the statement");
-        let plan: Vec<String> = plan.into_iter().map(|step| step.detail).collect();
-        for table in tables {
-            // (`SCAN u` of a subquery `AS u` reads its few rows, not a table.)
-            let scan = format!("SCAN {table}");
-            assert!(
-                !plan.iter().any(|step| step.starts_with(&scan)),
-                "GET {uri} reads every row of {table}:\n  {}\n{plan:#?}",
-                statement.sql
-            );
-        }
+        let plan = plan.into_iter().map(|step| step.detail).collect();
+        plans.push((statement.sql.clone(), plan));
     }
+    plans
 }

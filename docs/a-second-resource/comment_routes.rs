@@ -77,7 +77,7 @@ pub(crate) async fn create_comment<S: CommentStore>(
     tag = "comments",
     params(
         ("id" = i32, Path, minimum = 1, description = "The post's id"),
-        ("after" = Option<i32>, Query, minimum = 0,
+        ("after" = Option<i32>, Query, minimum = 0, maximum = 2147483647,
             description = "Only the comments whose id is greater than this (default 0): a page by key, as fast at any depth; the `Link` header's form"),
         ("page" = Option<i64>, Query, minimum = 1, maximum = 100, description = "Which page, from 1 (default 1): OFFSET (page - 1) * per_page"),
         ("per_page" = Option<i64>, Query, minimum = 1, maximum = 100, description = "Comments per page (default 20)"),
@@ -85,7 +85,7 @@ pub(crate) async fn create_comment<S: CommentStore>(
     responses(
         (status = 200, description = "The page of the post's comments", body = [Comment],
             headers(("Link" = String, description = "While the page came back full: `<…?after=ID&per_page=N>; rel=\"next\"`, the next page"))),
-        (status = 400, description = "A bad id, page or per_page", body = ErrorBody),
+        (status = 400, description = "A bad id, after, page or per_page", body = ErrorBody),
         (status = 404, description = "No post with this id", body = ErrorBody),
         (status = 503, description = "The database is unavailable or busy: try again", body = ErrorBody,
             headers(("Retry-After" = u32, description = "Seconds to wait"))),
@@ -104,5 +104,11 @@ pub(crate) async fn list_post_comments<S: CommentStore>(
         .await?;
     let comments = comments.ok_or_else(|| AppError::post_not_found(post_id))?;
     let path = format!("/posts/{post_id}/comments");
-    Ok(list_answer(&path, &[], &page, &comments, CommentId::comment_id))
+    Ok(list_answer(
+        &path,
+        &[],
+        &page,
+        &comments,
+        CommentId::comment_id,
+    ))
 }

@@ -7,6 +7,7 @@
 //! other patterns use the same types without them.
 
 use diesel::prelude::*;
+use diesel::sql_types::{Integer, Nullable};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -89,10 +90,19 @@ pub struct PostWithAuthor {
 pub const EMBEDDED_POSTS: usize = 10;
 const _: () = assert!(MOST_FIRST_POSTS <= EMBEDDED_POSTS);
 
+#[diesel::declare_sql_function]
+extern "SQL" {
+    /// SQL's `COALESCE(value, otherwise)`: `value`, or `otherwise` where it
+    /// is NULL. The query builder has no function of its own for it: this
+    /// declares it, for the stores that read a user's first posts (a user
+    /// with fewer has no "11th post", and its cut is then no cut).
+    fn coalesce(value: Nullable<Integer>, otherwise: Integer) -> Integer;
+}
+
 /// A user with its posts: each user of `GET /users?embed=posts`, and the
 /// answer to a `POST /users` that sent posts. (Without them, a user is
-/// answered as a plain [`User`]: hence `posts` is not required.) Made by
-/// [`UserWithPosts::new`], which keeps the bound.
+/// answered as a plain [`User`]: hence `posts` is not required.)
+// Made by `UserWithPosts::new`, which keeps the bound on `posts`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct UserWithPosts {
     /// The user's own fields, at the top level.

@@ -75,7 +75,7 @@ pub(crate) async fn create_post<S: PostStore>(
     tag = "posts",
     params(
         ("id" = i32, Path, minimum = 1, description = "The user's id"),
-        ("after" = Option<i32>, Query, minimum = 0,
+        ("after" = Option<i32>, Query, minimum = 0, maximum = 2147483647,
             description = "Only the posts whose id is greater than this (default 0): a page by key, as fast at any depth; the `Link` header's form"),
         ("page" = Option<i64>, Query, minimum = 1, maximum = 100, description = "Which page, from 1 (default 1): OFFSET (page - 1) * per_page"),
         ("per_page" = Option<i64>, Query, minimum = 1, maximum = 100, description = "Posts per page (default 20)"),
@@ -83,7 +83,7 @@ pub(crate) async fn create_post<S: PostStore>(
     responses(
         (status = 200, description = "The page of the user's posts", body = [Post],
             headers(("Link" = String, description = "While the page came back full: `<…?after=ID&per_page=N>; rel=\"next\"`, the next page"))),
-        (status = 400, description = "A bad id, page or per_page", body = ErrorBody),
+        (status = 400, description = "A bad id, after, page or per_page", body = ErrorBody),
         (status = 404, description = "No user with this id", body = ErrorBody),
         (status = 503, description = "The database is unavailable or busy: try again", body = ErrorBody,
             headers(("Retry-After" = u32, description = "Seconds to wait"))),
@@ -113,7 +113,7 @@ pub(crate) async fn list_user_posts<S: PostStore>(
     path = "/posts",
     tag = "posts",
     params(
-        ("after" = Option<i32>, Query, minimum = 0,
+        ("after" = Option<i32>, Query, minimum = 0, maximum = 2147483647,
             description = "Only the posts whose id is greater than this (default 0): a page by key, as fast at any depth; the `Link` header's form"),
         ("page" = Option<i64>, Query, minimum = 1, maximum = 100, description = "Which page, from 1 (default 1): OFFSET (page - 1) * per_page"),
         ("per_page" = Option<i64>, Query, minimum = 1, maximum = 100, description = "Posts per page (default 20)"),
@@ -121,7 +121,7 @@ pub(crate) async fn list_user_posts<S: PostStore>(
     responses(
         (status = 200, description = "The page of posts, each with its `author`", body = [PostWithAuthor],
             headers(("Link" = String, description = "While the page came back full: `<…?after=ID&per_page=N>; rel=\"next\"`, the next page"))),
-        (status = 400, description = "A bad page or per_page", body = ErrorBody),
+        (status = 400, description = "A bad after, page or per_page", body = ErrorBody),
         (status = 503, description = "The database is unavailable or busy: try again", body = ErrorBody,
             headers(("Retry-After" = u32, description = "Seconds to wait"))),
     )

@@ -79,7 +79,7 @@ pub fn routes<S: PostStore>(cfg: &mut web::ServiceConfig) {
     params(
         ("name" = Option<String>, Query, pattern = r"^[^\u0000]*$",
             description = "Only the users with exactly this name (no NUL character)"),
-        ("after" = Option<i32>, Query, minimum = 0,
+        ("after" = Option<i32>, Query, minimum = 0, maximum = 2147483647,
             description = "Only the users whose id is greater than this (default 0): a page by key, as fast at any depth; the `Link` header's form"),
         ("page" = Option<i64>, Query, minimum = 1, maximum = 100, description = "Which page, from 1 (default 1): OFFSET (page - 1) * per_page"),
         ("per_page" = Option<i64>, Query, minimum = 1, maximum = 100, description = "Users per page (default 20)"),
@@ -90,7 +90,7 @@ pub fn routes<S: PostStore>(cfg: &mut web::ServiceConfig) {
         (status = 200, description = "The page of users (with `embed=posts`, each with its `posts`)",
             body = [UserWithPosts],
             headers(("Link" = String, description = "While the page came back full: `<…?after=ID&per_page=N>; rel=\"next\"`, the next page"))),
-        (status = 400, description = "A bad page, per_page, name or embed", body = ErrorBody),
+        (status = 400, description = "A bad after, page, per_page, name or embed", body = ErrorBody),
         (status = 503, description = "The database is unavailable or busy: try again", body = ErrorBody,
             headers(("Retry-After" = u32, description = "Seconds to wait"))),
     )

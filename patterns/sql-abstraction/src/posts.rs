@@ -8,8 +8,9 @@
 //!   nests itself into `{…, "author": {…}}`;
 //! - users with their posts are one SELECT whatever the page size: the page
 //!   of users (a subquery, so that LIMIT counts users, not rows) LEFT JOINed
-//!   to their posts, one row per post, and the rows that repeat a user are
-//!   folded into one user with a list of posts;
+//!   to their first posts (cut per user by a second subquery), one row per
+//!   post, and the rows that repeat a user are folded into one user with a
+//!   list of posts;
 //! - a post of one user is read with the query builder over the reflected
 //!   table, as `list_users` reads users;
 //! - a user with its first posts is `PostStore::create_user_with_posts`,
@@ -27,7 +28,7 @@ use serde_json::Value;
 use shared::DbConnection;
 use shared::listing::{Page, UserListing};
 use shared::post_models::NewPost;
-use shared::post_models::keep_embedded_posts;
+use shared::post_models::{EMBEDDED_POSTS, keep_embedded_posts};
 use shared::post_store::{PostId, PostStore};
 use shared::user_store::{UserId, UserStore};
 
@@ -124,7 +125,11 @@ impl PostStore for Store {
         // One of two fixed filters, never text from the request. A single
         // `name = COALESCE($1, name)` would serve both, but the planner
         // cannot use the index on `name` through it: it would read every
-        // user. Either way `$1` is bound, to the name or to NULL.
+        // user. Either way `$1` is bound, to the name or to NULL. Each
+        // user's posts stop at its 11th, one more than are embedded (to know
+        // if there are more): the subquery finds that post's id in the index
+        // on (user_id, id), so a user with a million posts costs 11 entries
+        // of it, not a million rows.
         let only_named = match listing.name {
             Some(_) => "name = $1",
             None => "$1 IS NULL",
@@ -134,6 +139,8 @@ impl PostStore for Store {
              FROM (SELECT {} FROM users WHERE {only_named} AND id > $2 \
                    ORDER BY id LIMIT $3 OFFSET $4) AS u \
              LEFT JOIN posts AS p ON p.user_id = u.id \
+               AND p.id <= COALESCE((SELECT id FROM posts WHERE user_id = u.id \
+                                     ORDER BY id LIMIT 1 OFFSET $5), 2147483647) \
              ORDER BY u.id, p.id",
             self.users.qualified_column_list("u", None),
             self.posts.qualified_column_list("p", Some("posts")),
@@ -143,6 +150,7 @@ impl PostStore for Store {
         .bind::<Integer, _>(listing.page.after)
         .bind::<BigInt, _>(listing.page.limit)
         .bind::<BigInt, _>(listing.page.offset)
+        .bind::<BigInt, _>(EMBEDDED_POSTS as i64)
         .load(conn)?;
         Ok(parents_with_children(rows, "posts")
             .into_iter()
