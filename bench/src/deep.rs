@@ -12,6 +12,7 @@ use std::time::Instant;
 
 use actix_web::http::header;
 use actix_web::test;
+use diesel::Connection;
 use diesel::connection::SimpleConnection;
 use shared::DbPool;
 use shared::database::{PoolSettings, engine, init_db};
@@ -45,6 +46,14 @@ pub fn seed(database_url: &str) -> Result<DbPool, String> {
     );
     pool.write_blocking(move |conn| conn.batch_execute(&insert))
         .map_err(|e| format!("seeding {DEEP_USERS} users: {e}"))?;
+    if let DatabaseUrl::Postgres(_) = url {
+        // Now rather than by autovacuum in the middle of a measurement.
+        shared::connection::init_openssl_for_libpq();
+        let mut conn = diesel::pg::PgConnection::establish(database_url)
+            .map_err(|e| format!("cannot connect to vacuum: {e}"))?;
+        conn.batch_execute("VACUUM ANALYZE users")
+            .map_err(|e| format!("vacuuming the {DEEP_USERS} users: {e}"))?;
+    }
     Ok(pool)
 }
 

@@ -384,6 +384,7 @@ impl Bench {
             let mut figures = Vec::new();
             for (workload, label) in [
                 ("deep-read", "GET /users/{id}"),
+                ("shallow-page", "GET /users?after=<0..1k>"),
                 ("deep-page", "GET /users?after=<900k..1M>"),
             ] {
                 let run = self.load(&server, workload)?.measured;
@@ -396,9 +397,27 @@ impl Bench {
                 );
                 figures.push(run.per_second());
             }
+            let label = "GET /users/{id}, 16 of 32";
+            let alone = self.reads_beside(&server, "deep-read")?;
+            let beside = self.reads_beside(&server, "deep-page")?;
+            for (what, run) in [
+                ("beside 16 reading by id", alone),
+                ("beside 16 paging deep", beside),
+            ] {
+                println!(
+                    "{pattern:<16} {label:<28} {:>9.0} {:>9.2} {:>9.2} {:>9}  ({what})",
+                    run.per_second(),
+                    run.p50_us as f64 / 1000.0,
+                    run.p99_us as f64 / 1000.0,
+                    run.non2xx
+                );
+            }
             println!(
-                "{pattern:<16} a page of 20 by key, 900,000 deep, at {:.2}× the speed of a read by id\n",
-                figures[1] / figures[0]
+                "{pattern:<16} a page of 20 by key 900,000 deep: {:.2}× the speed of one at the start, \
+                 {:.2}× that of a read by id; reads by id beside deep pages: {:.2}× their speed beside reads\n",
+                figures[2] / figures[1],
+                figures[2] / figures[0],
+                beside.per_second() / alone.per_second()
             );
         }
         cleanup();
@@ -406,21 +425,58 @@ impl Bench {
     }
 
     fn wrk(&self, server: &Server, workload: &str, seconds: u64) -> Result<Run, String> {
+        let output = self
+            .wrk_command(server, workload, seconds, CONNECTIONS)
+            .output()
+            .map_err(|e| format!("cannot run wrk: {e}"))?;
+        Self::wrk_result(&output)
+    }
+
+    /// The wrk command of one workload, on `connections` connections.
+    fn wrk_command(
+        &self,
+        server: &Server,
+        workload: &str,
+        seconds: u64,
+        connections: u32,
+    ) -> Command {
         self.runs.set(self.runs.get() + 1);
         let nonce = format!("{}r{}", self.started, self.runs.get());
-        let output = Command::new("wrk")
+        let mut command = Command::new("wrk");
+        command
             .args([
                 "-t2",
-                &format!("-c{CONNECTIONS}"),
+                &format!("-c{connections}"),
                 &format!("-d{seconds}s"),
                 "--latency",
                 "-s",
             ])
             .arg(&self.script)
             .arg(&server.url)
-            .args(["--", workload, &nonce, &deep::DEEP_USERS.to_string()])
-            .output()
+            .args(["--", workload, &nonce, &deep::DEEP_USERS.to_string()]);
+        command
+    }
+
+    /// Reads by id on half the connections while the other half run
+    /// `others` (`deep-read` for the baseline, `deep-page` for clients
+    /// walking the list): what a read by key costs beside them.
+    fn reads_beside(&self, server: &Server, others: &str) -> Result<Run, String> {
+        let half = CONNECTIONS / 2;
+        let others = self
+            .wrk_command(server, others, self.seconds, half)
+            .stdout(Stdio::null())
+            .spawn()
             .map_err(|e| format!("cannot run wrk: {e}"))?;
+        let reads = self
+            .wrk_command(server, "deep-read", self.seconds, half)
+            .output()
+            .map_err(|e| format!("cannot run wrk: {e}"));
+        others.wait_with_output().map_err(|e| format!("wrk: {e}"))?;
+        Self::wrk_result(&reads?)
+    }
+
+    /// The figures wrk's `done` hook printed.
+    fn wrk_result(output: &std::process::Output) -> Result<Run, String> {
         let stdout = String::from_utf8_lossy(&output.stdout);
         let line = stdout
             .lines()

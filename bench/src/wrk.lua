@@ -1,5 +1,6 @@
 -- Loaded by wrk for every workload of the benchmark (bench/src/main.rs).
--- args: workload ("read", "page", "write", "mixed", "deep-read" or "deep-page"),
+-- args: workload ("read", "page", "write", "mixed", "deep-read", "shallow-page" or
+-- "deep-page"),
 -- a nonce unique to the run, and the number of users of the deep list.
 local workload, nonce, deep = "read", "0", 1000000
 local counter = 0
@@ -29,6 +30,8 @@ function request()
     return wrk.format("GET", "/users?page=" .. math.random(50) .. "&per_page=20")
   elseif workload == "deep-read" then
     return wrk.format("GET", "/users/" .. math.random(deep))
+  elseif workload == "shallow-page" then
+    return wrk.format("GET", "/users?after=" .. math.random(1000) .. "&per_page=20")
   elseif workload == "deep-page" then
     -- Anywhere in the last tenth of the list: 900,000 rows deep and more.
     return wrk.format("GET", "/users?after=" .. (deep - math.random(math.floor(deep / 10))) .. "&per_page=20")
