@@ -63,8 +63,9 @@ impl UserListing {
 }
 
 /// One page of a list, checked and turned into the three numbers of its
-/// SQL: `WHERE id > after ORDER BY id LIMIT limit OFFSET offset`. A keyset
-/// page has `offset` 0; a numbered page has `after` 0 (ids start at 1).
+/// SQL: `WHERE id > after ORDER BY id LIMIT limit OFFSET offset`. A page by
+/// key has `offset` 0; a numbered page has `after` 0 (ids start at 1); sent
+/// together, `page` counts pages after `after`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Page {
     /// Only rows whose id is greater than this.
@@ -334,6 +335,15 @@ mod tests {
             }
         );
         assert_eq!(page(None, None, Some("0")).unwrap(), Page::first());
+        let both = page(Some("3"), Some("10"), Some("50")).unwrap();
+        assert_eq!(
+            both,
+            Page {
+                after: 50,
+                limit: 10,
+                offset: 20
+            }
+        );
     }
 
     #[test]

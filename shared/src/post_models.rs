@@ -230,26 +230,14 @@ mod tests {
 
     #[test]
     fn a_user_embeds_its_first_ten_posts_and_says_where_the_rest_are() {
-        let user = User {
-            id: 7,
-            name: "ada".into(),
-            email: "ada@example.com".into(),
-        };
-        let post = |id| Post {
-            id,
-            user_id: 7,
-            title: "t".into(),
-            body: String::new(),
-        };
-        let ten: Vec<Post> = (1..=10).map(post).collect();
-        let exactly = UserWithPosts::new(user.clone(), ten.clone());
-        assert_eq!((exactly.posts, exactly.more_posts), (ten.clone(), None));
-        let eleven = UserWithPosts::new(user, (1..=11).map(post).collect());
-        assert_eq!(eleven.posts, ten);
-        assert_eq!(
-            eleven.more_posts.as_deref(),
-            Some("/users/7/posts?after=10")
-        );
+        // Posts by their ids alone: the cut reads nothing else.
+        let mut ten: Vec<i32> = (1..=10).collect();
+        assert_eq!(keep_embedded_posts(7, &mut ten, |id| Some(*id)), None);
+        assert_eq!(ten.len(), 10);
+        let mut eleven: Vec<i32> = (1..=11).collect();
+        let more = keep_embedded_posts(7, &mut eleven, |id| Some(*id));
+        assert_eq!(eleven, (1..=10).collect::<Vec<_>>());
+        assert_eq!(more.as_deref(), Some("/users/7/posts?after=10"));
     }
 
     #[test]

@@ -116,8 +116,9 @@ pub(crate) async fn list_users<S: PostStore>(
         }
         UserEmbed::Posts => {
             filters.push(("embed", "posts"));
-            // Two statements (the users, then their posts), in the one
-            // snapshot a read sees: no post of a user deleted in between.
+            // The users, then their posts (two statements, or one join), in
+            // the one snapshot a read sees: no post of a user deleted in
+            // between.
             let users = session
                 .read(move |conn| store.list_users_with_posts(conn, &listing))
                 .await?;
