@@ -62,6 +62,7 @@ docs-output:
 # Formatting, lints and docs, as CI checks them
 lint:
     cargo fmt --all --check
+    rustfmt --edition 2024 --check bench/peers/src/lib.rs bench/peers/src/bin/*.rs
     cargo clippy --workspace --all-targets -- -D warnings
     RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps
 

@@ -10,10 +10,12 @@
 //! counted. Then, on a database of a million users ([`deep`]), it walks
 //! each pattern's list to its end by its `Link` headers, counting the
 //! statements of each page, and measures a page by key deep in the list
-//! (`GET /users?after=`) beside a read by id. When `DATABASE_URL` names a PostgreSQL server, it runs the
-//! patterns there too, each in a schema of its own, and first measures the
-//! database's own limits with pgbench ([`pgbench`]): there the ratios that
-//! matter are to those. It writes the ratios as an SVG chart ([`chart`]).
+//! (`GET /users?after=`) beside a read by id. When `DATABASE_URL` names a
+//! PostgreSQL server, it runs the patterns there too, each in a schema of
+//! its own, and first measures the database's own limits with pgbench
+//! ([`pgbench`]) and the fastest Rust stacks on the same routes
+//! ([`peers`]): there the ratios that matter are to the fastest peer. It
+//! writes the ratios as an SVG chart ([`chart`]).
 //! Nothing is asserted: the figures vary between runs, so the table leads
 //! with ratios taken in the same run.
 
@@ -33,6 +35,7 @@ use shared::user_store::UserStore;
 
 mod chart;
 mod deep;
+mod peers;
 mod pgbench;
 
 const PATTERNS: [&str; 3] = ["declarative", "manual-mapping", "sql-abstraction"];
@@ -208,17 +211,31 @@ fn run() -> Result<(), String> {
             }
             None => None,
         };
+        // And the fastest Rust stacks against PostgreSQL, on the same
+        // routes, in the same run: what a reader would choose instead.
+        let fastest_peer = match &server_url {
+            Some(url) => bench.measure_peers(&work, url)?,
+            None => None,
+        };
         let yardstick = |workload: &str| match (limits, workload) {
             (Some(l), "read") => Some(l.reads),
             (Some(l), "write") => Some(l.creates),
             _ => None,
         };
+        // Reads against reads, and creates against the peers' create in a
+        // transaction: every write of the patterns is one.
+        let peer_yardstick = |workload: &str| match (fastest_peer, workload) {
+            (Some(p), "read") => Some(p.read),
+            (Some(p), "write") => Some(p.create_in_transaction),
+            _ => None,
+        };
         println!(
-            "{:<16} {:<20} {:>7} {:>7} {:>9} {:>9} {:>9} {:>7}",
+            "{:<16} {:<20} {:>7} {:>7} {:>7} {:>9} {:>9} {:>9} {:>7}",
             "pattern",
             "workload",
             "ceiling",
             if limits.is_some() { "pgbench" } else { "" },
+            if fastest_peer.is_some() { "peer" } else { "" },
             "req/s",
             "p50 ms",
             "p99 ms",
@@ -227,10 +244,12 @@ fn run() -> Result<(), String> {
         let mut rows: Vec<(String, &str, f64)> = Vec::new();
         let mut print_row = |pattern: &str, workload: &str, label: &str, result: &Run| {
             let against_database = yardstick(workload).map(|limit| result.per_second() / limit);
+            let against_peer = peer_yardstick(workload).map(|best| result.per_second() / best);
             println!(
-                "{pattern:<16} {label:<20} {:>7.2} {:>7} {:>9.0} {:>9.2} {:>9.2} {:>7}{}",
+                "{pattern:<16} {label:<20} {:>7.2} {:>7} {:>7} {:>9.0} {:>9.2} {:>9.2} {:>7}{}",
                 result.per_second() / ceiling.per_second(),
                 against_database.map_or(String::new(), |r| format!("{r:.2}")),
+                against_peer.map_or(String::new(), |r| format!("{r:.2}")),
                 result.per_second(),
                 result.p50_us as f64 / 1000.0,
                 result.p99_us as f64 / 1000.0,
@@ -241,7 +260,9 @@ fn run() -> Result<(), String> {
                     String::new()
                 }
             );
-            let ratio = against_database.unwrap_or(result.per_second() / ceiling.per_second());
+            let ratio = against_peer
+                .or(against_database)
+                .unwrap_or(result.per_second() / ceiling.per_second());
             rows.push((pattern.to_owned(), chart_workload(workload), ratio));
         };
         {
@@ -330,7 +351,13 @@ fn run() -> Result<(), String> {
         if only.is_empty() || only.split(',').any(|w| w == "deep") {
             bench.deep_pages(&work, server_url.as_deref())?;
         }
-        panels.extend(chart_panels(backend, limits, ceiling.per_second(), &rows));
+        panels.extend(chart_panels(
+            backend,
+            limits,
+            fastest_peer,
+            ceiling.per_second(),
+            &rows,
+        ));
     }
     let chart = chart::svg(
         "The patterns against their yardsticks",
@@ -352,6 +379,53 @@ impl Bench {
             warm_up: self.wrk(server, workload, 2)?,
             measured: self.wrk(server, workload, self.seconds)?,
         })
+    }
+
+    /// Each peer on a fresh schema seeded as the patterns' are: reads by
+    /// id, creates, and creates in a transaction, printed; the best of them
+    /// at each, or `None` when the peers were not built (`bench/run.sh`
+    /// builds them when `DATABASE_URL` names PostgreSQL).
+    fn measure_peers(
+        &self,
+        work: &Path,
+        server_url: &str,
+    ) -> Result<Option<peers::Figures>, String> {
+        let Some(folder) = peers::binaries(&self.binaries) else {
+            println!("(the peers are not built: `just bench` builds them on PostgreSQL)");
+            return Ok(None);
+        };
+        let pool_size = PoolSettings::for_backend(&DatabaseUrl::parse(server_url)?)
+            .max_size
+            .to_string();
+        let mut all = Vec::new();
+        for (binary, name) in peers::PEERS {
+            let (database_url, cleanup) = fresh_database(work, binary, Some(server_url))?;
+            seed(&database_url)?;
+            let server = start(
+                &folder.join(binary),
+                &[
+                    ("DATABASE_URL", database_url.as_str()),
+                    ("POOL_SIZE", pool_size.as_str()),
+                ],
+            )?;
+            let speed = |workload| -> Result<f64, String> {
+                Ok(self.load(&server, workload)?.measured.per_second())
+            };
+            let figures = peers::Figures {
+                read: speed("read")?,
+                create: speed("write")?,
+                create_in_transaction: speed("write-tx")?,
+            };
+            println!(
+                "peer: {name:<27} GET /users/{{id}} {:.0}/s; POST /users {:.0}/s \
+                 (in BEGIN … COMMIT: {:.0}/s)",
+                figures.read, figures.create, figures.create_in_transaction
+            );
+            all.push(figures);
+            drop(server);
+            cleanup();
+        }
+        Ok(Some(peers::fastest(&all)))
     }
 
     /// A list of a million users, in one database for every pattern: each
@@ -602,6 +676,7 @@ fn count_users(pool: &DbPool) -> Result<i64, String> {
 fn chart_panels(
     backend: &str,
     limits: Option<pgbench::Limits>,
+    fastest_peer: Option<peers::Figures>,
     ceiling: f64,
     rows: &[(String, &str, f64)],
 ) -> Vec<chart::Panel> {
@@ -615,8 +690,25 @@ fn chart_panels(
             .map(|(pattern, _, ratio)| (pattern.clone(), *ratio))
             .collect(),
     };
-    match limits {
-        Some(l) => vec![
+    match (fastest_peer, limits) {
+        (Some(p), _) => vec![
+            panel(
+                "read",
+                "GET /users/{id}",
+                format!("the fastest peer ({:.0}/s)", p.read),
+                0.9,
+            ),
+            panel(
+                "write",
+                "POST /users",
+                format!(
+                    "the fastest peer's insert in BEGIN … COMMIT ({:.0}/s)",
+                    p.create_in_transaction
+                ),
+                0.9,
+            ),
+        ],
+        (None, Some(l)) => vec![
             panel(
                 "read",
                 "GET /users/{id}",
@@ -630,7 +722,7 @@ fn chart_panels(
                 0.5,
             ),
         ],
-        None => vec![
+        (None, None) => vec![
             panel(
                 "read",
                 "GET /users/{id}",

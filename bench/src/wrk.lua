@@ -1,6 +1,6 @@
 -- Loaded by wrk for every workload of the benchmark (bench/src/main.rs).
--- args: workload ("read", "page", "write", "mixed", "deep-read", "shallow-page" or
--- "deep-page"),
+-- args: workload ("read", "page", "write", "write-tx", "mixed", "deep-read",
+-- "shallow-page" or "deep-page"),
 -- a nonce unique to the run, and the number of users of the deep list.
 local workload, nonce, deep = "read", "0", 1000000
 local counter = 0
@@ -16,16 +16,19 @@ function init(args)
   math.randomseed(os.time() * 1000 + (tid or 0))
 end
 
-local function post_user()
+local function post_user(path)
   counter = counter + 1
   local name = string.format("w%s_%d_%d", nonce, tid or 0, counter)
-  return wrk.format("POST", "/users", { ["Content-Type"] = "application/json" },
+  return wrk.format("POST", path or "/users", { ["Content-Type"] = "application/json" },
     string.format('{"name":"%s","email":"%s@bench.example"}', name, name))
 end
 
 function request()
   if workload == "write" or (workload == "mixed" and math.random(10) == 1) then
     return post_user()
+  elseif workload == "write-tx" then
+    -- Only the peers serve it: their create inside BEGIN … COMMIT.
+    return post_user("/tx/users")
   elseif workload == "page" then
     return wrk.format("GET", "/users?page=" .. math.random(50) .. "&per_page=20")
   elseif workload == "deep-read" then

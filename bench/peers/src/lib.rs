@@ -1,0 +1,61 @@
+//! What both peers share: the JSON of a user, and how they start (the
+//! settings the benchmark passes, and the line it waits for).
+
+use serde::{Deserialize, Serialize};
+
+/// A user, as the patterns answer it.
+#[derive(Serialize)]
+pub struct User {
+    /// Assigned by the database.
+    pub id: i32,
+    /// Unique.
+    pub name: String,
+    /// Unique.
+    pub email: String,
+}
+
+/// The body of `POST /users`.
+#[derive(Deserialize)]
+pub struct NewUser {
+    /// The new user's name.
+    pub name: String,
+    /// The new user's email.
+    pub email: String,
+}
+
+/// What the benchmark passes: the database, the address, the pool size.
+pub struct Settings {
+    /// `DATABASE_URL`, a `postgres://` URL.
+    pub database_url: String,
+    /// `BIND_ADDR`, `127.0.0.1:0` for any free port.
+    pub bind_addr: String,
+    /// `POOL_SIZE`: the patterns' pool size, so both sides hold as many
+    /// connections.
+    pub pool_size: usize,
+}
+
+impl Settings {
+    /// Reads the settings from the environment.
+    pub fn from_env() -> Result<Settings, String> {
+        let var = |name: &str| std::env::var(name).map_err(|_| format!("{name} is not set"));
+        Ok(Settings {
+            database_url: var("DATABASE_URL")?,
+            bind_addr: var("BIND_ADDR").unwrap_or_else(|_| "127.0.0.1:0".to_owned()),
+            pool_size: var("POOL_SIZE")
+                .ok()
+                .and_then(|size| size.parse().ok())
+                .unwrap_or(10),
+        })
+    }
+}
+
+/// The line the benchmark waits for, as the patterns print it.
+pub fn say_listening(address: std::net::SocketAddr) {
+    println!("listening on http://{address}");
+}
+
+/// The three statements, the same text for both peers.
+pub const SELECT_USER: &str = "SELECT id, name, email FROM users WHERE id = $1";
+/// `POST /users`, autocommitted, or inside `BEGIN … COMMIT` on `/tx/users`.
+pub const INSERT_USER: &str =
+    "INSERT INTO users (name, email) VALUES ($1, $2) RETURNING id, name, email";

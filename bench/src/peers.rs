@@ -1,0 +1,44 @@
+//! The peers: the fastest web stacks Rust people run against PostgreSQL,
+//! built from `bench/peers` (a workspace of its own) by `just bench` on
+//! PostgreSQL and measured in the same run as the patterns, on the same
+//! routes, the same table and as many pooled connections.
+
+use std::path::{Path, PathBuf};
+
+/// Each peer: its binary, and its name in the table.
+pub const PEERS: [(&str, &str); 2] = [
+    ("actix-tokio-postgres", "actix-web + tokio-postgres"),
+    ("axum-sqlx", "axum + sqlx"),
+];
+
+/// What one peer served, in requests per second.
+#[derive(Debug, Clone, Copy)]
+pub struct Figures {
+    /// `GET /users/{id}`.
+    pub read: f64,
+    /// `POST /users`, one autocommitted INSERT.
+    pub create: f64,
+    /// `POST /users` with the INSERT between `BEGIN` and `COMMIT`, as the
+    /// patterns' every write: the like-for-like create.
+    pub create_in_transaction: f64,
+}
+
+/// Where `bench/run.sh` builds the peers: `target/peers/release`, beside
+/// the benchmark's own `target/release`.
+pub fn binaries(bench_binaries: &Path) -> Option<PathBuf> {
+    let folder = bench_binaries.parent()?.join("peers").join("release");
+    PEERS
+        .iter()
+        .all(|(binary, _)| folder.join(binary).exists())
+        .then_some(folder)
+}
+
+/// The best of the peers at each route: what the patterns are held to.
+pub fn fastest(figures: &[Figures]) -> Figures {
+    let best = |of: fn(&Figures) -> f64| figures.iter().map(of).fold(0.0, f64::max);
+    Figures {
+        read: best(|f| f.read),
+        create: best(|f| f.create),
+        create_in_transaction: best(|f| f.create_in_transaction),
+    }
+}
