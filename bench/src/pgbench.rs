@@ -103,6 +103,9 @@ fn pgbench(url: &str, args: &[&str]) -> Result<String, String> {
     let output = Command::new("pgbench")
         .args(args)
         .arg(url)
+        // In the clear, as the patterns and the peers are measured (see
+        // `fresh_database`), unless the URL says otherwise.
+        .env("PGSSLMODE", "disable")
         .output()
         .map_err(|e| {
             format!(
