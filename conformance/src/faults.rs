@@ -991,6 +991,11 @@ fn timed_get(addr: &str, path: &str) -> (HttpReply, Duration) {
 /// Creates ada through the server, then locks `table` against every other
 /// session in a transaction left open: the connection that holds the lock,
 /// to `COMMIT` when the test lets it go.
+///
+/// # Panics
+///
+/// If the server does not create ada or the lock cannot be taken: the
+/// test's premise failed, so the test fails here, naming which.
 fn ada_created_then_locked(server: &cli::Server, db: &TestDb, table: &str) -> DbConnection {
     let (created, _) = cli::http(
         &server.addr,

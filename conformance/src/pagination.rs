@@ -3,6 +3,11 @@
 //! from numbered pages too. A client that follows the links reaches the last
 //! row of every list, sees each row that lasted the whole walk exactly once
 //! while others write, and never builds a URL.
+//!
+//! Each public function is a test case, run by the suite's macros: it fails
+//! by panicking, with a message that says which promise broke. The helpers
+//! panic the same way (see their `# Panics`) when an answer is not the JSON
+//! array every list answers with: that is a broken promise too.
 
 use actix_web::http::{StatusCode, header};
 use serde_json::Value;
@@ -22,6 +27,11 @@ fn next_link(reply: &Reply) -> Option<String> {
 /// Follows `rel="next"` from `first` to the end of the list, doing
 /// `between` after each page: every row seen, in order, and the number of
 /// pages. Each page must hold at most `per_page` rows.
+///
+/// # Panics
+///
+/// If a page is not a 200 with a JSON array, holds more than `per_page`
+/// rows, or the links go on past 1,000 pages.
 async fn walk<F, Fut>(
     app: &TestApp,
     first: &str,
@@ -48,6 +58,11 @@ where
     (rows, pages)
 }
 
+/// The ids of `rows`.
+///
+/// # Panics
+///
+/// If a row has no whole-number `id`: every user and post has one.
 fn ids(rows: &[Value]) -> Vec<i64> {
     rows.iter()
         .map(|row| row["id"].as_i64().expect("every row has an id"))
@@ -125,7 +140,10 @@ pub async fn a_page_by_key_starts_after_the_id_and_numbered_pages_link_to_it(app
         .get(&format!("/users?after={}&per_page=3", user_ids[49]))
         .await;
     assert_eq!(
-        ids(after.body.as_array().expect("a list")),
+        ids(after
+            .body
+            .as_array()
+            .expect("a list answers with a JSON array")),
         user_ids[50..53]
     );
     assert_eq!(
@@ -135,7 +153,10 @@ pub async fn a_page_by_key_starts_after_the_id_and_numbered_pages_link_to_it(app
 
     let hundredth = app.get("/users?page=100&per_page=1").await;
     assert_eq!(
-        ids(hundredth.body.as_array().expect("a list")),
+        ids(hundredth
+            .body
+            .as_array()
+            .expect("a list answers with a JSON array")),
         [user_ids[99]]
     );
     let door = next_link(&hundredth).expect("page 100 of a longer list links on");
@@ -232,7 +253,10 @@ pub async fn embedded_posts_are_bounded_and_link_to_the_rest(app: &TestApp) {
     let few = app.create_post(bob, "only one", "").await;
     let reply = app.get("/users?embed=posts").await;
     assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
-    let listed = reply.body.as_array().expect("a list");
+    let listed = reply
+        .body
+        .as_array()
+        .expect("a list answers with a JSON array");
     assert_eq!(listed[0]["posts"], Value::Array(posts[..10].to_vec()));
     let more = listed[0]["more_posts"]
         .as_str()

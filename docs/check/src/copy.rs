@@ -105,36 +105,36 @@ impl Scratch {
     pub fn apply(&self, edits: &[Edit]) {
         for edit in edits {
             let path = self.dir.join(edit.file);
-            let text = read(&path);
-            assert_eq!(
-                text.matches(edit.find).count(),
-                1,
-                "{} no longer holds, once, the text that {}/{} replaces:\n{}\n\
-                 update the change and the chapter with it",
-                edit.file,
-                self.changes,
-                edit.with,
-                edit.find
-            );
+            let text = self.read_holding_once(edit.file, edit.find, "replaces", edit.with);
             let replacement = read(&repo_root().join(self.changes).join(edit.with));
             write(&path, &text.replacen(edit.find, &replacement, 1));
         }
+    }
+
+    /// The text of `file` in the copy, which must hold `place` exactly once:
+    /// where the chapter's file `with` goes (`role`: "replaces", "goes
+    /// before"). A chapter whose change no longer finds its place fails here.
+    fn read_holding_once(&self, file: &str, place: &str, role: &str, with: &str) -> String {
+        let text = read(&self.dir.join(file));
+        assert_eq!(
+            text.matches(place).count(),
+            1,
+            "{file} no longer holds, once, the text that {}/{with} {role}:\n{place}\n\
+             update the change and the chapter with it",
+            self.changes,
+        );
+        text
     }
 
     /// Makes `insertions`: each must find its place exactly once.
     pub fn insert(&self, insertions: &[Insertion]) {
         for insertion in insertions {
             let path = self.dir.join(insertion.file);
-            let text = read(&path);
-            assert_eq!(
-                text.matches(insertion.before).count(),
-                1,
-                "{} no longer holds, once, the text that {}/{} goes before:\n{}\n\
-                 update the change and the chapter with it",
+            let text = self.read_holding_once(
                 insertion.file,
-                self.changes,
+                insertion.before,
+                "goes before",
                 insertion.with,
-                insertion.before
             );
             let added = read(&repo_root().join(self.changes).join(insertion.with));
             write(
