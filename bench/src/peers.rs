@@ -6,8 +6,11 @@
 use std::path::{Path, PathBuf};
 
 /// Each peer: its binary, and its name in the table.
-pub const PEERS: [(&str, &str); 2] = [
+pub const PEERS: [(&str, &str); 3] = [
     ("actix-tokio-postgres", "actix-web + tokio-postgres"),
+    // The patterns' own query builder, async: what the thread hand-off of
+    // diesel with r2d2 costs, measured.
+    ("actix-diesel-async", "actix-web + diesel-async"),
     ("axum-sqlx", "axum + sqlx"),
 ];
 

@@ -1,4 +1,4 @@
-//! What both peers share: the JSON of a user, and how they start (the
+//! What the peers share: the JSON of a user, and how they start (the
 //! settings the benchmark passes, and the line it waits for).
 
 use serde::{Deserialize, Serialize};
@@ -54,7 +54,9 @@ pub fn say_listening(address: std::net::SocketAddr) {
     println!("listening on http://{address}");
 }
 
-/// The three statements, the same text for both peers.
+/// The two statements of the peers that write their SQL by hand
+/// (tokio-postgres, sqlx); the diesel-async peer builds its own with
+/// diesel's query builder, as the patterns do.
 pub const SELECT_USER: &str = "SELECT id, name, email FROM users WHERE id = $1";
 /// `POST /users`, autocommitted, or inside `BEGIN … COMMIT` on `/tx/users`.
 pub const INSERT_USER: &str =
