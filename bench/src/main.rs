@@ -14,8 +14,11 @@
 //! PostgreSQL server, it runs the patterns there too, each in a schema of
 //! its own, and first measures the database's own limits with pgbench
 //! ([`pgbench`]) and the fastest Rust stacks on the same routes
-//! ([`peers`]): there the ratios that matter are to the fastest peer. It
-//! writes the ratios as an SVG chart ([`chart`]).
+//! ([`peers`]): there the ratios that matter are to the fastest peer. The
+//! ceiling and the peers are measured again right before each server, and
+//! each server's ratios are taken to those figures, so that the machine's
+//! drift over a run does not favour the servers measured late. It writes
+//! the ratios as an SVG chart ([`chart`]).
 //! Nothing is asserted: the figures vary between runs, so the table leads
 //! with ratios taken in the same run.
 
@@ -115,6 +118,35 @@ struct Bench {
     // never collide on the unique name.
     runs: std::cell::Cell<u64>,
     started: u64,
+    /// Set once `CHECKPOINT` was refused and said so.
+    checkpoint_refused: std::cell::Cell<bool>,
+}
+
+/// A peer serving for the whole PostgreSQL part of a run.
+struct RunningPeer {
+    name: &'static str,
+    server: Server,
+    cleanup: Cleanup,
+    server_url: String,
+}
+
+impl RunningPeer {
+    /// Its name without the framework, to fit the table.
+    fn short_name(&self) -> &str {
+        self.name.strip_prefix("actix-web + ").unwrap_or(self.name)
+    }
+}
+
+/// How many connections the patterns' pool holds on `server_url`
+/// (`DB_POOL_SIZE`, or the default): pgbench's clients and the peers' pools
+/// get as many.
+fn app_pool_size(server_url: &str) -> Result<u32, String> {
+    match std::env::var("DB_POOL_SIZE") {
+        Ok(size) => size
+            .parse()
+            .map_err(|_| format!("DB_POOL_SIZE must be a whole number, got {size:?}")),
+        Err(_) => Ok(PoolSettings::for_backend(&DatabaseUrl::parse(server_url)?).max_size),
+    }
 }
 
 fn main() -> ExitCode {
@@ -155,6 +187,7 @@ fn run() -> Result<(), String> {
         script,
         seconds,
         runs: std::cell::Cell::new(0),
+        checkpoint_refused: std::cell::Cell::new(false),
         started: std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs())
@@ -172,13 +205,11 @@ fn run() -> Result<(), String> {
     println!(
         "machine: {machine}; wrk -c{CONNECTIONS}, {seconds} s per workload after a 2 s warm-up\n"
     );
-    // The ceiling is measured again right before each server (see
-    // `Bench::ceiling`): this first figure only opens the report.
-    let ceiling = std::cell::Cell::new(bench.ceiling()?);
-    println!(
-        "ceiling (no database), GET /users/{{id}}: {:.0} requests/s\n",
-        ceiling.get()
-    );
+    // The yardsticks are measured again before each server (the rows
+    // `(no database)` and `(peer) …` of the tables); these cells hold the
+    // latest figures.
+    let ceiling = std::cell::Cell::new(0.0);
+    let fastest_peer = std::cell::Cell::new(None::<peers::Figures>);
 
     let only = std::env::var("BENCH_WORKLOADS").unwrap_or_default();
     let workloads: Vec<(&str, &str)> = ALL_WORKLOADS
@@ -199,7 +230,7 @@ fn run() -> Result<(), String> {
         // same run: the yardstick the patterns are held to there.
         let limits = match &server_url {
             Some(url) => {
-                let clients = PoolSettings::for_backend(&DatabaseUrl::parse(url)?).max_size;
+                let clients = app_pool_size(url)?;
                 let limits = pgbench::measure(url, clients, seconds)?;
                 println!(
                     "pgbench, {clients} clients: -S -M prepared {:.0}/s; INSERT … RETURNING {:.0}/s \
@@ -212,9 +243,10 @@ fn run() -> Result<(), String> {
         };
         // And the fastest Rust stacks against PostgreSQL, on the same
         // routes, in the same run: what a reader would choose instead.
-        let fastest_peer = match &server_url {
-            Some(url) => bench.measure_peers(&work, url)?,
-            None => None,
+        // Started once, measured again before each server.
+        let running_peers = match &server_url {
+            Some(url) => bench.start_peers(&work, url)?,
+            None => Vec::new(),
         };
         let yardstick = |workload: &str| match (limits, workload) {
             (Some(l), "read") => Some(l.reads),
@@ -223,18 +255,18 @@ fn run() -> Result<(), String> {
         };
         // Reads against reads, and creates against the peers' create in a
         // transaction: every write of the patterns is one.
-        let peer_yardstick = |workload: &str| match (fastest_peer, workload) {
+        let peer_yardstick = |workload: &str| match (fastest_peer.get(), workload) {
             (Some(p), "read") => Some(p.read),
             (Some(p), "write") => Some(p.create_in_transaction),
             _ => None,
         };
         println!(
-            "{:<16} {:<20} {:>7} {:>7} {:>7} {:>9} {:>9} {:>9} {:>7}",
+            "{:<22} {:<20} {:>7} {:>7} {:>7} {:>9} {:>9} {:>9} {:>7}",
             "pattern",
             "workload",
             "ceiling",
             if limits.is_some() { "pgbench" } else { "" },
-            if fastest_peer.is_some() { "peer" } else { "" },
+            if running_peers.is_empty() { "" } else { "peer" },
             "req/s",
             "p50 ms",
             "p99 ms",
@@ -245,7 +277,7 @@ fn run() -> Result<(), String> {
             let against_database = yardstick(workload).map(|limit| result.per_second() / limit);
             let against_peer = peer_yardstick(workload).map(|best| result.per_second() / best);
             println!(
-                "{pattern:<16} {label:<20} {:>7.2} {:>7} {:>7} {:>9.0} {:>9.2} {:>9.2} {:>7}{}",
+                "{pattern:<22} {label:<20} {:>7.2} {:>7} {:>7} {:>9.0} {:>9.2} {:>9.2} {:>7}{}",
                 result.per_second() / ceiling.get(),
                 against_database.map_or(String::new(), |r| format!("{r:.2}")),
                 against_peer.map_or(String::new(), |r| format!("{r:.2}")),
@@ -266,12 +298,12 @@ fn run() -> Result<(), String> {
         };
         // The machine's speed drifts (the ceiling measured 93,000 to
         // 137,000 requests/s in three runs within half an hour on one
-        // machine): each server's ratios are taken to the ceiling measured
-        // just before it, a row of the table.
-        let remeasure_ceiling = || -> Result<(), String> {
+        // machine): each server's ratios are taken to the ceiling and the
+        // peers measured just before it, rows of the table.
+        let remeasure_yardsticks = || -> Result<(), String> {
             ceiling.set(bench.ceiling()?);
             println!(
-                "{:<16} {:<20} {:>7.2} {:>7} {:>7} {:>9.0}",
+                "{:<22} {:<20} {:>7.2} {:>7} {:>7} {:>9.0}",
                 "(no database)",
                 "GET /users/{id}",
                 1.0,
@@ -279,16 +311,27 @@ fn run() -> Result<(), String> {
                 "",
                 ceiling.get()
             );
+            if !running_peers.is_empty() {
+                fastest_peer.set(Some(bench.measure_peers(&running_peers)?));
+            }
             Ok(())
         };
+        // On PostgreSQL, a CHECKPOINT once a server is seeded and started:
+        // its measurement does not pay for what came before.
+        let settle = || {
+            if let Some(url) = &server_url {
+                bench.checkpoint(url);
+            }
+        };
         {
-            remeasure_ceiling()?;
+            remeasure_yardsticks()?;
             let (database_url, cleanup) = fresh_database(&work, "plain", server_url.as_deref())?;
             seed(&database_url)?;
             let server = start(
                 &bench.binaries.join("plain"),
                 &[("DATABASE_URL", database_url.as_str())],
             )?;
+            settle();
             let result = bench.load(&server, "read")?.measured;
             print_row("(plain handler)", "read", "GET /users/{id}", &result);
             drop(server);
@@ -310,7 +353,7 @@ fn run() -> Result<(), String> {
             cleanup();
         }
         for pattern in PATTERNS {
-            remeasure_ceiling()?;
+            remeasure_yardsticks()?;
             let (database_url, cleanup) = fresh_database(&work, pattern, server_url.as_deref())?;
             let pool = seed(&database_url)?;
             let server = start(
@@ -320,6 +363,7 @@ fn run() -> Result<(), String> {
                     ("RUST_LOG", "warn"),
                 ],
             )?;
+            settle();
             let mut write_check = None;
             for &(workload, label) in &workloads {
                 let rows_before = count_users(&pool)?;
@@ -361,10 +405,14 @@ fn run() -> Result<(), String> {
                 None => String::new(),
             };
             println!(
-                "{pattern:<16} peak memory {}{writes}\n",
+                "{pattern:<22} peak memory {}{writes}\n",
                 memory.map_or("?".to_owned(), |m| format!("{m:.1} MiB")),
             );
             cleanup();
+        }
+        for peer in running_peers {
+            drop(peer.server);
+            (peer.cleanup)();
         }
         if only.is_empty() || only.split(',').any(|w| w == "deep") {
             bench.deep_pages(&work, server_url.as_deref())?;
@@ -372,7 +420,7 @@ fn run() -> Result<(), String> {
         panels.extend(chart_panels(
             backend,
             limits,
-            fastest_peer,
+            fastest_peer.get(),
             ceiling.get(),
             &rows,
         ));
@@ -406,23 +454,17 @@ impl Bench {
         })
     }
 
-    /// Each peer on a fresh schema seeded as the patterns' are: reads by
-    /// id, creates, and creates in a transaction, printed; the best of them
-    /// at each, or `None` when the peers were not built (`bench/run.sh`
-    /// builds them when `DATABASE_URL` names PostgreSQL).
-    fn measure_peers(
-        &self,
-        work: &Path,
-        server_url: &str,
-    ) -> Result<Option<peers::Figures>, String> {
+    /// Starts each peer on a fresh schema seeded as the patterns' are, and
+    /// measures its autocommitted create once; none when the peers were not
+    /// built (`bench/run.sh` builds them when `DATABASE_URL` names
+    /// PostgreSQL).
+    fn start_peers(&self, work: &Path, server_url: &str) -> Result<Vec<RunningPeer>, String> {
         let Some(folder) = peers::binaries(&self.binaries) else {
             println!("(the peers are not built: `just bench` builds them on PostgreSQL)");
-            return Ok(None);
+            return Ok(Vec::new());
         };
-        let pool_size = PoolSettings::for_backend(&DatabaseUrl::parse(server_url)?)
-            .max_size
-            .to_string();
-        let mut all = Vec::new();
+        let pool_size = app_pool_size(server_url)?.to_string();
+        let mut running = Vec::new();
         for (binary, name) in peers::PEERS {
             let (database_url, cleanup) = fresh_database(work, binary, Some(server_url))?;
             seed(&database_url)?;
@@ -433,24 +475,61 @@ impl Bench {
                     ("POOL_SIZE", pool_size.as_str()),
                 ],
             )?;
-            let speed = |workload| -> Result<f64, String> {
-                Ok(self.load(&server, workload)?.measured.per_second())
-            };
-            let figures = peers::Figures {
-                read: speed("read")?,
-                create: speed("write")?,
-                create_in_transaction: speed("write-tx")?,
-            };
-            println!(
-                "peer: {name:<27} GET /users/{{id}} {:.0}/s; POST /users {:.0}/s \
-                 (in BEGIN … COMMIT: {:.0}/s)",
-                figures.read, figures.create, figures.create_in_transaction
-            );
-            all.push(figures);
-            drop(server);
-            cleanup();
+            self.checkpoint(server_url);
+            // Only for the record: the patterns' creates are held to the
+            // create in a transaction.
+            let autocommitted = self.load(&server, "write")?.measured.per_second();
+            println!("peer: {name:<27} POST /users, autocommitted: {autocommitted:.0}/s");
+            running.push(RunningPeer {
+                name,
+                server,
+                cleanup,
+                server_url: server_url.to_owned(),
+            });
         }
-        Ok(Some(peers::fastest(&all)))
+        Ok(running)
+    }
+
+    /// Reads by id and creates in a transaction on each running peer, each
+    /// a row of the table; the best of them at each.
+    fn measure_peers(&self, running: &[RunningPeer]) -> Result<peers::Figures, String> {
+        let mut all = Vec::new();
+        for peer in running {
+            self.checkpoint(&peer.server_url);
+            let read = self.load(&peer.server, "read")?.measured.per_second();
+            let create_in_transaction = self.load(&peer.server, "write-tx")?.measured.per_second();
+            for (label, speed) in [
+                ("GET /users/{id}", read),
+                ("POST in BEGIN…COMMIT", create_in_transaction),
+            ] {
+                println!(
+                    "{:<22} {label:<20} {:>7} {:>7} {:>7} {speed:>9.0}",
+                    format!("(peer) {}", peer.short_name()),
+                    "",
+                    "",
+                    ""
+                );
+            }
+            all.push(peers::Figures {
+                read,
+                create_in_transaction,
+            });
+        }
+        Ok(peers::fastest(&all))
+    }
+
+    /// `CHECKPOINT`: the server writes out now what the work before left
+    /// dirty, so that it does not do it during the next measurement. Needs
+    /// a superuser or `pg_checkpoint`; if refused, says so once.
+    fn checkpoint(&self, server_url: &str) {
+        let refused = diesel::pg::PgConnection::establish(server_url)
+            .map_err(|e| e.to_string())
+            .and_then(|mut admin| admin.batch_execute("CHECKPOINT").map_err(|e| e.to_string()));
+        if let Err(e) = refused
+            && !self.checkpoint_refused.replace(true)
+        {
+            println!("(CHECKPOINT refused, {e}: a measurement may pay for the one before it)");
+        }
     }
 
     /// A list of a million users, in one database for every pattern: each
@@ -459,18 +538,21 @@ impl Bench {
     fn deep_pages(&self, work: &Path, server_url: Option<&str>) -> Result<(), String> {
         let (database_url, cleanup) = fresh_database(work, "deep", server_url)?;
         let pool = deep::seed(&database_url)?;
+        if let Some(url) = server_url {
+            self.checkpoint(url);
+        }
         println!(
             "deep pages: {} users; a walk by the links of GET /users?per_page=100, then wrk",
             deep::DEEP_USERS
         );
         println!(
-            "{:<16} {:<28} {:>9} {:>9} {:>9} {:>9}",
+            "{:<22} {:<28} {:>9} {:>9} {:>9} {:>9}",
             "pattern", "workload", "req/s", "p50 ms", "p99 ms", "non-2xx"
         );
         for pattern in PATTERNS {
             let walk = deep::walk(pattern, pool.clone())?;
             println!(
-                "{pattern:<16} walk: {} pages, {} users, the last id {}, at most {} SELECT a page, {:.1} s",
+                "{pattern:<22} walk: {} pages, {} users, the last id {}, at most {} SELECT a page, {:.1} s",
                 walk.pages, walk.users, walk.last_id, walk.most_selects_on_a_page, walk.seconds
             );
             let server = start(
@@ -488,7 +570,7 @@ impl Bench {
             ] {
                 let run = self.load(&server, workload)?.measured;
                 println!(
-                    "{pattern:<16} {label:<28} {:>9.0} {:>9.2} {:>9.2} {:>9}",
+                    "{pattern:<22} {label:<28} {:>9.0} {:>9.2} {:>9.2} {:>9}",
                     run.per_second(),
                     run.p50_us as f64 / 1000.0,
                     run.p99_us as f64 / 1000.0,
@@ -504,7 +586,7 @@ impl Bench {
                 ("beside 16 paging deep", beside),
             ] {
                 println!(
-                    "{pattern:<16} {label:<28} {:>9.0} {:>9.2} {:>9.2} {:>9}  ({what})",
+                    "{pattern:<22} {label:<28} {:>9.0} {:>9.2} {:>9.2} {:>9}  ({what})",
                     run.per_second(),
                     run.p50_us as f64 / 1000.0,
                     run.p99_us as f64 / 1000.0,
@@ -512,7 +594,7 @@ impl Bench {
                 );
             }
             println!(
-                "{pattern:<16} a page of 20 by key 900,000 deep: {:.2}× the speed of one at the start, \
+                "{pattern:<22} a page of 20 by key 900,000 deep: {:.2}× the speed of one at the start, \
                  {:.2}× that of a read by id; reads by id beside deep pages: {:.2}× their speed beside reads\n",
                 figures[2] / figures[1],
                 figures[2] / figures[0],
@@ -666,14 +748,6 @@ fn fresh_database(
             if !server_url.contains("sslmode=") {
                 url.push_str("&sslmode=disable");
             }
-            // Write out what the server measured before left dirty (the
-            // schema just dropped, pgbench's database) now, so that its
-            // checkpoint does not land on the next one measured. Needs a
-            // superuser or pg_checkpoint; without it the order of the runs
-            // may favour the later ones.
-            if let Err(e) = admin.batch_execute("CHECKPOINT") {
-                eprintln!("(CHECKPOINT refused, {e}: a run may pay for the one before)");
-            }
             Ok((
                 url,
                 Box::new(move || {
@@ -712,7 +786,8 @@ fn count_users(pool: &DbPool) -> Result<i64, String> {
 
 /// The panels of the chart for one backend: reads and creates, each
 /// pattern's ratio to the backend's yardstick (the no-database ceiling on
-/// SQLite, pgbench on PostgreSQL), against the targets set for them.
+/// SQLite; on PostgreSQL the fastest peer, or pgbench when the peers were
+/// not built), against the targets set for them.
 fn chart_panels(
     backend: &str,
     limits: Option<pgbench::Limits>,
@@ -735,14 +810,17 @@ fn chart_panels(
             panel(
                 "read",
                 "GET /users/{id}",
-                format!("the fastest peer ({:.0}/s)", p.read),
+                format!(
+                    "the fastest peer, measured before each ({:.0}/s last)",
+                    p.read
+                ),
                 0.9,
             ),
             panel(
                 "write",
                 "POST /users",
                 format!(
-                    "the fastest peer's insert in BEGIN … COMMIT ({:.0}/s)",
+                    "the fastest peer's insert in BEGIN … COMMIT, measured before each ({:.0}/s last)",
                     p.create_in_transaction
                 ),
                 0.9,
@@ -766,13 +844,13 @@ fn chart_panels(
             panel(
                 "read",
                 "GET /users/{id}",
-                format!("the no-database ceiling, measured beside each (last {ceiling:.0}/s)"),
+                format!("the no-database ceiling, measured before each ({ceiling:.0}/s last)"),
                 0.5,
             ),
             panel(
                 "write",
                 "POST /users",
-                format!("the no-database ceiling, measured beside each (last {ceiling:.0}/s)"),
+                format!("the no-database ceiling, measured before each ({ceiling:.0}/s last)"),
                 0.2,
             ),
         ],

@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 /// Each peer: its binary, and its name in the table.
 pub const PEERS: [(&str, &str); 3] = [
     ("actix-tokio-postgres", "actix-web + tokio-postgres"),
-    // The patterns' own query builder, async: what the thread hand-off of
-    // diesel with r2d2 costs, measured.
+    // The patterns' own query builder on an async connection, with no
+    // database threads.
     ("actix-diesel-async", "actix-web + diesel-async"),
     ("axum-sqlx", "axum + sqlx"),
 ];
@@ -19,8 +19,6 @@ pub const PEERS: [(&str, &str); 3] = [
 pub struct Figures {
     /// `GET /users/{id}`.
     pub read: f64,
-    /// `POST /users`, one autocommitted INSERT.
-    pub create: f64,
     /// `POST /users` with the INSERT between `BEGIN` and `COMMIT`, as the
     /// patterns' every write: the like-for-like create.
     pub create_in_transaction: f64,
@@ -41,7 +39,6 @@ pub fn fastest(figures: &[Figures]) -> Figures {
     let best = |of: fn(&Figures) -> f64| figures.iter().map(of).fold(0.0, f64::max);
     Figures {
         read: best(|f| f.read),
-        create: best(|f| f.create),
         create_in_transaction: best(|f| f.create_in_transaction),
     }
 }

@@ -4,7 +4,7 @@
 //! (one autocommitted INSERT) and `POST /tx/users` (the same INSERT in
 //! `conn.transaction`, `BEGIN … COMMIT`). diesel prepares each statement
 //! once per connection, as it does for the patterns. The pool lends a
-//! connection without a test query, as the other peers' pools do.
+//! connection without a test query, as every other pool here does.
 
 use actix_web::{App, HttpResponse, HttpServer, web};
 use bench_peers::{NewUser, Settings, User, say_listening};

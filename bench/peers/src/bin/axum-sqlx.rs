@@ -86,6 +86,9 @@ async fn main() -> Result<(), String> {
     let settings = Settings::from_env()?;
     let pool = PgPoolOptions::new()
         .max_connections(u32::try_from(settings.pool_size).unwrap_or(10))
+        // Its default pings each connection before lending it, a round trip
+        // per request; off, as in the other peers' pools and the patterns'.
+        .test_before_acquire(false)
         .connect(&settings.database_url)
         .await
         .map_err(|e| format!("cannot connect: {e}"))?;
