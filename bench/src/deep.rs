@@ -3,7 +3,7 @@
 //!
 //! The walk runs in this process, through each pattern's app (actix's test
 //! service, no network), with every statement recorded
-//! ([`shared::sql_log::SqlRecording`]): it follows `rel="next"` from
+//! ([`web_db::sql_log::SqlRecording`]): it follows `rel="next"` from
 //! `GET /users?per_page=100` until a page has no link, and prints the pages
 //! it took, the last id it reached and the SELECTs per page. The speed is
 //! wrk's, against the release binary, as for the other workloads.
@@ -15,10 +15,11 @@ use actix_web::test;
 use diesel::Connection;
 use diesel::connection::SimpleConnection;
 use shared::DbPool;
-use shared::database::{PoolSettings, engine, init_db};
-use shared::database_url::DatabaseUrl;
-use shared::http::AppService;
-use shared::sql_log::SqlRecording;
+use shared::database::init_db;
+use web_db::{PoolSettings, engine};
+use web_db::database_url::DatabaseUrl;
+use web_db::http::AppService;
+use web_db::sql_log::SqlRecording;
 
 /// The users of the deep list.
 pub const DEEP_USERS: i64 = 1_000_000;
@@ -48,7 +49,7 @@ pub fn seed(database_url: &str) -> Result<DbPool, String> {
         .map_err(|e| format!("seeding {DEEP_USERS} users: {e}"))?;
     if let DatabaseUrl::Postgres(_) = url {
         // Now rather than by autovacuum in the middle of a measurement.
-        shared::connection::init_openssl_for_libpq();
+        web_db::connection::init_openssl_for_libpq();
         let mut conn = diesel::pg::PgConnection::establish(database_url)
             .map_err(|e| format!("cannot connect to vacuum: {e}"))?;
         conn.batch_execute("VACUUM ANALYZE users")

@@ -30,8 +30,9 @@ use std::time::Duration;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use shared::DbPool;
-use shared::database::{PoolSettings, engine, init_db};
-use shared::database_url::DatabaseUrl;
+use shared::database::init_db;
+use web_db::{PoolSettings, engine};
+use web_db::database_url::DatabaseUrl;
 use shared::models::NewUser;
 use shared::schema::users;
 use shared::user_store::UserStore;
@@ -731,7 +732,7 @@ fn fresh_database(
         }
         Some(server_url) => {
             let schema = format!("bench_{}_{}", pattern.replace('-', "_"), std::process::id());
-            shared::connection::init_openssl_for_libpq();
+            web_db::connection::init_openssl_for_libpq();
             let mut admin =
                 diesel::pg::PgConnection::establish(server_url).map_err(|e| e.to_string())?;
             admin

@@ -16,7 +16,7 @@ use std::process::Command;
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
-use shared::database_url::DatabaseUrl;
+use web_db::database_url::DatabaseUrl;
 
 /// What pgbench reached, in transactions per second.
 #[derive(Debug, Clone, Copy)]
@@ -68,7 +68,7 @@ pub fn measure(server_url: &str, clients: u32, seconds: u64) -> Result<Limits, S
 fn run_all(url: &str, clients: u32, seconds: u64) -> Result<Limits, String> {
     pgbench(url, &["-i", "-q", "-s", "10"])?;
     let parsed = DatabaseUrl::parse(url)?;
-    shared::migrate::run_pending_migrations(&parsed)?;
+    web_db::migrate::run_pending_migrations(&parsed, shared::database::MIGRATIONS)?;
     // The million rows just loaded are written out now rather than during
     // the measured runs (refused without superuser or pg_checkpoint: then
     // the first run may pay for them).

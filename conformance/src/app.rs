@@ -8,7 +8,7 @@ use actix_web::http::header::{self, HeaderMap};
 use actix_web::{App, test};
 use futures_util::future::LocalBoxFuture;
 use serde_json::Value;
-use shared::http::AppService;
+use web_db::http::AppService;
 
 use crate::db::TestDb;
 

@@ -9,9 +9,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
-use shared::connection::{Access, connect};
-use shared::database::{PoolSettings, engine, init_db};
-use shared::database_url::DatabaseUrl;
+use web_db::connection::{Access, connect};
+use shared::database::init_db;
+use web_db::{PoolSettings, engine};
+use web_db::database_url::DatabaseUrl;
 use shared::{DbConnection, DbPool};
 
 /// The variable naming the PostgreSQL server the tests may use, e.g.
@@ -61,7 +62,7 @@ pub fn no_server_named_since_the_build() {
 pub const TEST_POOL: PoolSettings = PoolSettings {
     max_size: 4,
     checkout_timeout: std::time::Duration::from_millis(1000),
-    sqlite_durability: shared::database::SqliteDurability::PowerLoss,
+    sqlite_durability: web_db::database::SqliteDurability::PowerLoss,
 };
 
 /// Which backend a test runs on.
@@ -148,7 +149,7 @@ impl EmptyDb {
     pub fn postgres() -> Option<EmptyDb> {
         let (var, server_url) = postgres_server()?;
         let schema = unique_name("conformance");
-        shared::connection::init_openssl_for_libpq();
+        web_db::connection::init_openssl_for_libpq();
         // See "Panics" above: an unreachable server named for the tests
         // must fail them, not skip them.
         let mut admin = PgConnection::establish(&server_url).unwrap_or_else(|e| {

@@ -20,8 +20,8 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use futures_util::future::{Either, select};
 use serde_json::json;
-use shared::database::{PoolSettings, engine};
-use shared::database_url::DatabaseUrl;
+use web_db::{PoolSettings, engine};
+use web_db::database_url::DatabaseUrl;
 use shared::schema::users;
 use shared::{AppError, DbConnection, DbSession};
 

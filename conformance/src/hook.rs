@@ -19,7 +19,7 @@ use diesel::connection::{Connection, SimpleConnection, TransactionManager};
 use diesel::prelude::*;
 use futures_util::future::{LocalBoxFuture, join_all};
 use serde_json::json;
-use shared::connection::{Access, connect};
+use web_db::connection::{Access, connect};
 use shared::schema::users;
 use shared::{AppError, DbConnection, DbPool, DbSession};
 

@@ -9,9 +9,9 @@ use actix_web::test::TestRequest;
 use diesel::connection::SimpleConnection;
 use futures_util::future::join_all;
 use serde_json::{Value, json};
-use shared::database::engine;
-use shared::database_url::DatabaseUrl;
-use shared::idempotency::{HEADER, KEY_LIFETIME, REPLAYED_HEADER};
+use web_db::engine;
+use web_db::database_url::DatabaseUrl;
+use web_db::idempotency::{HEADER, KEY_LIFETIME, REPLAYED_HEADER};
 
 use crate::app::{Reply, TestApp};
 use crate::db::{TEST_POOL, TestDb, unique_name};

@@ -213,7 +213,7 @@ pub async fn posts_are_listed_with_their_authors(app: &TestApp) {
 }
 
 /// An unknown post is a 404 that names it; an id that is not a number in
-/// range is a 400 that says it is a post id.
+/// range is a 400 that names the path it is in.
 pub async fn an_unknown_post_is_not_found(app: &TestApp) {
     let reply = app.get("/posts/999999").await;
     assert_json_error(&reply, StatusCode::NOT_FOUND);
@@ -221,7 +221,7 @@ pub async fn an_unknown_post_is_not_found(app: &TestApp) {
     for id in ["abc", "2147483648", "1.5"] {
         let reply = app.get(&format!("/posts/{id}")).await;
         assert_json_error(&reply, StatusCode::BAD_REQUEST);
-        assert!(reply.error().contains("post id"), "{reply:?}");
+        assert!(reply.error().contains(&format!("in /posts/{id}")), "{reply:?}");
     }
 }
 

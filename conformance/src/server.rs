@@ -16,7 +16,7 @@ use actix_web::dev::ServerHandle;
 use actix_web::{App, HttpServer};
 use serde_json::Value;
 use shared::DbPool;
-use shared::http::AppService;
+use web_db::http::AppService;
 
 /// The app factory, as the suite's macro hands it over: the
 /// function that builds the app around a pool (`declarative::app`).

@@ -1,5 +1,5 @@
 //! How many statements each route sends, and which: counted with the SQL
-//! log's recordings ([`shared::sql_log`]), the instrumentation that feeds
+//! log's recordings ([`web_db::sql_log`]), the instrumentation that feeds
 //! `RUST_LOG=sql=debug`. A redundant round trip, or a loop that queries once
 //! per row (N+1), fails one of these.
 //!
@@ -12,7 +12,7 @@
 use actix_web::http::StatusCode;
 use actix_web::test::TestRequest;
 use serde_json::json;
-use shared::sql_log::{SqlRecording, Statement};
+use web_db::sql_log::{SqlRecording, Statement};
 
 use crate::app::{Reply, TestApp};
 use crate::db::Backend;

@@ -10,7 +10,7 @@ use actix_web::test::{self, TestRequest};
 use conformance::{Backend, Reply, TestApp, TestDb};
 use diesel::connection::SimpleConnection;
 use serde_json::{Value, json};
-use shared::http::AppService;
+use web_db::http::AppService;
 
 /// `GET uri` on a freshly started `app`: the JSON it answers.
 async fn get<T: AppService>(app: actix_web::App<T>, uri: &str) -> Value {

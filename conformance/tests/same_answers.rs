@@ -102,7 +102,7 @@ fn answer(reply: &Reply) -> String {
 
 async fn run_script<T>(app: actix_web::App<T>, db: TestDb) -> Vec<String>
 where
-    T: shared::http::AppService,
+    T: web_db::http::AppService,
 {
     let app = TestApp::start(app, db).await;
     let mut answers = Vec::new();

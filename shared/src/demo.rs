@@ -10,14 +10,15 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::database::DbPool;
-use crate::error::AppError;
-use crate::listing::{Page, UserListing};
+use web_db::DbPool;
+use web_db::error::AppError;
+use crate::listing::UserListing;
+use web_db::paging::Page;
 use crate::models::NewUser;
 use crate::post_models::NewPost;
 use crate::post_store::PostStore;
-use crate::sql_log::{SqlRecording, Statement};
-use crate::startup::Settings;
+use web_db::sql_log::{SqlRecording, Statement};
+use web_db::startup::Settings;
 use crate::user_store::UserId;
 
 /// `cargo run -p NAME -- demo`: the session on standard output, under a

@@ -7,7 +7,8 @@ use diesel::prelude::*;
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 
-use crate::error::AppError;
+use web_db::error::AppError;
+pub use web_db::http::Validate;
 use crate::post_models::{NewPost, check_first_posts};
 use crate::schema::users;
 
@@ -114,6 +115,11 @@ impl NewUser {
     }
 }
 
+/// The 404 for a user id that does not exist.
+pub fn user_not_found(id: i32) -> AppError {
+    AppError::NotFound(format!("no user with id {id}"))
+}
+
 impl UserChanges {
     /// True when the request asks to change nothing: there is no UPDATE to run.
     pub fn is_empty(&self) -> bool {
@@ -121,11 +127,6 @@ impl UserChanges {
     }
 }
 
-/// Values that must follow the rules of the model before they reach the database.
-pub trait Validate {
-    /// Checks every rule, naming the first one broken.
-    fn validate(&self) -> Result<(), AppError>;
-}
 
 impl Validate for NewUser {
     fn validate(&self) -> Result<(), AppError> {

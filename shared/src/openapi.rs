@@ -10,7 +10,7 @@
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::error::ErrorBody;
+use web_db::error::ErrorBody;
 use crate::models::{NewUser, User, UserChanges};
 use crate::post_models::{NewPost, Post, PostWithAuthor, UserWithPosts};
 use crate::{post_routes, routes};

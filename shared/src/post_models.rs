@@ -11,7 +11,7 @@ use diesel::sql_types::{Integer, Nullable};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::error::AppError;
+use web_db::error::AppError;
 use crate::models::{User, Validate, check_at_most, check_no_nul, check_not_blank};
 use crate::schema::posts;
 
@@ -116,6 +116,11 @@ pub struct UserWithPosts {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(required = false, nullable = false)]
     pub more_posts: Option<String>,
+}
+
+/// The 404 for a post id that does not exist.
+pub fn post_not_found(id: i32) -> AppError {
+    AppError::NotFound(format!("no post with id {id}"))
 }
 
 impl UserWithPosts {

@@ -4,13 +4,14 @@
 
 use actix_web::{HttpResponse, web};
 
-use crate::error::{AppError, ErrorBody};
-use crate::http::{PathId, ValidJson};
-use crate::idempotency::{Idempotency, SavedAnswer, request_text};
-use crate::listing::{Page, list_answer};
-use crate::post_models::{NewPost, Post, PostWithAuthor};
+use web_db::error::{AppError, ErrorBody};
+use web_db::http::{PathId, ValidJson};
+use web_db::idempotency::{Idempotency, SavedAnswer, request_text};
+use web_db::paging::{Page, list_answer};
+use crate::models::user_not_found;
+use crate::post_models::{NewPost, Post, PostWithAuthor, post_not_found};
 use crate::post_store::{PostId, PostStore};
-use crate::session::DbSession;
+use web_db::session::DbSession;
 
 /// Writes a post for a user.
 #[utoipa::path(
@@ -63,7 +64,7 @@ pub(crate) async fn create_post<S: PostStore>(
             })
         })
         .await
-        .map_err(|error| error.user_gone(user_id))?;
+        .map_err(|error| error.on_foreign_key_violation(|| user_not_found(user_id)))?;
     done.into_response()
 }
 
@@ -101,7 +102,7 @@ pub(crate) async fn list_user_posts<S: PostStore>(
     let posts = session
         .read(move |conn| store.posts_of_user(conn, user_id, &page))
         .await?;
-    let posts = posts.ok_or_else(|| AppError::user_not_found(user_id))?;
+    let posts = posts.ok_or_else(|| user_not_found(user_id))?;
     let path = format!("/users/{user_id}/posts");
     Ok(list_answer(&path, &[], &page, &posts, PostId::post_id))
 }
@@ -160,7 +161,7 @@ pub(crate) async fn get_post<S: PostStore>(
     let post = session
         .lookup(move |conn| store.find_post(conn, id))
         .await?;
-    let post = post.ok_or_else(|| AppError::post_not_found(id))?;
+    let post = post.ok_or_else(|| post_not_found(id))?;
     Ok(HttpResponse::Ok().json(post))
 }
 
@@ -188,7 +189,7 @@ pub(crate) async fn delete_post<S: PostStore>(
         .write(move |conn| store.delete_post(conn, id))
         .await?;
     if !deleted {
-        return Err(AppError::post_not_found(id));
+        return Err(post_not_found(id));
     }
     Ok(HttpResponse::NoContent().finish())
 }

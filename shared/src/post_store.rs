@@ -5,8 +5,9 @@
 use diesel::QueryResult;
 use serde::Serialize;
 
-use crate::connection::DbConnection;
-use crate::listing::{Page, UserListing};
+use web_db::connection::DbConnection;
+use crate::listing::UserListing;
+use web_db::paging::Page;
 use crate::models::NewUser;
 use crate::post_models::{NewPost, Post, PostWithAuthor, UserWithPosts};
 use crate::user_store::{UserId, UserStore};
@@ -33,7 +34,7 @@ pub trait PostStore: UserStore {
     /// Inserts a post of the user `user_id`, returning it with its new id.
     /// The database refuses a user that does not exist (the foreign key),
     /// even one deleted a moment ago by another request: see
-    /// [`crate::error::AppError::user_gone`].
+    /// [`web_db::AppError::on_foreign_key_violation`].
     fn create_post(
         &self,
         conn: &mut DbConnection,

@@ -12,16 +12,17 @@
 use actix_web::{HttpResponse, web};
 use futures_util::future::LocalBoxFuture;
 
-use crate::database::DbPool;
-use crate::error::{AppError, ErrorBody};
-use crate::http::{PathId, ValidJson};
-use crate::idempotency::{Idempotency, SavedAnswer, request_text};
-use crate::listing::{UserEmbed, UserListing, list_answer};
-use crate::models::{NewUser, User, UserChanges};
+use web_db::database::DbPool;
+use web_db::error::{AppError, ErrorBody};
+use web_db::http::{PathId, ValidJson};
+use web_db::idempotency::{Idempotency, SavedAnswer, request_text};
+use crate::listing::{UserEmbed, UserListing};
+use web_db::paging::list_answer;
+use crate::models::{NewUser, User, UserChanges, user_not_found};
 use crate::post_models::UserWithPosts;
 use crate::post_routes::{create_post, delete_post, get_post, list_posts, list_user_posts};
 use crate::post_store::PostStore;
-use crate::session::DbSession;
+use web_db::session::DbSession;
 use crate::user_store::{UserId, UserStore};
 
 /// Opens the store `S` on the pool's database, for `App::data_factory`:
@@ -151,7 +152,7 @@ pub(crate) async fn get_user<S: UserStore>(
     let user = session
         .lookup(move |conn| store.find_user(conn, id))
         .await?;
-    let user = user.ok_or_else(|| AppError::user_not_found(id))?;
+    let user = user.ok_or_else(|| user_not_found(id))?;
     Ok(HttpResponse::Ok().json(user))
 }
 
@@ -246,7 +247,7 @@ pub(crate) async fn update_user<S: UserStore>(
             .write(move |conn| store.update_user(conn, id, &changes))
             .await?
     };
-    let user = user.ok_or_else(|| AppError::user_not_found(id))?;
+    let user = user.ok_or_else(|| user_not_found(id))?;
     Ok(HttpResponse::Ok().json(user))
 }
 
@@ -274,7 +275,7 @@ pub(crate) async fn delete_user<S: UserStore>(
         .write(move |conn| store.delete_user(conn, id))
         .await?;
     if !deleted {
-        return Err(AppError::user_not_found(id));
+        return Err(user_not_found(id));
     }
     Ok(HttpResponse::NoContent().finish())
 }

@@ -5,7 +5,7 @@
 use diesel::QueryResult;
 use serde::Serialize;
 
-use crate::connection::DbConnection;
+use web_db::connection::DbConnection;
 use crate::listing::UserListing;
 use crate::models::{NewUser, User, UserChanges};
 

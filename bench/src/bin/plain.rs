@@ -17,8 +17,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use actix_web::{App, HttpResponse, HttpServer, web};
 use diesel::connection::SimpleConnection;
 use shared::DbConnection;
-use shared::connection::{Access, DbConnectionManager, connect, init_openssl_for_libpq};
-use shared::database_url::DatabaseUrl;
+use web_db::connection::{Access, DbConnectionManager, connect, init_openssl_for_libpq};
+use web_db::database_url::DatabaseUrl;
 use shared::models::NewUser;
 use shared::user_store::UserStore;
 

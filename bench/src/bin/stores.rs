@@ -8,9 +8,10 @@
 use std::process::ExitCode;
 use std::time::Instant;
 
-use shared::connection::{Access, connect};
-use shared::database::{PoolSettings, engine, init_db};
-use shared::database_url::DatabaseUrl;
+use web_db::connection::{Access, connect};
+use shared::database::init_db;
+use web_db::{PoolSettings, engine};
+use web_db::database_url::DatabaseUrl;
 use shared::listing::UserListing;
 use shared::models::NewUser;
 use shared::user_store::UserStore;

@@ -12,9 +12,9 @@ use std::time::Duration;
 
 use conformance::server::{HttpReply, TestServer};
 use conformance::{Backend, TestDb};
-use shared::database::PoolSettings;
-use shared::database_url::DatabaseUrl;
-use shared::startup::{DEFAULT_BIND_ADDR, Settings};
+use web_db::PoolSettings;
+use web_db::database_url::DatabaseUrl;
+use web_db::startup::{DEFAULT_BIND_ADDR, Settings};
 use shared::{AppError, DbPool};
 
 mod sql;
@@ -178,7 +178,7 @@ fn serve(pattern: &str) -> Option<String> {
         pool: PoolSettings::default(),
     };
     let addr: SocketAddr = DEFAULT_BIND_ADDR.parse().ok()?;
-    Some(shared::startup::announcement(pattern, &[addr], &settings))
+    Some(web_db::startup::announcement(pattern, &[addr], &settings))
 }
 
 /// One request of a tour: method, path (with its query), JSON body.

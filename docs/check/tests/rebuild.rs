@@ -1,7 +1,7 @@
 //! The second change of "Changing it" (`docs/src/changing-it.md`), done for
 //! real: the CHECKs on `users`, a table rebuild on SQLite and an
 //! `ALTER TABLE` on PostgreSQL, run by the app's own migration code
-//! (`shared::migrate`) on a database that holds users and posts. Every user
+//! (`web_db::migrate`) on a database that holds users and posts. Every user
 //! and every post must still be there afterwards, each post with its user,
 //! and the new rules must hold.
 
@@ -13,7 +13,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Text};
 use diesel_migrations::FileBasedMigrations;
 use docs_check::repo_root;
-use shared::database_url::DatabaseUrl;
+use web_db::database_url::DatabaseUrl;
 
 /// The app's migrations and the chapter's, in one folder per backend, as a
 /// reader's `shared/migrations` holds them once the chapter is done.
@@ -109,7 +109,7 @@ fn the_rebuild_keeps_every_user_and_post(backend: Backend) {
     let (dir, migrations) = migrations_after_the_chapter(folder);
     let url = DatabaseUrl::parse(&db.url).expect("the test database's URL");
     // One folder, of the URL's backend; the other set goes unused.
-    let applied = shared::migrate::run_migrations(&url, migrations.clone(), migrations)
+    let applied = web_db::migrate::run_migrations(&url, migrations.clone(), migrations)
         .expect("the chapter's migrations");
     let _ = std::fs::remove_dir_all(dir);
     // The bio column, then the CHECKs.

@@ -25,8 +25,8 @@
 
 use actix_web::middleware::from_fn;
 use actix_web::{App, web};
-use shared::DbPool;
-use shared::http::AppService;
+use web_db::DbPool;
+use web_db::http::AppService;
 
 pub mod posts;
 pub mod posts_mapping;
@@ -45,11 +45,11 @@ pub fn app(pool: DbPool) -> App<impl AppService> {
         .configure(shared::routes::routes::<store::Store>)
         // The contract as an OpenAPI document, and an explorer for it.
         .service(shared::openapi::explorer())
-        .configure(shared::http::json_errors)
+        .configure(web_db::http::json_errors)
         // The middleware registered last runs first: the hook, last here,
         // opens the request's session before any extractor or handler runs
         // and removes it after everything else, the log line included.
-        .wrap(shared::http::json_error_bodies())
-        .wrap(shared::http::request_log())
-        .wrap(from_fn(shared::shutdown_session))
+        .wrap(web_db::http::json_error_bodies())
+        .wrap(web_db::http::request_log())
+        .wrap(from_fn(web_db::shutdown_session))
 }

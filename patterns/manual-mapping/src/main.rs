@@ -7,9 +7,9 @@ use std::process::ExitCode;
 
 use actix_web::HttpServer;
 use manual_mapping::store::Store;
-use shared::DbPool;
-use shared::database::{engine, init_db};
-use shared::startup::{self, Command, Settings};
+use shared::cli::{self, Command, DEFAULT_SQLITE_FILE};
+use shared::database::init_db;
+use web_db::{DbPool, Settings, engine, startup};
 
 /// The package name, as `cargo run -p NAME` takes it.
 const NAME: &str = env!("CARGO_PKG_NAME");
@@ -24,7 +24,7 @@ fn main() -> ExitCode {
 }
 
 fn run(command: Command) -> Result<(), String> {
-    let settings = Settings::from_env()?;
+    let settings = Settings::from_env(DEFAULT_SQLITE_FILE)?;
     // SQLAlchemy's `create_engine`: a pool of connections.
     let pool = engine(&settings.database, &settings.pool).map_err(|e| e.to_string())?;
     // The Flask page's `init_db()`: the schema, brought up to date.
@@ -44,7 +44,7 @@ async fn serve(settings: &Settings, pool: DbPool) -> Result<(), String> {
         .shutdown_signal(startup::stop_requested())
         .bind(&settings.bind_addr)
         .map_err(|e| startup::cannot_listen(&settings.bind_addr, e))?;
-    startup::announce(NAME, &server.addrs(), settings);
+    cli::announce(NAME, &server.addrs(), settings);
     server
         .run()
         .await

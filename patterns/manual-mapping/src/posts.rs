@@ -16,7 +16,8 @@
 
 use diesel::prelude::*;
 use shared::DbConnection;
-use shared::listing::{Page, UserListing};
+use shared::listing::UserListing;
+use web_db::paging::Page;
 use shared::models::User;
 use shared::post_models::{EMBEDDED_POSTS, NewPost, Post, PostWithAuthor, UserWithPosts, coalesce};
 use shared::post_store::PostStore;

@@ -22,7 +22,7 @@ use diesel::sqlite::{Sqlite, SqliteType};
 use diesel_dynamic_schema::dynamic_value::{Any, DynamicRow, NamedField};
 use serde_json::{Map, Value};
 use shared::DbConnection;
-use shared::connection::{DbBackend, DbRawValue};
+use web_db::connection::{DbBackend, DbRawValue};
 
 /// A row as read by `sql_query` or a dynamic select: its fields in order,
 /// each with its column name.

@@ -402,7 +402,7 @@ mod tests {
 
     #[test]
     fn outside_the_library_paths_name_the_app() {
-        let text = "use manual_mapping::store::Store;\nshared::startup::run(x);\nenv!(\"CARGO_BIN_EXE_manual-mapping\")";
+        let text = "use manual_mapping::store::Store;\nweb_db::startup::run(x);\nenv!(\"CARGO_BIN_EXE_manual-mapping\")";
         assert_eq!(
             rewrite_paths(text, Place::Outside, &names()),
             "use my_service::store::Store;\nmy_service::startup::run(x);\nenv!(\"CARGO_BIN_EXE_my-service\")"

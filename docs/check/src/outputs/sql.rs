@@ -1,4 +1,4 @@
-//! The SQL the book shows, recorded with `shared::sql_log` while the real
+//! The SQL the book shows, recorded with `web_db::sql_log` while the real
 //! code runs: what each data-access function of a pattern sends (on
 //! SQLite), and what each route sends through the app, the three patterns
 //! side by side (on SQLite or PostgreSQL).
@@ -7,10 +7,10 @@ use actix_web::App;
 use actix_web::http::header;
 use actix_web::test::TestRequest;
 use conformance::{Backend, TestApp, TestDb};
-use shared::http::AppService;
+use web_db::http::AppService;
 use shared::listing::UserListing;
 use shared::models::{NewUser, UserChanges};
-use shared::sql_log::{SqlRecording, Statement};
+use web_db::sql_log::{SqlRecording, Statement};
 use shared::user_store::UserStore;
 
 /// One call and the statements it sent, indented under it.

@@ -14,9 +14,6 @@ pub enum DatabaseUrl {
     Postgres(String),
 }
 
-/// Where the app keeps its data when `DATABASE_URL` is not set.
-pub const DEFAULT_SQLITE_FILE: &str = "users.db";
-
 impl DatabaseUrl {
     /// Reads a URL, refusing the ones no backend here can serve.
     pub fn parse(url: &str) -> Result<Self, String> {

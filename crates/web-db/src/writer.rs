@@ -127,7 +127,7 @@ impl SqliteWriter {
         await_answer(answered, &claim, deadline, waited, stopped).await
     }
 
-    /// [`SqliteWriter::write`] for code outside the async runtime (the demo,
+    /// [`SqliteWriter::write`] for code outside the async runtime (a tool,
     /// tests): blocks the calling thread until the write is committed.
     pub fn write_blocking<T, F>(&self, work: F) -> Result<T, AppError>
     where

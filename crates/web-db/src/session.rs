@@ -1,16 +1,15 @@
 //! The request session and the teardown hook that ends it.
 //!
-//! The Flask page keeps one SQLAlchemy session per request and calls
-//! `db_session.remove()` when the request ends, because that session keeps a
-//! connection and an open transaction between calls. Here the session is
-//! [`DbSession`], and no call leaves anything open: each read or write
-//! borrows a connection from the pool, finishes its transaction if it had
-//! one, and gives the connection back before it returns. So a request never
-//! holds a connection while it waits for something else (another service, a
-//! slow client), and [`shutdown_session`], the teardown hook, has little left
-//! to do: it ends the session when the response is ready (a clone that
-//! outlives the request is refused from then on) and answers a panic with
-//! JSON, on every path, as Flask's teardown functions run on every path.
+//! An ORM session usually keeps a connection and an open transaction
+//! between calls, so it must be removed when the request ends, on every
+//! path. Here the session is [`DbSession`], and no call leaves anything
+//! open: each read or write borrows a connection from the pool, finishes
+//! its transaction if it had one, and gives the connection back before it
+//! returns. So a request never holds a connection while it waits for
+//! something else (another service, a slow client), and
+//! [`shutdown_session`], the teardown hook, has little left to do: when the
+//! response is ready it marks the session ended, and it answers a panic
+//! with JSON, on every path.
 
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -44,7 +43,7 @@ use crate::transaction::panic_message;
 /// Each call borrows a connection for as long as it runs, and no longer,
 /// and waits for one (or for a thread to run on) at most the pool's
 /// checkout timeout: past it, a 503 with `Retry-After`, and the work never
-/// runs. Unlike a SQLAlchemy session, it keeps nothing between calls: no
+/// runs. Unlike an ORM's session, it keeps nothing between calls: no
 /// connection, no transaction, no objects (diesel has no unit of work,
 /// identity map or change tracking). What you write is what is sent.
 #[derive(Clone)]
@@ -98,9 +97,12 @@ impl DbSession {
         self.pool.write(work).await
     }
 
-    /// Refuses work once the request is over: a clone of the session kept by
-    /// a task that outlives its request would otherwise use the database on
-    /// behalf of a request nobody waits for. Such work takes the pool.
+    /// Refuses work once the request is over. A handler may hand a clone of
+    /// its session to a task that goes on after the answer is sent
+    /// (`actix_web::rt::spawn`); that task would use the database for a
+    /// request nobody waits for any more, with no one to see its errors.
+    /// So from the moment the response is ready every call on any clone
+    /// fails (a 500 in the log); such a task takes the pool instead.
     fn still_open(&self) -> Result<(), AppError> {
         if self.ended.load(Ordering::Acquire) {
             return Err(AppError::Internal(
@@ -112,9 +114,8 @@ impl DbSession {
         Ok(())
     }
 
-    /// Ends the session: what `db_session.remove()` does on the Flask page.
-    /// No connection is held between calls, so there is nothing to give
-    /// back; later calls on a clone are refused.
+    /// Ends the session. No connection is held between calls, so there is
+    /// nothing to give back; later calls on a clone are refused.
     fn end(&self) {
         self.ended.store(true, Ordering::Release);
     }
@@ -135,14 +136,13 @@ impl FromRequest for DbSession {
     }
 }
 
-/// The teardown hook, the counterpart of the Flask page's `shutdown_session`
-/// (registered there with `@app.teardown_appcontext`): registered here with
+/// The teardown hook, registered with
 /// `App::wrap(actix_web::middleware::from_fn(shutdown_session))`.
 ///
 /// It opens the request's [`DbSession`], runs the rest of the app, and ends
-/// the session when the response is ready. Like a teardown function, and
-/// unlike Flask's `after_request`, it also runs when the handler fails or
-/// panics; a panic becomes a JSON 500 and the worker goes on serving.
+/// the session when the response is ready. It runs on every path: when the
+/// handler succeeds, fails, or panics; a panic becomes a JSON 500 and the
+/// worker goes on serving.
 pub async fn shutdown_session(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -153,11 +153,16 @@ pub async fn shutdown_session(
     let session = DbSession::new(DbPool::clone(pool));
     req.extensions_mut().insert(session.clone());
 
+    // Runs the rest of the app, catching a panic as a value instead of
+    // letting it end the worker thread. (`AssertUnwindSafe` is the promise
+    // `catch_unwind` asks for: nothing the request shares is left half
+    // changed by a panic here; its session is ended just below.)
     let outcome = AssertUnwindSafe(next.call(req)).catch_unwind().await;
     session.end();
 
-    // The body is boxed so that every app has one nameable type,
-    // `App<impl AppService>`, whatever the middleware inside produce.
+    // Every answer gets the same body type, `BoxBody`: the middleware
+    // inside may each produce their own, and an app's type must be one
+    // that a function can name in its signature (`App<impl AppService>`).
     let outcome = outcome.map(|result| result.map(ServiceResponse::map_into_boxed_body));
     outcome.unwrap_or_else(|panic| {
         let message = panic_message(panic.as_ref());

@@ -1,4 +1,5 @@
-//! One error type for the whole app, and how each error becomes an HTTP answer.
+//! One error type for an app's handlers, and how each error becomes an HTTP
+//! answer; database errors are turned into the right one here.
 //!
 //! Every answer is JSON: `{"error": "<what went wrong>"}`. Causes inside the
 //! server (SQL, driver messages, file paths) are logged, never sent.
@@ -13,10 +14,10 @@ pub enum AppError {
     /// The request is malformed: bad JSON, a missing field, a bad query parameter (400).
     #[error("{0}")]
     BadRequest(String),
-    /// No such user or post, or no such route (404).
+    /// No such row, or no such route (404).
     #[error("{0}")]
     NotFound(String),
-    /// The value would break a uniqueness rule: name or email taken (409).
+    /// The value would break a uniqueness rule: a name or an email taken (409).
     #[error("{0}")]
     Conflict(String),
     /// The body is larger than the app accepts (413).
@@ -61,28 +62,28 @@ pub struct ErrorBody {
 }
 
 impl AppError {
-    /// A 404 for a user id that does not exist.
-    pub fn user_not_found(id: i32) -> Self {
-        AppError::NotFound(format!("no user with id {id}"))
-    }
-
-    /// A 404 for a post id that does not exist.
-    pub fn post_not_found(id: i32) -> Self {
-        AppError::NotFound(format!("no post with id {id}"))
-    }
-
-    /// The error of a write that refers to the user `user_id`, with the
-    /// database's refusal of a missing user (a foreign key violation) made a
-    /// 404. The app does not look the user up first: between that read and
-    /// the INSERT another request may delete the user. The foreign key is
-    /// checked inside the INSERT itself, so it cannot be raced; a violation
-    /// elsewhere stays what it is, a bug (500).
-    pub fn user_gone(self, user_id: i32) -> Self {
+    /// The error of a write that refers to another row (a post to its
+    /// user), with the database's refusal of a missing row (a foreign key
+    /// violation) made `missing()`, a 404 say. Look nothing up first:
+    /// between that read and the INSERT another request may delete the row,
+    /// while the foreign key is checked inside the INSERT itself and cannot
+    /// be raced. Any other violation stays what it is, a bug (500).
+    ///
+    /// ```
+    /// # use web_db::AppError;
+    /// fn user_not_found(id: i64) -> AppError {
+    ///     AppError::NotFound(format!("no user with id {id}"))
+    /// }
+    /// # let error = AppError::Conflict("taken".into());
+    /// let error = error.on_foreign_key_violation(|| user_not_found(7));
+    /// # assert!(matches!(error, AppError::Conflict(_)));
+    /// ```
+    pub fn on_foreign_key_violation(self, missing: impl FnOnce() -> AppError) -> Self {
         match self {
             AppError::Database(DieselError::DatabaseError(
                 DatabaseErrorKind::ForeignKeyViolation,
                 _,
-            )) => AppError::user_not_found(user_id),
+            )) => missing(),
             other => other,
         }
     }
@@ -201,8 +202,8 @@ fn write_on_read_path(message: &str) -> String {
     )
 }
 
-/// "a user with this email already exists", from the column the database
-/// names: SQLite in its message (`UNIQUE constraint failed: users.email`),
+/// "this email is already taken", from the column the database names:
+/// SQLite in its message (`UNIQUE constraint failed: users.email`),
 /// PostgreSQL in its detail (`Key (email)=(…) already exists.`). The value
 /// itself is not repeated.
 fn already_exists(info: &dyn DatabaseErrorInformation) -> String {
@@ -210,26 +211,16 @@ fn already_exists(info: &dyn DatabaseErrorInformation) -> String {
         .message()
         .strip_prefix("UNIQUE constraint failed: ")
         .and_then(|columns| columns.split(", ").next())
-        .and_then(|column| column.split_once('.'));
+        .and_then(|column| column.split_once('.'))
+        .map(|(_table, column)| column);
     let postgres = info
         .details()
         .and_then(|details| details.strip_prefix("Key ("))
         .and_then(|rest| rest.split_once(')'))
-        .map(|(column, _)| (info.table_name().unwrap_or(""), column));
+        .map(|(columns, _)| columns.split(", ").next().unwrap_or(columns));
     match sqlite.or(postgres) {
-        Some((table, column)) => format!("{} with this {column} already exists", one_row_of(table)),
-        None => "a row with these values already exists".to_owned(),
-    }
-}
-
-/// What one row of `table` is called in a message: the app's own tables by
-/// name, any other plainly (English plurals are not all a trailing `s`).
-fn one_row_of(table: &str) -> String {
-    match table {
-        "users" => "a user".to_owned(),
-        "posts" => "a post".to_owned(),
-        "" => "a row".to_owned(),
-        other => format!("a row of {other}"),
+        Some(column) => format!("this {column} is already taken"),
+        None => "these values are already taken".to_owned(),
     }
 }
 
@@ -295,24 +286,17 @@ mod tests {
         for (message, expected) in [
             (
                 "UNIQUE constraint failed: users.name",
-                "a user with this name already exists",
+                "this name is already taken",
             ),
             (
                 "UNIQUE constraint failed: users.email",
-                "a user with this email already exists",
+                "this email is already taken",
             ),
             (
-                "UNIQUE constraint failed: posts.slug",
-                "a post with this slug already exists",
+                "UNIQUE constraint failed: comments.post_id, comments.author_id",
+                "this post_id is already taken",
             ),
-            (
-                "UNIQUE constraint failed: categories.name",
-                "a row of categories with this name already exists",
-            ),
-            (
-                "UNIQUE constraint failed: address.street",
-                "a row of address with this street already exists",
-            ),
+            ("UNIQUE constraint failed", "these values are already taken"),
         ] {
             let error = reported(kind, message);
             assert!(
@@ -332,13 +316,13 @@ mod tests {
         let error: AppError =
             DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, Box::new(info)).into();
         assert!(
-            matches!(&error, AppError::Conflict(m) if m == "a user with this name already exists"),
+            matches!(&error, AppError::Conflict(m) if m == "this name is already taken"),
             "{error:?}"
         );
     }
 
     #[test]
-    fn a_foreign_key_violation_is_a_missing_user_only_where_one_is_expected() {
+    fn a_foreign_key_violation_is_a_missing_row_only_where_one_is_expected() {
         let violation = || {
             reported(
                 DatabaseErrorKind::ForeignKeyViolation,
@@ -346,10 +330,11 @@ mod tests {
             )
         };
         assert_eq!(violation().status_code(), StatusCode::INTERNAL_SERVER_ERROR);
-        let gone = violation().user_gone(7);
+        let missing = || AppError::NotFound("no user with id 7".into());
+        let gone = violation().on_foreign_key_violation(missing);
         assert_eq!(gone.status_code(), StatusCode::NOT_FOUND);
         assert_eq!(gone.to_string(), "no user with id 7");
-        let conflict = AppError::Conflict("taken".into()).user_gone(7);
+        let conflict = AppError::Conflict("taken".into()).on_foreign_key_violation(missing);
         assert_eq!(conflict.status_code(), StatusCode::CONFLICT);
     }
 

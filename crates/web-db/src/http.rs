@@ -1,6 +1,6 @@
-//! What every pattern's app has in common besides the session and its hook:
-//! JSON answers for the framework's own errors, the request log, and the
-//! extractors and responses the handlers share.
+//! The HTTP side every app needs besides the session and its hook: JSON
+//! answers for the framework's own errors, the request log, and extractors
+//! that check what a client sent before a handler runs.
 
 use actix_web::body::BoxBody;
 use actix_web::dev::{Payload, ServiceFactory, ServiceRequest, ServiceResponse};
@@ -13,10 +13,18 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::error::{AppError, ErrorBody};
-use crate::models::Validate;
 
-/// The largest JSON body accepted. A user is well under 1 KiB; a user with
-/// its first posts, or a post of 2,000 characters, fits too.
+/// The rules a request body must keep beyond its JSON shape (lengths, a
+/// blank name, an `@` in an email): [`ValidJson`] checks them before the
+/// handler runs, and a body that breaks one is a 422.
+pub trait Validate {
+    /// `Ok` if every value keeps its rules; [`AppError::Invalid`] (422)
+    /// naming the first that does not.
+    fn validate(&self) -> Result<(), AppError>;
+}
+
+/// The largest JSON body accepted: 16 KiB, room for a record with a few
+/// thousand characters of text.
 pub const JSON_LIMIT_BYTES: usize = 16 * 1024;
 
 /// What an actix `App<T>` of this project is, as one bound: a factory of
@@ -154,14 +162,9 @@ fn json_error(error: JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
 fn path_error(error: PathError, req: &HttpRequest) -> actix_web::Error {
     let segment = req.match_info().get("id").unwrap_or_default();
     log::debug!("bad path {}: {error}", req.path());
-    // `/posts/{id}` names a post; `/users/{id}` and `/users/{id}/posts` a user.
-    let noun = if req.path().starts_with("/posts/") {
-        "post"
-    } else {
-        "user"
-    };
     AppError::BadRequest(format!(
-        "{segment:?} is not a {noun} id: ids are whole numbers from 1 to {}",
+        "{segment:?} in {} is not an id: ids are whole numbers from 1 to {}",
+        req.path(),
         i32::MAX
     ))
     .into()

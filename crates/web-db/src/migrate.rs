@@ -1,4 +1,5 @@
-//! Migrations that several instances of the app can run at the same moment.
+//! An app's migrations, which several instances of it can run at the same
+//! moment.
 //!
 //! diesel's migration harness is not safe for concurrent runners: it reads
 //! which migrations have run, then runs the others, each in a transaction
@@ -10,7 +11,7 @@
 //!
 //! So the whole run happens under a lock that every instance shares: an
 //! advisory lock kept by PostgreSQL, and on SQLite a lock on a file beside
-//! the database (`users.db-migrations.lock`), taken with the operating
+//! the database (`app.db-migrations.lock`), taken with the operating
 //! system's file locking. The first instance takes it and applies the
 //! pending migrations; the others wait, say so in their log, then find
 //! nothing left to do. A lock held by an instance that dies is released
@@ -34,24 +35,46 @@ use diesel::pg::{Pg, PgConnection};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Nullable, Text};
 use diesel::sqlite::{Sqlite, SqliteConnection};
-use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness};
 
 use crate::connection::with_connection_defaults;
 use crate::database_url::{DatabaseUrl, sqlite_file};
 use crate::sql_log::SqlLog;
 
-const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
-const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+/// An app's migrations, one set per backend, compiled into its binary by
+/// diesel's `embed_migrations!`:
+///
+/// ```ignore
+/// use diesel_migrations::embed_migrations;
+///
+/// pub const MIGRATIONS: web_db::migrate::Migrations = web_db::migrate::Migrations {
+///     sqlite: embed_migrations!("migrations/sqlite"),
+///     postgres: embed_migrations!("migrations/postgres"),
+/// };
+/// ```
+///
+/// (`ignore`: the macro reads folders of the crate that calls it.) Pass the
+/// constant itself to [`crate::init_db`]: each use of a `const` is a fresh
+/// value. Cargo
+/// does not know that the macro read those folders: give the crate a
+/// `build.rs` that prints `cargo::rerun-if-changed=migrations`, or a
+/// migration added later is left out of the next build, silently.
+pub struct Migrations {
+    /// The SQLite set (`migrations/sqlite`).
+    pub sqlite: EmbeddedMigrations,
+    /// The PostgreSQL set (`migrations/postgres`).
+    pub postgres: EmbeddedMigrations,
+}
 
 /// The log target of this module: `RUST_LOG=migrations=info` shows a
 /// start-up that waits, and what was applied.
 const LOG_TARGET: &str = "migrations";
 
-/// Applies the embedded migrations of the URL's backend that have not run
-/// yet, while every other instance that tries at the same moment waits.
-/// Returns how many it applied (0 when another instance had already done it).
-pub fn run_pending_migrations(url: &DatabaseUrl) -> Result<usize, String> {
-    run_migrations(url, SQLITE_MIGRATIONS, POSTGRES_MIGRATIONS)
+/// Applies the migrations of the URL's backend that have not run yet, while
+/// every other instance that tries at the same moment waits. Returns how
+/// many it applied (0 when another instance had already done it).
+pub fn run_pending_migrations(url: &DatabaseUrl, migrations: Migrations) -> Result<usize, String> {
+    run_migrations(url, migrations.sqlite, migrations.postgres)
 }
 
 /// [`run_pending_migrations`] with migrations from elsewhere (a folder, in

@@ -1,50 +1,17 @@
-//! The parts of start-up every pattern's `main.rs` shares: the command line,
-//! the settings from the environment, logging, the server's sizing and
-//! graceful stop, and the lines printed once it listens. `main.rs` itself
-//! shows the order: settings, engine, migrations, then the server or the demo.
+//! What an app's `main` needs besides its own routes: the settings from the
+//! environment, logging, the server's sizing and graceful stop, and the
+//! lines printed once it listens.
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use crate::database::{PoolSettings, SqliteDurability};
-use crate::database_url::{DEFAULT_SQLITE_FILE, DatabaseUrl};
+use crate::database_url::DatabaseUrl;
 use crate::sql_log;
 
 /// Where the server listens unless `BIND_ADDR` says otherwise.
 pub const DEFAULT_BIND_ADDR: &str = "127.0.0.1:8080";
-
-/// What the command line asked for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Command {
-    /// No argument: serve the JSON API.
-    Serve,
-    /// `demo`: run the console session and exit.
-    Demo,
-}
-
-impl Command {
-    /// Reads the arguments of the program `name`. `--help` prints the usage
-    /// (success); anything unknown prints it with an error (exit code 2).
-    pub fn from_args(name: &str) -> Result<Command, ExitCode> {
-        let args: Vec<String> = std::env::args().skip(1).collect();
-        match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
-            [] => Ok(Command::Serve),
-            ["demo"] => Ok(Command::Demo),
-            ["-h" | "--help" | "help"] => {
-                println!("{}", USAGE.replace("NAME", name));
-                Err(ExitCode::SUCCESS)
-            }
-            _ => {
-                eprintln!(
-                    "error: unexpected arguments {args:?}\n\n{}",
-                    USAGE.replace("NAME", name)
-                );
-                Err(ExitCode::from(2))
-            }
-        }
-    }
-}
 
 /// Logs to standard error: `info` (one line per request, the migrations,
 /// the errors), with what `RUST_LOG` adds or changes on top.
@@ -75,7 +42,7 @@ pub fn exit_code(outcome: Result<(), String>) -> ExitCode {
 /// Everything the environment (or `.env`) configures.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    /// `DATABASE_URL`, or a SQLite file in the working directory.
+    /// `DATABASE_URL`, or the app's SQLite file in the working directory.
     pub database: DatabaseUrl,
     /// True when `DATABASE_URL` was not set.
     pub database_is_default: bool,
@@ -87,10 +54,12 @@ pub struct Settings {
 
 impl Settings {
     /// Reads the settings from the environment, after loading `.env` if
-    /// present. `DB_SLOW_MS` is not kept here: it sets the slow-statement
-    /// threshold of the SQL log, for the whole process, as `RUST_LOG` sets
-    /// the log's level.
-    pub fn from_env() -> Result<Self, String> {
+    /// present; without `DATABASE_URL`, the database is the SQLite file
+    /// `default_sqlite_file` in the working directory. Every variable read
+    /// is in [`environment_help`]. `DB_SLOW_MS` is not kept here: it sets the
+    /// slow-statement threshold of the SQL log, for the whole process, as
+    /// `RUST_LOG` sets the log's level.
+    pub fn from_env(default_sqlite_file: &str) -> Result<Self, String> {
         if let Err(e) = dotenvy::dotenv()
             && !e.not_found()
         {
@@ -98,7 +67,7 @@ impl Settings {
         }
         let (database, database_is_default) = match std::env::var("DATABASE_URL") {
             Ok(url) if !url.trim().is_empty() => (DatabaseUrl::parse(&url)?, false),
-            _ => (DatabaseUrl::Sqlite(default_sqlite_path()), true),
+            _ => (DatabaseUrl::Sqlite(in_working_dir(default_sqlite_file)), true),
         };
         let mut pool = PoolSettings::for_backend(&database);
         if let Some(size) = number_from_env("DB_POOL_SIZE", 1, 1000)? {
@@ -131,10 +100,10 @@ impl Settings {
     }
 }
 
-fn default_sqlite_path() -> String {
+fn in_working_dir(file: &str) -> String {
     match std::env::current_dir() {
-        Ok(dir) => dir.join(DEFAULT_SQLITE_FILE).display().to_string(),
-        Err(_) => DEFAULT_SQLITE_FILE.to_owned(),
+        Ok(dir) => dir.join(file).display().to_string(),
+        Err(_) => file.to_owned(),
     }
 }
 
@@ -150,15 +119,16 @@ fn number_from_env(name: &str, min: u64, max: u64) -> Result<Option<u64>, String
     }
 }
 
-const USAGE: &str = "usage: cargo run -p NAME [-- demo]
+/// What [`Settings::from_env`] reads, for an app's `--help`: the
+/// variables, with `default_sqlite_file` as `DATABASE_URL`'s default.
+pub fn environment_help(default_sqlite_file: &str) -> String {
+    ENVIRONMENT.replace("DEFAULT_FILE", default_sqlite_file)
+}
 
-  (no argument)  serve the JSON API on BIND_ADDR (default 127.0.0.1:8080)
-  demo           run the console session of the Flask page and exit
-
-environment (or .env):
+const ENVIRONMENT: &str = "environment (or .env):
   DATABASE_URL            sqlite://PATH, a file path, or postgres://USER@HOST:PORT/DB
-                          (default: users.db in the working directory)
-  BIND_ADDR               host:port to listen on
+                          (default: DEFAULT_FILE in the working directory)
+  BIND_ADDR               host:port to listen on (default 127.0.0.1:8080)
   DB_POOL_SIZE            most database connections at once (default: 10 on
                           PostgreSQL, twice the cores on SQLite)
   DB_CHECKOUT_TIMEOUT_MS  how long a request waits for a connection (default 3000)
@@ -199,24 +169,20 @@ pub fn cannot_listen(bind_addr: &str, error: std::io::Error) -> String {
     format!("cannot listen on {bind_addr}: {error}{hint}")
 }
 
-/// Prints the lines of [`announcement`] once the server listens.
-pub fn announce(name: &str, addrs: &[SocketAddr], settings: &Settings) {
-    println!("{}", announcement(name, addrs, settings));
-}
-
-/// The lines printed once the server listens: where, on which database, and
-/// a request to try. With port 0 the OS picks the port: they name the one
-/// it picked.
-pub fn announcement(name: &str, addrs: &[SocketAddr], settings: &Settings) -> String {
-    let url = match addrs.first() {
+/// The server's address as a URL, `http://127.0.0.1:8080`: with port 0
+/// the OS picks the port, and this names the one it picked.
+pub fn base_url(addrs: &[SocketAddr], settings: &Settings) -> String {
+    match addrs.first() {
         Some(addr) => format!("http://{addr}"),
         None => format!("http://{}", settings.bind_addr),
-    };
+    }
+}
+
+/// The lines to print once the server listens: where, and on which database.
+pub fn announcement(name: &str, addrs: &[SocketAddr], settings: &Settings) -> String {
     format!(
-        "{name} listening on {url}\n\
-         database: {}\n\
-         try: curl -i -X POST {url}/users -H 'content-type: application/json' \
-         -d '{{\"name\":\"admin\",\"email\":\"admin@localhost\"}}'",
+        "{name} listening on {}\ndatabase: {}",
+        base_url(addrs, settings),
         settings.describe_database()
     )
 }

@@ -1,5 +1,5 @@
 //! The SQL echo: every statement a connection runs, on the log target `sql`,
-//! the counterpart of SQLAlchemy's `create_engine(..., echo=True)`.
+//! as an ORM's `echo` setting shows it.
 //!
 //! `RUST_LOG=sql=debug` shows each statement as it was sent, with its bound
 //! values, how long it took, the backend and which connection ran it:
@@ -19,8 +19,8 @@
 //! before and after each statement. With the echo off it only reads the
 //! clock twice per statement, for the slow-statement warning.
 //!
-//! The same events feed [`SqlRecording`]: what the demo prints under each
-//! step, what the book shows, and what the tests count.
+//! The same events feed [`SqlRecording`]: what a test counts, or a tool
+//! prints, of the statements one piece of work sent.
 
 use std::collections::HashSet;
 use std::fmt;
@@ -223,7 +223,7 @@ impl Statement {
     }
 }
 
-/// The SQL and its values, as the demo and the book print it:
+/// The SQL and its values, as a recording prints it:
 /// `SELECT … LIMIT ? -- binds: [1, 1]`, then `(cached)` for a statement the
 /// connection keeps prepared.
 impl fmt::Display for Statement {
@@ -267,8 +267,8 @@ fn record(database: &DatabaseUrl, statement: Statement) {
 /// every connection (the pool's, the SQLite writer's, a test's own), except
 /// the connections' own set-up. Stops when dropped.
 ///
-/// The demo prints what each step sent with it, the book shows the SQL of
-/// each operation, and the tests count statements per request.
+/// A test counts the statements a request sent; a tool prints what each
+/// step sent.
 pub struct SqlRecording {
     recorded: Arc<Recorded>,
 }
