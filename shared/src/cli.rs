@@ -1,6 +1,5 @@
-//! The command line of every pattern's binary: serve (no argument), the
-//! console session (`demo`), or `--help`; and the lines it prints once it
-//! listens.
+//! The command line: the binary takes no argument but `--help`, and reads
+//! its settings from the environment. Once it listens it says where.
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -11,41 +10,30 @@ use web_db::startup::{announcement, base_url, environment_help};
 /// Where the data is kept when `DATABASE_URL` is not set.
 pub const DEFAULT_SQLITE_FILE: &str = "users.db";
 
-/// What the command line asked for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Command {
-    /// No argument: serve the JSON API.
-    Serve,
-    /// `demo`: run the console session and exit.
-    Demo,
-}
-
-impl Command {
-    /// Reads the arguments of the program `name`. `--help` prints the usage
-    /// (success); anything unknown prints it with an error (exit code 2).
-    pub fn from_args(name: &str) -> Result<Command, ExitCode> {
-        let args: Vec<String> = std::env::args().skip(1).collect();
-        match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
-            [] => Ok(Command::Serve),
-            ["demo"] => Ok(Command::Demo),
-            ["-h" | "--help" | "help"] => {
-                println!("{}", usage(name));
-                Err(ExitCode::SUCCESS)
-            }
-            _ => {
-                eprintln!("error: unexpected arguments {args:?}\n\n{}", usage(name));
-                Err(ExitCode::from(2))
-            }
+/// Reads the arguments of the program `name`: none serves the JSON API;
+/// `--help` prints the usage (exit code 0); anything else prints it with an
+/// error (exit code 2).
+pub fn read_args(name: &str) -> Result<(), ExitCode> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+        [] => Ok(()),
+        ["-h" | "--help" | "help"] => {
+            println!("{}", usage(name));
+            Err(ExitCode::SUCCESS)
+        }
+        _ => {
+            eprintln!("error: unexpected arguments {args:?}\n\n{}", usage(name));
+            Err(ExitCode::from(2))
         }
     }
 }
 
 fn usage(name: &str) -> String {
     format!(
-        "usage: cargo run -p {name} [-- demo]
+        "usage: {name} [--help]
 
-  (no argument)  serve the JSON API on BIND_ADDR (default 127.0.0.1:8080)
-  demo           run the console session of the Flask page and exit
+Serves the JSON API of users and posts on BIND_ADDR (default 127.0.0.1:8080),
+after bringing the database's schema up to date.
 
 {}",
         environment_help(DEFAULT_SQLITE_FILE)

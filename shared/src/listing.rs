@@ -26,6 +26,17 @@ impl UserListing {
             page: Page::first(),
         }
     }
+
+    /// The first user named exactly `name` (lowest id): a page of one.
+    pub fn first_named(name: &str) -> Self {
+        UserListing {
+            name: Some(name.to_owned()),
+            page: Page {
+                limit: 1,
+                ..Page::first()
+            },
+        }
+    }
 }
 
 /// What `GET /users` puts in each user besides its own fields: `embed=posts`

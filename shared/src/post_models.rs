@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use web_db::error::AppError;
+use web_db::paging::id_of;
 use crate::models::{User, Validate, check_at_most, check_no_nul, check_not_blank};
 use crate::schema::posts;
 
@@ -127,7 +128,7 @@ impl UserWithPosts {
     /// A user with its posts (by ascending id): the first
     /// [`EMBEDDED_POSTS`], and `more_posts` if there were more.
     pub fn new(user: User, mut posts: Vec<Post>) -> Self {
-        let more_posts = keep_embedded_posts(user.id, &mut posts, |post| Some(post.id));
+        let more_posts = keep_embedded_posts(user.id, &mut posts);
         UserWithPosts {
             user,
             posts,
@@ -140,11 +141,7 @@ impl UserWithPosts {
 /// and, if there were more, says where the rest are: the user's posts
 /// route, after the last post kept. Every store's embedding goes through
 /// here, so the three answer alike.
-pub fn keep_embedded_posts<P>(
-    user_id: i32,
-    posts: &mut Vec<P>,
-    id_of: impl Fn(&P) -> Option<i32>,
-) -> Option<String> {
+pub fn keep_embedded_posts<P: Serialize>(user_id: i32, posts: &mut Vec<P>) -> Option<String> {
     if posts.len() <= EMBEDDED_POSTS {
         return None;
     }

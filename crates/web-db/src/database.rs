@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use diesel::QueryResult;
+use futures_util::future::LocalBoxFuture;
 use diesel::r2d2::R2D2Connection;
 
 use crate::connection::{
@@ -292,6 +293,33 @@ impl DbPool {
     pub fn close(&self) {
         if let Some(writer) = &self.engine.writer {
             writer.stop();
+        }
+    }
+
+    /// For `App::data_factory`: a value `open` makes from the database as
+    /// each worker of the server starts, before it takes a request (a store
+    /// that reads the columns of its tables first, say), which handlers then
+    /// take as `web::Data<T>`. An error stops the start-up, with its cause.
+    ///
+    /// ```ignore
+    /// App::new().data_factory(pool.data_factory(Store::open))
+    /// ```
+    pub fn data_factory<T, F>(
+        &self,
+        open: F,
+    ) -> impl Fn() -> LocalBoxFuture<'static, Result<T, String>> + use<T, F>
+    where
+        F: FnMut(&mut DbConnection) -> QueryResult<T> + Clone + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.clone();
+        move || {
+            let (pool, open) = (pool.clone(), open.clone());
+            Box::pin(async move {
+                pool.read(open)
+                    .await
+                    .map_err(|e| format!("cannot open the app's data: {}", e.cause()))
+            })
         }
     }
 

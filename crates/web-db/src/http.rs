@@ -5,12 +5,13 @@
 use actix_web::body::BoxBody;
 use actix_web::dev::{Payload, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
-use actix_web::http::header;
+use actix_web::http::{Method, header};
 use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers, Logger};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use futures_util::future::LocalBoxFuture;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use utoipa::openapi::OpenApi;
 
 use crate::error::{AppError, ErrorBody};
 
@@ -56,6 +57,21 @@ impl<T> AppService for T where
 /// are too large, not JSON or malformed, bad path and query parameters, and
 /// routes that do not exist. Added to an app with `.configure(json_errors)`.
 pub fn json_errors(cfg: &mut web::ServiceConfig) {
+    with_known_routes(cfg, KnownRoutes::default());
+}
+
+/// [`json_errors`] for an app whose routes are registered one method at a
+/// time (`#[get("/users/{id}")]`, `#[patch("/users/{id}")]`, as
+/// `utoipa-actix-web` collects them), with `api`, the OpenAPI document of
+/// those routes: a request for one of its paths with a method it does not
+/// list is a 405 with `Allow` (as actix answers for a `web::resource` that
+/// holds all its methods), and any other a 404.
+pub fn json_errors_for(api: &OpenApi) -> impl FnOnce(&mut web::ServiceConfig) + use<> {
+    let known = KnownRoutes::of(api);
+    move |cfg| with_known_routes(cfg, known)
+}
+
+fn with_known_routes(cfg: &mut web::ServiceConfig, known: KnownRoutes) {
     cfg.app_data(
         web::JsonConfig::default()
             .limit(JSON_LIMIT_BYTES)
@@ -63,7 +79,61 @@ pub fn json_errors(cfg: &mut web::ServiceConfig) {
     )
     .app_data(web::PathConfig::default().error_handler(path_error))
     .app_data(web::QueryConfig::default().error_handler(query_error))
+    .app_data(web::Data::new(known))
     .default_service(web::to(no_such_route));
+}
+
+/// The paths of an OpenAPI document and the methods each serves.
+#[derive(Debug, Default)]
+struct KnownRoutes {
+    /// `["users", "{id}"]` and `GET, PATCH, DELETE`.
+    routes: Vec<(Vec<String>, Vec<Method>)>,
+}
+
+impl KnownRoutes {
+    fn of(api: &OpenApi) -> Self {
+        let routes = api
+            .paths
+            .paths
+            .iter()
+            .map(|(path, item)| {
+                let methods = [
+                    (Method::GET, &item.get),
+                    (Method::POST, &item.post),
+                    (Method::PUT, &item.put),
+                    (Method::PATCH, &item.patch),
+                    (Method::DELETE, &item.delete),
+                    (Method::HEAD, &item.head),
+                    (Method::OPTIONS, &item.options),
+                    (Method::TRACE, &item.trace),
+                ];
+                let served = methods
+                    .into_iter()
+                    .filter(|(_, operation)| operation.is_some())
+                    .map(|(method, _)| method)
+                    .collect();
+                (segments(path).map(str::to_owned).collect(), served)
+            })
+            .collect();
+        KnownRoutes { routes }
+    }
+
+    /// The methods served at `path`, if a route's template matches it
+    /// (`{id}` stands for any one segment, as actix matches it).
+    fn methods_at(&self, path: &str) -> Option<&[Method]> {
+        let asked: Vec<&str> = segments(path).collect();
+        self.routes.iter().find_map(|(template, methods)| {
+            let matches = template.len() == asked.len()
+                && template.iter().zip(&asked).all(|(expected, segment)| {
+                    expected == segment || (expected.starts_with('{') && !segment.is_empty())
+                });
+            matches.then_some(methods.as_slice())
+        })
+    }
+}
+
+fn segments(path: &str) -> impl Iterator<Item = &str> {
+    path.strip_prefix('/').unwrap_or(path).split('/')
 }
 
 /// A JSON body for the error responses actix builds itself with none (a
@@ -174,7 +244,19 @@ fn query_error(error: QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
     AppError::BadRequest(format!("the query string could not be read: {error}")).into()
 }
 
-async fn no_such_route(req: HttpRequest) -> Result<HttpResponse, AppError> {
+async fn no_such_route(
+    req: HttpRequest,
+    known: web::Data<KnownRoutes>,
+) -> Result<HttpResponse, AppError> {
+    if let Some(methods) = known.methods_at(req.path()) {
+        let allow: Vec<&str> = methods.iter().map(Method::as_str).collect();
+        let body = ErrorBody {
+            error: format!("{} is not served at {}", req.method(), req.path()),
+        };
+        return Ok(HttpResponse::MethodNotAllowed()
+            .insert_header((header::ALLOW, allow.join(", ")))
+            .json(body));
+    }
     Err(AppError::NotFound(format!(
         "no route for {} {}",
         req.method(),

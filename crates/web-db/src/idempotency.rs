@@ -3,7 +3,7 @@
 //! A client that sent `POST /users` and lost the answer (a timeout, a
 //! dropped connection, a 500 saying the outcome is unknown) cannot tell
 //! whether the user was created. Sent again as it was, the request would
-//! create a second post, or answer 409 for the client's own user. So a
+//! create a second row, or answer 409 for the client's own user. So a
 //! `POST` may carry a key of the client's choosing (a UUID, say), as
 //! Stripe's API and the IETF draft "The Idempotency-Key HTTP Header Field"
 //! describe:
@@ -24,6 +24,26 @@
 //! first to insert the key holds it, and the second waits for it (on
 //! PostgreSQL the unique index makes it wait; on SQLite writes run one at a
 //! time), then finds its answer.
+//!
+//! A handler takes the header as an [`Idempotency`] argument and runs its
+//! write through [`crate::DbSession::create`], which does all of the above:
+//!
+//! ```ignore
+//! async fn create_note(
+//!     session: DbSession,
+//!     idempotency: Idempotency,
+//!     ValidJson(new_note): ValidJson<NewNote>,
+//! ) -> Result<HttpResponse, AppError> {
+//!     session
+//!         .create(idempotency, new_note, |conn, new_note| {
+//!             created("/notes", insert_note(conn, new_note)?)
+//!         })
+//!         .await
+//! }
+//! ```
+//!
+//! The keys live in the table `idempotency_keys`, which the app's
+//! migrations create (see this crate's README for its SQL).
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -52,11 +72,14 @@ pub const KEY_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
 /// The longest key accepted, in characters (a UUID has 36).
 pub const MAX_KEY_LENGTH: usize = 255;
 
-/// The `Idempotency-Key` of a request, if it sent one: a handler argument.
-/// A key that is empty, too long, or not visible ASCII is a 400.
+/// The `Idempotency-Key` of a request, if it sent one, and what the request
+/// asked for (its method and path): a handler argument. A key that is
+/// empty, too long, or not visible ASCII is a 400.
 #[derive(Debug, Clone, Default)]
 pub struct Idempotency {
     key: Option<String>,
+    /// `POST /users/7/posts`: with the body, what a key is tied to.
+    route: String,
 }
 
 /// An answer to a write, as it is sent and as it is saved for a repeat.
@@ -79,6 +102,17 @@ pub enum Once {
     Replayed(SavedAnswer),
     /// The key was used before for another request: nothing was written.
     KeyReused,
+}
+
+/// The answer to a create: 201, the row as JSON, and `Location`, the
+/// `collection` followed by the row's `id` (`/users/7`).
+pub fn created(collection: &str, row: &impl Serialize) -> QueryResult<SavedAnswer> {
+    let id = crate::paging::id_of(row).ok_or_else(|| {
+        diesel::result::Error::QueryBuilderError(
+            format!("a row created in {collection} came back without an id").into(),
+        )
+    })?;
+    SavedAnswer::created(format!("{collection}/{id}"), row)
 }
 
 impl SavedAnswer {
@@ -128,13 +162,20 @@ impl Once {
 impl Idempotency {
     /// No key: every request runs.
     pub fn none() -> Self {
-        Idempotency { key: None }
+        Idempotency::default()
+    }
+
+    /// What a request with this key and `body` asked for, to tell a repeat
+    /// from another request under the same key: its route, and its body as
+    /// the server read it (so the order of its JSON fields, or spaces
+    /// between them, do not count).
+    pub fn request_text(&self, body: &impl Serialize) -> Result<String, AppError> {
+        request_text(&self.route, body)
     }
 
     /// Runs `work`, a write that answers `SavedAnswer`, at most once per key,
     /// inside the write's transaction: with no key it just runs. `request`
-    /// says what was asked (the route and its JSON body), to tell a repeat
-    /// from another request under the same key.
+    /// says what was asked ([`Idempotency::request_text`]).
     pub fn once(
         &self,
         conn: &mut DbConnection,
@@ -216,7 +257,7 @@ fn saved_answer(conn: &mut DbConnection, key: &str, request: &str) -> QueryResul
 /// What a request asked, in a form that is the same for the same request:
 /// its route and its body as the server read it (so the order of its JSON
 /// fields, or spaces between them, do not count).
-pub fn request_text(route: &str, body: &impl Serialize) -> Result<String, AppError> {
+fn request_text(route: &str, body: &impl Serialize) -> Result<String, AppError> {
     let body = serde_json::to_string(body)
         .map_err(|e| AppError::Internal(format!("cannot serialize a request body: {e}")))?;
     Ok(format!("{route} {body}"))
@@ -253,12 +294,14 @@ impl FromRequest for Idempotency {
     type Future = Ready<Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let route = format!("{} {}", req.method(), req.path());
         let mut values = req.headers().get_all(HEADER);
         let key = match (values.next(), values.next()) {
-            (None, _) => Ok(Idempotency::none()),
-            (Some(value), None) => {
-                parse_key(value.as_bytes()).map(|key| Idempotency { key: Some(key) })
-            }
+            (None, _) => Ok(Idempotency { key: None, route }),
+            (Some(value), None) => parse_key(value.as_bytes()).map(|key| Idempotency {
+                key: Some(key),
+                route,
+            }),
             (Some(_), Some(_)) => Err(AppError::BadRequest(format!(
                 "send one {HEADER} header, not several"
             ))),

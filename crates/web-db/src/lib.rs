@@ -57,6 +57,8 @@
 //!   for the framework's own errors, [`http::ValidJson`] and [`http::PathId`].
 //! - [`idempotency`]: the `Idempotency-Key` header, which makes a retried
 //!   `POST` safe; [`paging`]: pages by key, with a `Link` to the next.
+//! - [`openapi`]: what every route's OpenAPI description repeats, for
+//!   `#[utoipa::path]`.
 //! - [`startup`]: [`Settings`] from the environment, logging, a graceful stop.
 //! - [`sql_log`]: every statement on the log target `sql`
 //!   (`RUST_LOG=sql=debug`), and recordings for tests.
@@ -75,6 +77,7 @@ pub mod error;
 pub mod http;
 pub mod idempotency;
 pub mod migrate;
+pub mod openapi;
 pub mod paging;
 pub mod session;
 pub mod sql_log;

@@ -104,13 +104,23 @@ impl Page {
 /// when more rows may follow, a `Link` header (RFC 8288) to the next page:
 /// `Link: </users?after=20&per_page=20>; rel="next"`. `path` is the list's
 /// path and `filters` the parameters that chose its rows (the next page
-/// keeps them); `id_of` reads a row's id.
+/// keeps them). A row's key is its `id` field ([`id_of`]).
+///
+/// ```
+/// # use web_db::paging::{Page, list_answer};
+/// #[derive(serde::Serialize)]
+/// struct Note { id: i32, text: &'static str }
+///
+/// let page = Page { after: 0, limit: 1, offset: 0 };
+/// let answer = list_answer("/notes", &[], &page, &[Note { id: 7, text: "hi" }]);
+/// let link = answer.headers().get("link").unwrap();
+/// assert_eq!(link, r#"</notes?after=7&per_page=1>; rel="next""#);
+/// ```
 pub fn list_answer<T: Serialize>(
     path: &str,
     filters: &[(&str, &str)],
     page: &Page,
     rows: &[T],
-    id_of: impl Fn(&T) -> Option<i32>,
 ) -> HttpResponse {
     let mut answer = HttpResponse::Ok();
     if let Some(next) = page.next(rows.len(), rows.last().and_then(id_of)) {
@@ -122,6 +132,14 @@ pub fn list_answer<T: Serialize>(
         answer.insert_header((header::LINK, format!("<{path}?{query}>; rel=\"next\"")));
     }
     answer.json(rows)
+}
+
+/// A row's key: the `id` field it has as JSON, whatever its Rust type (a
+/// struct, or a JSON object read from the database); `None` if it has none.
+/// The key of a page ([`Page::after`]) and of a created row's `Location`.
+pub fn id_of(row: &impl Serialize) -> Option<i32> {
+    let id = serde_json::to_value(row).ok()?.get("id")?.as_i64()?;
+    i32::try_from(id).ok()
 }
 
 /// The raw parameters. Numbers arrive as text so a bad one gets a message
@@ -298,15 +316,13 @@ mod tests {
     #[test]
     fn the_link_keeps_the_filters_percent_encoded() {
         let page = page(None, Some("2"), None).unwrap();
-        let rows = [1, 7];
-        let full = list_answer("/users", &[("name", "a&b =é")], &page, &rows, |id| {
-            Some(*id)
-        });
+        let rows = [serde_json::json!({"id": 1}), serde_json::json!({"id": 7})];
+        let full = list_answer("/users", &[("name", "a&b =é")], &page, &rows);
         assert_eq!(
             link_of(&full).as_deref(),
             Some("</users?name=a%26b+%3D%C3%A9&after=7&per_page=2>; rel=\"next\"")
         );
-        let short = list_answer("/users", &[], &page, &rows[..1], |id| Some(*id));
+        let short = list_answer("/users", &[], &page, &rows[..1]);
         assert_eq!(link_of(&short), None);
     }
 }

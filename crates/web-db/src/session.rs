@@ -18,14 +18,16 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
-use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, web};
 use diesel::QueryResult;
 use futures_util::FutureExt;
 use futures_util::future::{Ready, ready};
+use serde::Serialize;
 
 use crate::connection::DbConnection;
 use crate::database::DbPool;
 use crate::error::AppError;
+use crate::idempotency::{Idempotency, SavedAnswer};
 use crate::transaction::panic_message;
 
 /// The database session of one request, opened and ended by the teardown
@@ -95,6 +97,38 @@ impl DbSession {
     {
         self.still_open()?;
         self.pool.write(work).await
+    }
+
+    /// Runs a create that a client may retry: [`DbSession::write`], at most
+    /// once per `Idempotency-Key` ([`crate::idempotency`]). `work` gets the
+    /// request's `body` and makes the answer, usually
+    /// [`crate::idempotency::created`]: a 201 with the new row and its
+    /// `Location`. A repeat of the same request with the same key gets that
+    /// saved answer again and writes nothing; the key with another body is
+    /// a 422.
+    ///
+    /// ```ignore
+    /// session
+    ///     .create(idempotency, new_user, move |conn, new_user| {
+    ///         created("/users", store.create_user(conn, new_user)?)
+    ///     })
+    ///     .await
+    /// ```
+    pub async fn create<B, F>(
+        &self,
+        idempotency: Idempotency,
+        body: B,
+        work: F,
+    ) -> Result<HttpResponse, AppError>
+    where
+        B: Serialize + Send + 'static,
+        F: FnOnce(&mut DbConnection, &B) -> QueryResult<SavedAnswer> + Send + 'static,
+    {
+        let request = idempotency.request_text(&body)?;
+        let done = self
+            .write(move |conn| idempotency.once(conn, &request, |conn| work(conn, &body)))
+            .await?;
+        done.into_response()
     }
 
     /// Refuses work once the request is over. A handler may hand a clone of

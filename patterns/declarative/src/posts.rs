@@ -1,5 +1,4 @@
-//! The data access of posts in the declarative pattern, and of what joins
-//! them to users.
+//! The data access of posts, and of what joins them to users.
 //!
 //! The relation is declared once, in derives and in `schema.rs`:
 //! `Post` derives `Associations` with `belongs_to(User)`, and
@@ -11,30 +10,28 @@
 //! - users with their posts are two SELECTs whatever the page size: the
 //!   page of users, then the first posts of each (a join, cut per user by a
 //!   subquery), which `grouped_by` deals out to them;
-//! - a user with its first posts is `PostStore::create_user_with_posts`,
-//!   written once in the trait over `create_user` and `create_post`: one
-//!   INSERT per row, in the transaction the route makes, so that if any is
-//!   refused, none is kept. This store only says how a user and its posts
-//!   make one answer (`user_with_posts`).
+//! - a user with its first posts is one INSERT per row, in the transaction
+//!   the route makes, so that if any is refused, none is kept.
+//!
+//! No read here costs a query per row (N+1): a page of posts with their
+//! authors, or of users with their posts, takes the same number of
+//! statements whatever its size.
 
 use diesel::prelude::*;
-use shared::DbConnection;
 use shared::listing::UserListing;
-use web_db::paging::Page;
-use shared::models::User;
+use shared::models::{NewUser, User};
 use shared::post_models::{EMBEDDED_POSTS, NewPost, Post, PostWithAuthor, UserWithPosts, coalesce};
-use shared::post_store::PostStore;
 use shared::schema::{posts, users};
-use shared::user_store::UserStore;
+use web_db::DbConnection;
+use web_db::paging::Page;
 
 use crate::store::Store;
 
-impl PostStore for Store {
-    type Post = Post;
-    type PostWithAuthor = PostWithAuthor;
-    type UserWithPosts = UserWithPosts;
-
-    fn create_post(
+impl Store {
+    /// Inserts a post of the user `user_id`, returning it with its new id.
+    /// The database refuses a user that does not exist (the foreign key),
+    /// even one deleted a moment ago by another request.
+    pub fn create_post(
         &self,
         conn: &mut DbConnection,
         user_id: i32,
@@ -46,7 +43,9 @@ impl PostStore for Store {
             .get_result(conn)
     }
 
-    fn posts_of_user(
+    /// One page of the posts of a user, in id order; `None` if there is no
+    /// such user.
+    pub fn posts_of_user(
         &self,
         conn: &mut DbConnection,
         user_id: i32,
@@ -65,7 +64,12 @@ impl PostStore for Store {
             .map(Some)
     }
 
-    fn list_posts(&self, conn: &mut DbConnection, page: &Page) -> QueryResult<Vec<PostWithAuthor>> {
+    /// One page of every post in id order, each with its author.
+    pub fn list_posts(
+        &self,
+        conn: &mut DbConnection,
+        page: &Page,
+    ) -> QueryResult<Vec<PostWithAuthor>> {
         let rows: Vec<(Post, User)> = posts::table
             .inner_join(users::table)
             .select((Post::as_select(), User::as_select()))
@@ -77,7 +81,12 @@ impl PostStore for Store {
         Ok(rows.into_iter().map(with_author).collect())
     }
 
-    fn find_post(&self, conn: &mut DbConnection, id: i32) -> QueryResult<Option<PostWithAuthor>> {
+    /// The post with this id and its author, if there is one.
+    pub fn find_post(
+        &self,
+        conn: &mut DbConnection,
+        id: i32,
+    ) -> QueryResult<Option<PostWithAuthor>> {
         let row: Option<(Post, User)> = posts::table
             .inner_join(users::table)
             .filter(posts::id.eq(id))
@@ -87,12 +96,15 @@ impl PostStore for Store {
         Ok(row.map(with_author))
     }
 
-    fn delete_post(&self, conn: &mut DbConnection, id: i32) -> QueryResult<bool> {
+    /// Deletes a post; false if there was no such post.
+    pub fn delete_post(&self, conn: &mut DbConnection, id: i32) -> QueryResult<bool> {
         let deleted = diesel::delete(posts::table.find(id)).execute(conn)?;
         Ok(deleted > 0)
     }
 
-    fn list_users_with_posts(
+    /// The page of users [`Store::list_users`] returns, each with its first
+    /// posts: `EMBEDDED_POSTS` at most, and where the rest are.
+    pub fn list_users_with_posts(
         &self,
         conn: &mut DbConnection,
         listing: &UserListing,
@@ -127,8 +139,21 @@ impl PostStore for Store {
             .collect())
     }
 
-    fn user_with_posts(user: User, posts: Vec<Post>) -> UserWithPosts {
-        UserWithPosts::new(user, posts)
+    /// Inserts a user, then its first posts: a write across two tables. It
+    /// runs in the one transaction the route makes, so a post the database
+    /// refuses takes the user with it.
+    pub fn create_user_with_posts(
+        &self,
+        conn: &mut DbConnection,
+        new_user: &NewUser,
+        first_posts: &[NewPost],
+    ) -> QueryResult<UserWithPosts> {
+        let user = self.create_user(conn, new_user)?;
+        let posts = first_posts
+            .iter()
+            .map(|post| self.create_post(conn, user.id, post))
+            .collect::<QueryResult<Vec<Post>>>()?;
+        Ok(UserWithPosts::new(user, posts))
     }
 }
 

@@ -1,6 +1,6 @@
-//! The data access of the declarative pattern: every query the app runs.
+//! The data access of users: every query the app runs on them.
 //!
-//! The derives on [`User`], [`NewUser`] and [`UserChanges`] (in `shared`) are
+//! The derives on [`User`], [`NewUser`] and [`UserChanges`] (`models.rs`) are
 //! the mapping: `User::as_select()` names the columns to read and how they
 //! fill a `User`, `NewUser` is `Insertable`, and `UserChanges` is an
 //! `AsChangeset` whose `None` fields are left out of the UPDATE. The query DSL
@@ -8,24 +8,35 @@
 //! field whose type does not match its column, does not build.
 
 use diesel::prelude::*;
-use shared::DbConnection;
 use shared::listing::UserListing;
 use shared::models::{NewUser, User, UserChanges};
 use shared::schema::users;
-use shared::user_store::UserStore;
+use web_db::DbConnection;
 
-/// The declarative data access.
+/// The data access: every query the app runs. Each function runs on a
+/// connection the route borrowed for it; a write runs in the transaction
+/// `DbSession::write` made for it, so none commits here, and one of several
+/// statements is kept whole or not at all.
+///
+/// It holds nothing (the tables are known at compile time, in `schema.rs`),
+/// but it is a value the app opens as it starts, kept in the app's data for
+/// the routes ([`Store::open`]): a store that must read something of the
+/// database first has a place to keep it.
 pub struct Store;
 
-impl UserStore for Store {
-    type User = User;
-
-    /// The table is known at compile time (`schema.rs`): nothing to read.
-    fn open(_: &mut DbConnection) -> QueryResult<Store> {
+impl Store {
+    /// Opens the store, before the app takes a request: there is nothing
+    /// to read.
+    pub fn open(_: &mut DbConnection) -> QueryResult<Store> {
         Ok(Store)
     }
 
-    fn list_users(&self, conn: &mut DbConnection, listing: &UserListing) -> QueryResult<Vec<User>> {
+    /// One page of users in id order, optionally only those with an exact name.
+    pub fn list_users(
+        &self,
+        conn: &mut DbConnection,
+        listing: &UserListing,
+    ) -> QueryResult<Vec<User>> {
         let mut query = users::table
             .select(User::as_select())
             .filter(users::id.gt(listing.page.after))
@@ -39,7 +50,8 @@ impl UserStore for Store {
         query.load(conn)
     }
 
-    fn find_user(&self, conn: &mut DbConnection, id: i32) -> QueryResult<Option<User>> {
+    /// The user with this id, if there is one.
+    pub fn find_user(&self, conn: &mut DbConnection, id: i32) -> QueryResult<Option<User>> {
         users::table
             .find(id)
             .select(User::as_select())
@@ -47,22 +59,16 @@ impl UserStore for Store {
             .optional()
     }
 
-    fn first_user_named(&self, conn: &mut DbConnection, name: &str) -> QueryResult<Option<User>> {
-        users::table
-            .filter(users::name.eq(name))
-            .order(users::id.asc())
-            .select(User::as_select())
-            .first(conn)
-            .optional()
-    }
-
-    fn create_user(&self, conn: &mut DbConnection, new_user: &NewUser) -> QueryResult<User> {
+    /// Inserts a user, returning it with its new id.
+    pub fn create_user(&self, conn: &mut DbConnection, new_user: &NewUser) -> QueryResult<User> {
         diesel::insert_into(users::table)
             .values(new_user)
             .get_result(conn)
     }
 
-    fn update_user(
+    /// Applies the changes that are present (never none: the route answers
+    /// an empty PATCH without an UPDATE); `None` if there is no such user.
+    pub fn update_user(
         &self,
         conn: &mut DbConnection,
         id: i32,
@@ -74,7 +80,8 @@ impl UserStore for Store {
             .optional()
     }
 
-    fn delete_user(&self, conn: &mut DbConnection, id: i32) -> QueryResult<bool> {
+    /// Deletes a user, and its posts with it; false if there was no such user.
+    pub fn delete_user(&self, conn: &mut DbConnection, id: i32) -> QueryResult<bool> {
         let deleted = diesel::delete(users::table.find(id)).execute(conn)?;
         Ok(deleted > 0)
     }

@@ -10,46 +10,65 @@
 //! must be kept in step with the schema by hand; `tests/mapping.rs` makes a
 //! mapping that falls out of step fail `cargo test`.
 //!
-//! Diesel is synchronous: a query holds its thread until the answer comes.
-//! Reads go through [`shared::DbSession::read`], on connections that cannot
-//! write (on PostgreSQL on the blocking thread pool; on SQLite, being short,
-//! right on the async worker); writes through [`shared::DbSession::write`],
-//! which runs each in a transaction of its own and commits it (on SQLite on
-//! one writer thread that commits the writes waiting together).
+//! [`store`] and [`users_mapping`] (users), [`posts`] and [`posts_mapping`]
+//! (posts, and what joins them to users) are this pattern's own: the data
+//! access, the files to compare with the other patterns. The rest is the
+//! app every pattern serves: [`routes`] (compiled in from `shared/routes/`),
+//! the models and migrations (the crate `shared`), and the database
+//! machinery (the crate `web_db`).
 //!
-//! Run it with `cargo run -p manual-mapping`, or `cargo run -p manual-mapping -- demo`
-//! for the console session. [`store`] and [`users_mapping`] (users), [`posts`]
-//! and [`posts_mapping`] (posts, and what joins them to users) are the files
-//! to compare with the other patterns: the routes, the session and the demo
-//! are shared.
+//! Run it with `cargo run -p manual-mapping`; `cargo run -p manual-mapping
+//! --example demo` runs the console session instead.
 
 use actix_web::middleware::from_fn;
 use actix_web::{App, web};
+use shared::openapi::{ApiDoc, explorer};
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
 use web_db::DbPool;
-use web_db::http::AppService;
+use web_db::http::{AppService, json_error_bodies, json_errors_for, request_log};
 
+// The console session of `-- demo`: the book's tour, compiled in over this
+// pattern's `Store` like the routes (an app `new-app` makes has none).
+#[path = "../../../shared/demo.rs"]
+pub mod demo;
 pub mod posts;
 pub mod posts_mapping;
+// The routes are the same in every pattern: one folder, `shared/routes`,
+// compiled into each as its own module, over its own `Store`.
+#[path = "../../../shared/routes/mod.rs"]
+pub mod routes;
 pub mod store;
 pub mod users_mapping;
 
-/// The app: the engine, the store, the routes of [`shared::routes`] over
-/// [`store::Store`], and the teardown hook. `main` builds one per
-/// worker thread; the tests build it here too.
+/// The app: the engine, the store, the routes, and the teardown hook.
+/// `main` builds one per worker thread; the tests build it here too.
+///
+/// Diesel is synchronous, so database work never runs on the async worker
+/// that took the request: reads and writes go to the database threads
+/// (`DbSession::read`, `DbSession::write`; writes on SQLite to its one
+/// writer thread, which commits the writes waiting together). The one
+/// exception is a lookup of one row by key on SQLite, which takes
+/// microseconds and runs in place when a connection is free
+/// (`DbSession::lookup`).
 pub fn app(pool: DbPool) -> App<impl AppService> {
-    App::new()
+    let (app, api) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
         // The engine, for each request's session to borrow a connection from.
         .app_data(web::Data::new(pool.clone()))
         // The store, opened as each worker starts, for the routes to use.
-        .data_factory(shared::routes::open_store::<store::Store>(pool))
-        .configure(shared::routes::routes::<store::Store>)
-        // The contract as an OpenAPI document, and an explorer for it.
-        .service(shared::openapi::explorer())
-        .configure(web_db::http::json_errors)
+        .data_factory(pool.data_factory(store::Store::open))
+        // Each route, and its part of the OpenAPI document.
+        .configure(routes::routes)
+        .split_for_parts();
+    app.service(explorer(api.clone()))
+        // JSON for what no handler answers: 404, 405 with `Allow`, bad JSON.
+        .configure(json_errors_for(&api))
         // The middleware registered last runs first: the hook, last here,
         // opens the request's session before any extractor or handler runs
         // and removes it after everything else, the log line included.
-        .wrap(web_db::http::json_error_bodies())
-        .wrap(web_db::http::request_log())
+        .wrap(json_error_bodies())
+        .wrap(request_log())
         .wrap(from_fn(web_db::shutdown_session))
 }

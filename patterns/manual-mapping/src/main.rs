@@ -1,13 +1,12 @@
-//! `cargo run -p manual-mapping` serves the JSON API; `-- demo` runs the console
-//! session. Here the app is put together, in the order of the Flask page:
-//! the engine (a pool of connections), the schema, then the app of `lib.rs`
-//! (routes and teardown hook) served by actix's `HttpServer`.
+//! `cargo run -p manual-mapping` serves the JSON API (`-- demo` runs the console
+//! session instead). Here the app is put together: the settings, the engine
+//! (a pool of connections), the schema brought up to date, then the app of
+//! `lib.rs` served by actix's `HttpServer`.
 
 use std::process::ExitCode;
 
 use actix_web::HttpServer;
-use manual_mapping::store::Store;
-use shared::cli::{self, Command, DEFAULT_SQLITE_FILE};
+use shared::cli::{self, DEFAULT_SQLITE_FILE};
 use shared::database::init_db;
 use web_db::{DbPool, Settings, engine, startup};
 
@@ -15,24 +14,24 @@ use web_db::{DbPool, Settings, engine, startup};
 const NAME: &str = env!("CARGO_PKG_NAME");
 
 fn main() -> ExitCode {
-    let command = match Command::from_args(NAME) {
-        Ok(command) => command,
-        Err(exit) => return exit, // --help, or arguments it does not know
-    };
+    // The book's console session; an app `new-app` makes has no such command.
+    if std::env::args().nth(1).is_some_and(|arg| arg == "demo") {
+        return manual_mapping::demo::main(NAME);
+    }
+    if let Err(exit) = cli::read_args(NAME) {
+        return exit; // --help, or arguments it does not know
+    }
     startup::init_logging();
-    startup::exit_code(run(command))
+    startup::exit_code(run())
 }
 
-fn run(command: Command) -> Result<(), String> {
+fn run() -> Result<(), String> {
     let settings = Settings::from_env(DEFAULT_SQLITE_FILE)?;
-    // SQLAlchemy's `create_engine`: a pool of connections.
+    // A pool of connections to the database the settings name.
     let pool = engine(&settings.database, &settings.pool).map_err(|e| e.to_string())?;
-    // The Flask page's `init_db()`: the schema, brought up to date.
+    // The schema, brought up to date.
     init_db(&pool)?;
-    match command {
-        Command::Demo => shared::demo::console::<Store>(NAME, &settings, &pool),
-        Command::Serve => actix_web::rt::System::new().block_on(serve(&settings, pool)),
-    }
+    actix_web::rt::System::new().block_on(serve(&settings, pool))
 }
 
 async fn serve(settings: &Settings, pool: DbPool) -> Result<(), String> {

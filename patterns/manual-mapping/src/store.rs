@@ -1,30 +1,37 @@
-//! The data access of the manual-mapping pattern: the same queries as the
-//! declarative pattern, but every row ⇄ `User` conversion goes through
-//! [`crate::users_mapping`]. Nothing outside this file sees a tuple or a column.
+//! The data access of users: every query the app runs on them, with every
+//! row ⇄ `User` conversion going through [`crate::users_mapping`]. Nothing
+//! outside this file sees a tuple or a column.
 
 use diesel::prelude::*;
-use shared::DbConnection;
 use shared::listing::UserListing;
 use shared::models::{NewUser, User, UserChanges};
 use shared::schema::users;
-use shared::user_store::UserStore;
+use web_db::DbConnection;
 
 use crate::users_mapping::{
     USER_COLUMNS, UserRow, insert_values, update_assignments, user_from_row, user_row,
 };
 
-/// The manual-mapping data access.
+/// The data access: every query the app runs. Each function runs on a
+/// connection the route borrowed for it; a write runs in the transaction
+/// `DbSession::write` made for it, so none commits here, and one of several
+/// statements is kept whole or not at all.
+///
+/// It holds nothing (the tables are known at compile time, in `schema.rs`),
+/// but it is a value the app opens as it starts, kept in the app's data for
+/// the routes ([`Store::open`]): a store that must read something of the
+/// database first has a place to keep it.
 pub struct Store;
 
-impl UserStore for Store {
-    type User = User;
-
-    /// The table is known at compile time (`schema.rs`): nothing to read.
-    fn open(_: &mut DbConnection) -> QueryResult<Store> {
+impl Store {
+    /// Opens the store, before the app takes a request: there is nothing
+    /// to read.
+    pub fn open(_: &mut DbConnection) -> QueryResult<Store> {
         Ok(Store)
     }
 
-    fn list_users(&self, conn: &mut DbConnection, listing: &UserListing) -> QueryResult<Vec<User>> {
+    /// One page of users in id order, optionally only those with an exact name.
+    pub fn list_users(&self, conn: &mut DbConnection, listing: &UserListing) -> QueryResult<Vec<User>> {
         let mut query = users::table
             .select(USER_COLUMNS)
             .filter(users::id.gt(listing.page.after))
@@ -39,22 +46,14 @@ impl UserStore for Store {
         Ok(rows.into_iter().map(user_from_row).collect())
     }
 
-    fn find_user(&self, conn: &mut DbConnection, id: i32) -> QueryResult<Option<User>> {
+    /// The user with this id, if there is one.
+    pub fn find_user(&self, conn: &mut DbConnection, id: i32) -> QueryResult<Option<User>> {
         let row: Option<UserRow> = user_row(id).select(USER_COLUMNS).first(conn).optional()?;
         Ok(row.map(user_from_row))
     }
 
-    fn first_user_named(&self, conn: &mut DbConnection, name: &str) -> QueryResult<Option<User>> {
-        let row: Option<UserRow> = users::table
-            .filter(users::name.eq(name))
-            .order(users::id.asc())
-            .select(USER_COLUMNS)
-            .first(conn)
-            .optional()?;
-        Ok(row.map(user_from_row))
-    }
-
-    fn create_user(&self, conn: &mut DbConnection, new_user: &NewUser) -> QueryResult<User> {
+    /// Inserts a user, returning it with its new id.
+    pub fn create_user(&self, conn: &mut DbConnection, new_user: &NewUser) -> QueryResult<User> {
         let row: UserRow = diesel::insert_into(users::table)
             .values(insert_values(new_user))
             .returning(USER_COLUMNS)
@@ -62,7 +61,9 @@ impl UserStore for Store {
         Ok(user_from_row(row))
     }
 
-    fn update_user(
+    /// Applies the changes that are present (never none: the route answers
+    /// an empty PATCH without an UPDATE); `None` if there is no such user.
+    pub fn update_user(
         &self,
         conn: &mut DbConnection,
         id: i32,
@@ -76,7 +77,8 @@ impl UserStore for Store {
         Ok(row.map(user_from_row))
     }
 
-    fn delete_user(&self, conn: &mut DbConnection, id: i32) -> QueryResult<bool> {
+    /// Deletes a user, and its posts with it; false if there was no such user.
+    pub fn delete_user(&self, conn: &mut DbConnection, id: i32) -> QueryResult<bool> {
         let deleted = diesel::delete(user_row(id)).execute(conn)?;
         Ok(deleted > 0)
     }

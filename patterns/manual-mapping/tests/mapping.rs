@@ -72,7 +72,7 @@ fn user(id: i32, name: &str, email: &str) -> User {
 
 /// The `name` and `email` columns of a row, read by column name, without
 /// the mapping.
-fn columns_by_name(conn: &mut shared::DbConnection, id: i32) -> (String, String) {
+fn columns_by_name(conn: &mut web_db::DbConnection, id: i32) -> (String, String) {
     users::table
         .find(id)
         .select((users::name, users::email))

@@ -21,7 +21,7 @@ use diesel::sql_types::{BigInt, Bool, Double, Integer, SmallInt, Text};
 use diesel::sqlite::{Sqlite, SqliteType};
 use diesel_dynamic_schema::dynamic_value::{Any, DynamicRow, NamedField};
 use serde_json::{Map, Value};
-use shared::DbConnection;
+use web_db::DbConnection;
 use web_db::connection::{DbBackend, DbRawValue};
 
 /// A row as read by `sql_query` or a dynamic select: its fields in order,

@@ -14,48 +14,66 @@
 //! bound, never pasted into SQL text; and the answers' shape is decided by
 //! whoever last changed the table.
 //!
-//! Diesel is synchronous: a query holds its thread until the answer comes.
-//! Reads go through [`shared::DbSession::read`], on connections that cannot
-//! write (on PostgreSQL on the blocking thread pool; on SQLite, being short,
-//! right on the async worker); writes through [`shared::DbSession::write`],
-//! which runs each in a transaction of its own and commits it (on SQLite on
-//! one writer thread that commits the writes waiting together).
+//! [`store`] (users), [`posts`] (posts, and what joins them to users),
+//! [`reflected_table`] and [`json_rows`] are this pattern's own: the data
+//! access, the files to compare with the other patterns. The rest is the
+//! app every pattern serves: [`routes`] (compiled in from `shared/routes/`),
+//! the models and migrations (the crate `shared`), and the database
+//! machinery (the crate `web_db`).
 //!
-//! Run it with `cargo run -p sql-abstraction`, or
-//! `cargo run -p sql-abstraction -- demo` for the console session. [`store`]
-//! (users), [`posts`] (posts, and what joins them to users),
-//! [`reflected_table`] and [`json_rows`] are the files to compare with the
-//! other patterns: the routes, the session and the demo are shared.
+//! Run it with `cargo run -p sql-abstraction`; `cargo run -p sql-abstraction
+//! --example demo` runs the console session instead.
 
 use actix_web::middleware::from_fn;
 use actix_web::{App, web};
+use shared::openapi::{ApiDoc, explorer};
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
 use web_db::DbPool;
-use web_db::http::AppService;
+use web_db::http::{AppService, json_error_bodies, json_errors_for, request_log};
 
+// The console session of `-- demo`: the book's tour, compiled in over this
+// pattern's `Store` like the routes (an app `new-app` makes has none).
+#[path = "../../../shared/demo.rs"]
+pub mod demo;
 pub mod json_rows;
 pub mod posts;
 pub mod reflected_table;
+// The routes are the same in every pattern: one folder, `shared/routes`,
+// compiled into each as its own module, over its own `Store`.
+#[path = "../../../shared/routes/mod.rs"]
+pub mod routes;
 pub mod store;
 
-/// The app: the engine, the store, the routes of [`shared::routes`] over
-/// [`store::Store`], and the teardown hook. `main` builds one per
-/// worker thread; the tests build it here too.
+/// The app: the engine, the store, the routes, and the teardown hook.
+/// `main` builds one per worker thread; the tests build it here too.
+///
+/// Diesel is synchronous, so database work never runs on the async worker
+/// that took the request: reads and writes go to the database threads
+/// (`DbSession::read`, `DbSession::write`; writes on SQLite to its one
+/// writer thread, which commits the writes waiting together). The one
+/// exception is a lookup of one row by key on SQLite, which takes
+/// microseconds and runs in place when a connection is free
+/// (`DbSession::lookup`).
 pub fn app(pool: DbPool) -> App<impl AppService> {
-    App::new()
+    let (app, api) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
         // The engine, for each request's session to borrow a connection from.
         .app_data(web::Data::new(pool.clone()))
         // The store, opened as each worker starts: it reads the columns of
-        // `users` and `posts` from the database then, the Flask page's
-        // `autoload=True`.
-        .data_factory(shared::routes::open_store::<store::Store>(pool))
-        .configure(shared::routes::routes::<store::Store>)
-        // The contract as an OpenAPI document, and an explorer for it.
-        .service(shared::openapi::explorer())
-        .configure(web_db::http::json_errors)
+        // `users` and `posts` from the database then.
+        .data_factory(pool.data_factory(store::Store::open))
+        // Each route, and its part of the OpenAPI document.
+        .configure(routes::routes)
+        .split_for_parts();
+    app.service(explorer(api.clone()))
+        // JSON for what no handler answers: 404, 405 with `Allow`, bad JSON.
+        .configure(json_errors_for(&api))
         // The middleware registered last runs first: the hook, last here,
         // opens the request's session before any extractor or handler runs
         // and removes it after everything else, the log line included.
-        .wrap(web_db::http::json_error_bodies())
-        .wrap(web_db::http::request_log())
+        .wrap(json_error_bodies())
+        .wrap(request_log())
         .wrap(from_fn(web_db::shutdown_session))
 }

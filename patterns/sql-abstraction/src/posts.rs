@@ -1,5 +1,5 @@
-//! The data access of posts in the SQL-abstraction-layer pattern, and of
-//! what joins them to users. No model here either: the `posts` table was
+//! The data access of posts, and of what joins them to users. No model
+//! here either: the `posts` table was
 //! read from the catalog with `users` ([`crate::store::Store::open`]), and
 //! rows come back as JSON, nested by column name ([`crate::json_rows`]).
 //!
@@ -13,25 +13,20 @@
 //!   list of posts;
 //! - a post of one user is read with the query builder over the reflected
 //!   table, as `list_users` reads users;
-//! - a user with its first posts is `PostStore::create_user_with_posts`,
-//!   written once in the trait over `create_user` and `create_post`: one
-//!   INSERT per row, in the transaction the route makes, so that if any is
-//!   refused, none is kept. This store only says how a user and its posts
-//!   make one answer (`user_with_posts`).
+//! - a user with its first posts is one INSERT per row, in the transaction
+//!   the route makes, so that if any is refused, none is kept.
 //!
-//! As everywhere in this pattern, values are bound (`$1`, `$2`, …, numbered
+//! No read here costs a query per row (N+1). As everywhere in this app, values are bound (`$1`, `$2`, …, numbered
 //! in order of appearance), never pasted into the SQL text.
 
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Nullable, Text};
 use serde_json::Value;
-use shared::DbConnection;
 use shared::listing::UserListing;
-use web_db::paging::Page;
-use shared::post_models::NewPost;
-use shared::post_models::{EMBEDDED_POSTS, keep_embedded_posts};
-use shared::post_store::{PostId, PostStore};
-use shared::user_store::{UserId, UserStore};
+use shared::models::NewUser;
+use shared::post_models::{EMBEDDED_POSTS, NewPost, keep_embedded_posts};
+use web_db::DbConnection;
+use web_db::paging::{Page, id_of};
 
 use crate::json_rows::{NamedRow, parents_with_children, row_to_json, row_to_nested_json};
 use crate::store::Store;
@@ -47,12 +42,11 @@ impl Store {
     }
 }
 
-impl PostStore for Store {
-    type Post = Value;
-    type PostWithAuthor = Value;
-    type UserWithPosts = Value;
-
-    fn create_post(
+impl Store {
+    /// Inserts a post of the user `user_id`, returning it with its new id.
+    /// The database refuses a user that does not exist (the foreign key),
+    /// even one deleted a moment ago by another request.
+    pub fn create_post(
         &self,
         conn: &mut DbConnection,
         user_id: i32,
@@ -69,7 +63,9 @@ impl PostStore for Store {
         Ok(row_to_json(row))
     }
 
-    fn posts_of_user(
+    /// One page of the posts of a user, in id order; `None` if there is no
+    /// such user.
+    pub fn posts_of_user(
         &self,
         conn: &mut DbConnection,
         user_id: i32,
@@ -90,7 +86,8 @@ impl PostStore for Store {
         Ok(Some(rows.into_iter().map(row_to_json).collect()))
     }
 
-    fn list_posts(&self, conn: &mut DbConnection, page: &Page) -> QueryResult<Vec<Value>> {
+    /// One page of every post in id order, each with its author.
+    pub fn list_posts(&self, conn: &mut DbConnection, page: &Page) -> QueryResult<Vec<Value>> {
         let select = self.posts_with_authors();
         let rows: Vec<NamedRow> = diesel::sql_query(format!(
             "{select} WHERE p.id > $1 ORDER BY p.id LIMIT $2 OFFSET $3"
@@ -102,7 +99,8 @@ impl PostStore for Store {
         Ok(rows.into_iter().map(row_to_nested_json).collect())
     }
 
-    fn find_post(&self, conn: &mut DbConnection, id: i32) -> QueryResult<Option<Value>> {
+    /// The post with this id and its author, if there is one.
+    pub fn find_post(&self, conn: &mut DbConnection, id: i32) -> QueryResult<Option<Value>> {
         let select = self.posts_with_authors();
         let row: Option<NamedRow> = diesel::sql_query(format!("{select} WHERE p.id = $1"))
             .bind::<Integer, _>(id)
@@ -111,14 +109,17 @@ impl PostStore for Store {
         Ok(row.map(row_to_nested_json))
     }
 
-    fn delete_post(&self, conn: &mut DbConnection, id: i32) -> QueryResult<bool> {
+    /// Deletes a post; false if there was no such post.
+    pub fn delete_post(&self, conn: &mut DbConnection, id: i32) -> QueryResult<bool> {
         let deleted = diesel::sql_query("DELETE FROM posts WHERE id = $1")
             .bind::<Integer, _>(id)
             .execute(conn)?;
         Ok(deleted > 0)
     }
 
-    fn list_users_with_posts(
+    /// The page of users [`Store::list_users`] returns, each with its first
+    /// posts: `EMBEDDED_POSTS` at most, and where the rest are.
+    pub fn list_users_with_posts(
         &self,
         conn: &mut DbConnection,
         listing: &UserListing,
@@ -155,22 +156,40 @@ impl PostStore for Store {
         .load(conn)?;
         Ok(parents_with_children(rows, "posts")
             .into_iter()
-            .map(|(user, posts)| Self::user_with_posts(user, posts))
+            .map(|(user, posts)| user_with_posts(user, posts))
             .collect())
     }
 
-    /// The user's object gets a field `posts` with its first posts, and
-    /// `more_posts` if it has more (`keep_embedded_posts`, as the models do).
-    fn user_with_posts(mut user: Value, mut posts: Vec<Value>) -> Value {
-        let more_posts = user
-            .user_id()
-            .and_then(|id| keep_embedded_posts(id, &mut posts, PostId::post_id));
-        if let Value::Object(fields) = &mut user {
-            fields.insert("posts".to_owned(), Value::Array(posts));
-            if let Some(more_posts) = more_posts {
-                fields.insert("more_posts".to_owned(), Value::String(more_posts));
-            }
-        }
-        user
+    /// Inserts a user, then its first posts: a write across two tables. It
+    /// runs in the one transaction the route makes, so a post the database
+    /// refuses takes the user with it.
+    pub fn create_user_with_posts(
+        &self,
+        conn: &mut DbConnection,
+        new_user: &NewUser,
+        first_posts: &[NewPost],
+    ) -> QueryResult<Value> {
+        let user = self.create_user(conn, new_user)?;
+        let user_id = id_of(&user).ok_or_else(|| {
+            diesel::result::Error::QueryBuilderError("the new user came back without an id".into())
+        })?;
+        let posts = first_posts
+            .iter()
+            .map(|post| self.create_post(conn, user_id, post))
+            .collect::<QueryResult<Vec<Value>>>()?;
+        Ok(user_with_posts(user, posts))
     }
+}
+
+/// The user's object gets a field `posts` with its first posts, and
+/// `more_posts` if it has more (`keep_embedded_posts`, as the models do).
+fn user_with_posts(mut user: Value, mut posts: Vec<Value>) -> Value {
+    let more_posts = id_of(&user).and_then(|id| keep_embedded_posts(id, &mut posts));
+    if let Value::Object(fields) = &mut user {
+        fields.insert("posts".to_owned(), Value::Array(posts));
+        if let Some(more_posts) = more_posts {
+            fields.insert("more_posts".to_owned(), Value::String(more_posts));
+        }
+    }
+    user
 }

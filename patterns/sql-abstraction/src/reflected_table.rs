@@ -21,7 +21,7 @@
 use diesel::prelude::*;
 use diesel::sql_types::{Text, Untyped};
 use diesel_dynamic_schema::{DynamicSelectClause, Table};
-use shared::DbConnection;
+use web_db::DbConnection;
 use web_db::connection::DbBackend;
 
 use crate::json_rows::reads_column_type;

@@ -1,5 +1,5 @@
-//! The data access of the SQL-abstraction-layer pattern: no model type for
-//! rows at all, and no table known at compile time. The store reads the
+//! The data access of users: no model type for rows at all, and no table
+//! known at compile time. The store reads the
 //! `users` table's columns from the database when it opens
 //! ([`crate::reflected_table`]) and selects those; rows come back as JSON
 //! objects keyed by column name ([`crate::json_rows`]). Two ways of talking
@@ -8,7 +8,7 @@
 //! - the **query builder over a table read at run time**
 //!   (`diesel-dynamic-schema`): table and columns are named by strings, and
 //!   the builder still writes the SQL and binds the values
-//!   ([`Store::list_users`], [`Store::first_user_named`]);
+//!   ([`Store::list_users`]);
 //! - **textual SQL** with bound parameters (`$1, $2, …`, numbered in order of
 //!   appearance, so the same text runs on SQLite and PostgreSQL) for the
 //!   writes and one read.
@@ -20,29 +20,28 @@
 use diesel::prelude::*;
 use diesel::sql_types::{Integer, Nullable, Text};
 use serde_json::Value;
-use shared::DbConnection;
 use shared::listing::UserListing;
 use shared::models::{NewUser, UserChanges};
-use shared::user_store::UserStore;
+use web_db::DbConnection;
 
 use crate::json_rows::{NamedRow, row_to_json};
 use crate::reflected_table::ReflectedTable;
 
-/// The SQL-abstraction data access: the `users` and `posts` tables as the
-/// database described them when the store opened.
+/// The data access: every query the app runs, over the `users` and `posts`
+/// tables as the database described them when the store opened. Each
+/// function runs on a connection the route borrowed for it; a write runs in
+/// the transaction `DbSession::write` made for it, so none commits here.
 pub struct Store {
     pub(crate) users: ReflectedTable,
     pub(crate) posts: ReflectedTable,
 }
 
-impl UserStore for Store {
-    type User = Value;
-
+impl Store {
     /// Reads the columns of `users` and `posts` from the catalog: one
     /// statement each, once, as the app starts. The queries name `id`,
     /// `name` and `email`, and `id`, `user_id`, `title` and `body`, so a
     /// table without them fails here, not on a request.
-    fn open(conn: &mut DbConnection) -> QueryResult<Store> {
+    pub fn open(conn: &mut DbConnection) -> QueryResult<Store> {
         // A user's answer may nest its `posts`, a post's its `author`.
         let users = ReflectedTable::read(conn, "users", &["id", "name", "email"], &["posts"])?;
         let posts = ReflectedTable::read(
@@ -54,7 +53,8 @@ impl UserStore for Store {
         Ok(Store { users, posts })
     }
 
-    fn list_users(
+    /// One page of users in id order, optionally only those with an exact name.
+    pub fn list_users(
         &self,
         conn: &mut DbConnection,
         listing: &UserListing,
@@ -74,7 +74,8 @@ impl UserStore for Store {
         Ok(rows.into_iter().map(row_to_json).collect())
     }
 
-    fn find_user(&self, conn: &mut DbConnection, id: i32) -> QueryResult<Option<Value>> {
+    /// The user with this id, if there is one.
+    pub fn find_user(&self, conn: &mut DbConnection, id: i32) -> QueryResult<Option<Value>> {
         let columns = self.users.column_list();
         let row: Option<NamedRow> =
             diesel::sql_query(format!("SELECT {columns} FROM users WHERE id = $1"))
@@ -84,20 +85,8 @@ impl UserStore for Store {
         Ok(row.map(row_to_json))
     }
 
-    fn first_user_named(&self, conn: &mut DbConnection, name: &str) -> QueryResult<Option<Value>> {
-        // The table and its columns are named by strings at run time:
-        // nothing here comes from schema.rs.
-        let users = self.users.table();
-        let row: Option<NamedRow> = users
-            .select(self.users.select_all())
-            .filter(users.column::<Text, _>("name").eq(name))
-            .order(users.column::<Integer, _>("id").asc())
-            .first(conn)
-            .optional()?;
-        Ok(row.map(row_to_json))
-    }
-
-    fn create_user(&self, conn: &mut DbConnection, new_user: &NewUser) -> QueryResult<Value> {
+    /// Inserts a user, returning it with its new id.
+    pub fn create_user(&self, conn: &mut DbConnection, new_user: &NewUser) -> QueryResult<Value> {
         let columns = self.users.column_list();
         let row: NamedRow = diesel::sql_query(format!(
             "INSERT INTO users (name, email) VALUES ($1, $2) RETURNING {columns}"
@@ -108,7 +97,9 @@ impl UserStore for Store {
         Ok(row_to_json(row))
     }
 
-    fn update_user(
+    /// Applies the changes that are present (never none: the route answers
+    /// an empty PATCH without an UPDATE); `None` if there is no such user.
+    pub fn update_user(
         &self,
         conn: &mut DbConnection,
         id: i32,
@@ -129,7 +120,8 @@ impl UserStore for Store {
         Ok(row.map(row_to_json))
     }
 
-    fn delete_user(&self, conn: &mut DbConnection, id: i32) -> QueryResult<bool> {
+    /// Deletes a user, and its posts with it; false if there was no such user.
+    pub fn delete_user(&self, conn: &mut DbConnection, id: i32) -> QueryResult<bool> {
         let deleted = diesel::sql_query("DELETE FROM users WHERE id = $1")
             .bind::<Integer, _>(id)
             .execute(conn)?;

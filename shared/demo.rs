@@ -4,49 +4,67 @@
 //! authors (a join), run through the pattern's store and printed step by
 //! step, each step with the SQL it sent, as SQLAlchemy's `echo=True` would
 //! show it.
+//!
+//! Compiled into each pattern as its module `demo`, over its own `Store`
+//! (as the routes are). It is the book's, not the app's: an app made by
+//! `new-app` has neither this module nor the `demo` command.
 
 use std::io::Write;
+use std::process::ExitCode;
 use std::sync::Arc;
 
 use serde::Serialize;
-
-use web_db::DbPool;
+use shared::cli::DEFAULT_SQLITE_FILE;
+use shared::database::init_db;
+use shared::listing::UserListing;
+use shared::models::NewUser;
+use shared::post_models::NewPost;
 use web_db::error::AppError;
-use crate::listing::UserListing;
-use web_db::paging::Page;
-use crate::models::NewUser;
-use crate::post_models::NewPost;
-use crate::post_store::PostStore;
+use web_db::paging::{Page, id_of};
 use web_db::sql_log::{SqlRecording, Statement};
-use web_db::startup::Settings;
-use crate::user_store::UserId;
+use web_db::startup::{self, Settings};
+use web_db::{DbPool, engine};
 
-/// `cargo run -p NAME -- demo`: the session on standard output, under a
-/// line naming the pattern and the database.
-pub fn console<S: PostStore>(name: &str, settings: &Settings, pool: &DbPool) -> Result<(), String> {
+use crate::store::Store;
+
+/// `cargo run -p NAME -- demo`: the settings, the engine and the schema, as
+/// for serving, then the session on standard output.
+pub fn main(name: &str) -> ExitCode {
+    startup::init_logging();
+    startup::exit_code((|| {
+        let settings = Settings::from_env(DEFAULT_SQLITE_FILE)?;
+        let pool = engine(&settings.database, &settings.pool).map_err(|e| e.to_string())?;
+        init_db(&pool)?;
+        console(name, &settings, &pool)
+    })())
+}
+
+/// The session on standard output, under a line naming the pattern and the
+/// database.
+pub fn console(name: &str, settings: &Settings, pool: &DbPool) -> Result<(), String> {
     println!(
         "The Flask page's console session ({name}).\n\
          database: {}\n\
          It writes to that database: a user named admin, and a post of theirs.\n",
         settings.describe_database()
     );
-    run::<S>(pool, &mut std::io::stdout().lock()).map_err(|e| format!("the demo failed: {e}"))
+    run(pool, &mut std::io::stdout().lock()).map_err(|e| format!("the demo failed: {e}"))
 }
 
-/// Runs the session with the store `S`, writing each call, the statements
+/// Runs the session with the pattern's store, writing each call, the statements
 /// it sent (`sql>` lines) and its result to `out` (standard output for
 /// `-- demo`; a buffer for the docs).
 ///
 /// `pool.write_blocking` is `db_session.add(u)` and `db_session.commit()` in one:
 /// the write runs in a transaction of its own and is committed before it
 /// returns. `pool.read_blocking` runs on a connection that cannot write.
-pub fn run<S: PostStore>(pool: &DbPool, out: &mut dyn Write) -> Result<(), AppError> {
+pub fn run(pool: &DbPool, out: &mut dyn Write) -> Result<(), AppError> {
     // Every statement sent to the database from here on, by any connection
     // (on SQLite, writes run on the writer thread's own).
     let sql = SqlRecording::start(pool.url());
     let mut console = Console { out, sql, steps: 0 };
 
-    let store = pool.read_blocking(S::open).map(Arc::new);
+    let store = pool.read_blocking(Store::open).map(Arc::new);
     console.show(
         "open the store (what it reads of the database before the first request)",
         "let store = pool.read_blocking(Store::open)?",
@@ -76,13 +94,15 @@ pub fn run<S: PostStore>(pool: &DbPool, out: &mut dyn Write) -> Result<(), AppEr
     )?;
     users?;
 
-    let first = pool.read_blocking(|conn| store.first_user_named(conn, "admin"));
+    let first_admin = UserListing::first_named("admin");
+    let first = pool.read_blocking(|conn| store.list_users(conn, &first_admin));
+    let first = first.map(|users| users.into_iter().next());
     console.show(
         "find the first user named admin",
-        r#"pool.read_blocking(|conn| store.first_user_named(conn, "admin"))"#,
+        r#"pool.read_blocking(|conn| store.list_users(conn, &UserListing::first_named("admin")))"#,
         as_json(&first),
     )?;
-    let Some(admin_id) = first?.and_then(|admin| admin.user_id()) else {
+    let Some(admin_id) = first?.and_then(|admin| id_of(&admin)) else {
         return Err(AppError::Internal("the demo's user admin is gone".into()));
     };
 

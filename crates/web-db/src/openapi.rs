@@ -1,0 +1,190 @@
+//! The parts of an OpenAPI description that every route of this kind
+//! repeats, for a handler's `#[utoipa::path]`: the answers the library
+//! itself gives ([`Unavailable`], [`BadId`], [`JsonBodyRefused`],
+//! [`OutcomeUnknown`]) and the parameters it reads ([`PageQuery`],
+//! [`IdempotencyKeyHeader`]).
+//!
+//! ```ignore
+//! #[utoipa::path(
+//!     tag = "notes",
+//!     params(("id" = i32, Path, minimum = 1, description = "The note's id")),
+//!     responses(
+//!         (status = 200, description = "The note", body = Note),
+//!         (status = 404, description = "No note with this id", body = ErrorBody),
+//!         BadId, Unavailable,
+//!     )
+//! )]
+//! #[get("/notes/{id}")]
+//! async fn get_note(/* … */) -> Result<HttpResponse, AppError> { /* … */ }
+//! ```
+
+use std::collections::BTreeMap;
+
+use utoipa::openapi::header::HeaderBuilder;
+use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
+use utoipa::openapi::schema::{ObjectBuilder, Type};
+use utoipa::openapi::{Content, RefOr, Required, Response, ResponseBuilder};
+use utoipa::{IntoParams, IntoResponses, PartialSchema};
+
+use crate::error::ErrorBody;
+use crate::http::JSON_LIMIT_BYTES;
+use crate::idempotency::{HEADER, KEY_LIFETIME, MAX_KEY_LENGTH};
+use crate::paging::{DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE};
+
+/// An error answer: `{"error": "…"}`.
+fn error(description: &str) -> ResponseBuilder {
+    ResponseBuilder::new()
+        .description(description)
+        .content("application/json", Content::new(Some(ErrorBody::schema())))
+}
+
+fn responses(list: Vec<(u16, ResponseBuilder)>) -> BTreeMap<String, RefOr<Response>> {
+    list.into_iter()
+        .map(|(status, response)| (status.to_string(), RefOr::T(response.build())))
+        .collect()
+}
+
+/// 503 with `Retry-After`: no database connection in time
+/// ([`crate::AppError::Unavailable`]). Every route that uses the database.
+pub struct Unavailable;
+
+impl IntoResponses for Unavailable {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        let retry_after = HeaderBuilder::new()
+            .schema(Some(
+                ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(0)),
+            ))
+            .description(Some("Seconds to wait"));
+        responses(vec![(
+            503,
+            error("The database is unavailable or busy: try again")
+                .header("Retry-After", retry_after.build()),
+        )])
+    }
+}
+
+/// 400 for an `{id}` in the path that is not a whole number from 1 to
+/// 2147483647 ([`crate::http::PathId`]).
+pub struct BadId;
+
+impl IntoResponses for BadId {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        responses(vec![(
+            400,
+            error("The id is not a whole number from 1 to 2147483647"),
+        )])
+    }
+}
+
+/// 413 and 415: a JSON body too large, or not sent as JSON
+/// ([`crate::http::json_errors`]). Every route that reads a body.
+pub struct JsonBodyRefused;
+
+impl IntoResponses for JsonBodyRefused {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        responses(vec![
+            (
+                413,
+                error(&format!(
+                    "The body is larger than {} KiB",
+                    JSON_LIMIT_BYTES / 1024
+                )),
+            ),
+            (
+                415,
+                error("The body is not sent as application/json"),
+            ),
+        ])
+    }
+}
+
+/// 500 for a write whose commit went unanswered
+/// ([`crate::AppError::OutcomeUnknown`]): what a client retrying with its
+/// `Idempotency-Key` is told.
+pub struct OutcomeUnknown;
+
+impl IntoResponses for OutcomeUnknown {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        responses(vec![(
+            500,
+            error(
+                "The connection to the database was lost while the write was committed: it \
+                 may or may not have been saved. Retry with the same Idempotency-Key to find \
+                 out without writing twice",
+            ),
+        )])
+    }
+}
+
+fn query_integer(name: &str, min: i64, max: i64, description: &str) -> Parameter {
+    ParameterBuilder::new()
+        .name(name)
+        .parameter_in(ParameterIn::Query)
+        .required(Required::False)
+        .description(Some(description))
+        .schema(Some(
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .minimum(Some(min))
+                .maximum(Some(max)),
+        ))
+        .build()
+}
+
+/// The query parameters of a list ([`crate::paging::Page`]): `after`,
+/// `page` and `per_page`.
+pub struct PageQuery;
+
+impl IntoParams for PageQuery {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        vec![
+            query_integer(
+                "after",
+                0,
+                i64::from(i32::MAX),
+                "Only the rows whose id is greater than this (default 0): a page by key, as \
+                 fast at any depth; the `Link` header's form",
+            ),
+            query_integer(
+                "page",
+                1,
+                MAX_PAGE,
+                "Which page, from 1 (default 1): OFFSET (page - 1) * per_page",
+            ),
+            query_integer(
+                "per_page",
+                1,
+                MAX_PER_PAGE,
+                &format!("Rows per page (default {DEFAULT_PER_PAGE})"),
+            ),
+        ]
+    }
+}
+
+/// The `Idempotency-Key` request header ([`crate::idempotency`]).
+pub struct IdempotencyKeyHeader;
+
+impl IntoParams for IdempotencyKeyHeader {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        let hours = KEY_LIFETIME.as_secs() / 3600;
+        vec![
+            ParameterBuilder::new()
+                .name(HEADER)
+                .parameter_in(ParameterIn::Header)
+                .required(Required::False)
+                .description(Some(format!(
+                    "A key of your choosing (a UUID, say) that makes a retry safe: a repeat \
+                     with the same key and body gets the first answer and writes nothing; \
+                     kept for {hours} hours"
+                )))
+                .schema(Some(
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .min_length(Some(1))
+                        .max_length(Some(MAX_KEY_LENGTH))
+                        .pattern(Some(r"^[!-~]+$")),
+                ))
+                .build(),
+        ]
+    }
+}
