@@ -14,7 +14,7 @@ use actix_web::http::header;
 use actix_web::test;
 use diesel::Connection;
 use diesel::connection::SimpleConnection;
-use shared::DbPool;
+use web_db::DbPool;
 use shared::database::init_db;
 use web_db::{PoolSettings, engine};
 use web_db::database_url::DatabaseUrl;

@@ -29,13 +29,12 @@ use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use shared::DbPool;
+use web_db::DbPool;
 use shared::database::init_db;
 use web_db::{PoolSettings, engine};
 use web_db::database_url::DatabaseUrl;
 use shared::models::NewUser;
 use shared::schema::users;
-use shared::user_store::UserStore;
 
 mod chart;
 mod deep;

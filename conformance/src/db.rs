@@ -1,41 +1,17 @@
-//! A database of its own for every test: a temporary SQLite file, or a fresh
-//! schema on the PostgreSQL server named by `TEST_DATABASE_URL` (or else by a
-//! PostgreSQL `DATABASE_URL`).
+//! A database of its own for every test ([`web_db_test::db`]), migrated with
+//! the migrations every pattern shares, and what a test of this app reads
+//! from it (how many users and posts it holds).
 
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::ops::{Deref, DerefMut};
 
-use diesel::connection::SimpleConnection;
-use diesel::pg::PgConnection;
 use diesel::prelude::*;
-use web_db::connection::{Access, connect};
-use shared::database::init_db;
-use web_db::{PoolSettings, engine};
+use shared::database::MIGRATIONS;
+use shared::schema::{posts, users};
 use web_db::database_url::DatabaseUrl;
-use shared::{DbConnection, DbPool};
 
-/// The variable naming the PostgreSQL server the tests may use, e.g.
-/// `postgres://root@127.0.0.1:5432/test`. Unset, the PostgreSQL tests are
-/// skipped; set, a server that cannot be reached fails them.
-pub const POSTGRES_ENV: &str = "TEST_DATABASE_URL";
-
-/// The PostgreSQL server the tests may use, and the variable that named it:
-/// `TEST_DATABASE_URL`, or else `DATABASE_URL` when it names PostgreSQL (so
-/// the server the app runs on is tested with no other setting). Both are
-/// read from the environment or `.env`, as the app reads them.
-pub fn postgres_server() -> Option<(&'static str, String)> {
-    // A missing .env is normal; the environment alone is enough.
-    let _ = dotenvy::dotenv();
-    let named = |var: &'static str| std::env::var(var).ok().map(|url| (var, url));
-    named(POSTGRES_ENV)
-        .filter(|(_, url)| !url.is_empty())
-        .or_else(|| {
-            named("DATABASE_URL").filter(|(_, url)| {
-                url.starts_with("postgres://") || url.starts_with("postgresql://")
-            })
-        })
-}
+pub use web_db_test::db::{
+    Backend, POSTGRES_ENV, TEST_POOL, pool_is_idle, postgres_server, unique_name,
+};
 
 /// The check behind the one PostgreSQL case that runs when the others are
 /// ignored: no server was named when the tests were built, and none is now.
@@ -57,140 +33,57 @@ pub fn no_server_named_since_the_build() {
     }
 }
 
-/// The pool every test app gets: small, with a short checkout timeout, so
-/// that the pool-exhaustion case runs in a second.
-pub const TEST_POOL: PoolSettings = PoolSettings {
-    max_size: 4,
-    checkout_timeout: std::time::Duration::from_millis(1000),
-    sqlite_durability: web_db::database::SqliteDurability::PowerLoss,
-};
+/// A migrated, empty database that is removed when the test ends
+/// ([`web_db_test::TestDb`], which it derefs to: its pool, URL and backend).
+pub struct TestDb(web_db_test::TestDb);
 
-/// Which backend a test runs on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    /// A temporary SQLite file.
-    Sqlite,
-    /// A fresh schema on the PostgreSQL server of [`postgres_server`].
-    Postgres,
+/// A database that nothing has opened or migrated yet
+/// ([`web_db_test::EmptyDb`]).
+pub struct EmptyDb(web_db_test::EmptyDb);
+
+impl Deref for TestDb {
+    type Target = web_db_test::TestDb;
+
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
 }
 
-/// A migrated, empty database that is removed when the test ends.
-pub struct TestDb {
-    /// The pool the app under test uses.
-    pub pool: DbPool,
-    /// Its URL, as the binary would be given it.
-    pub url: String,
-    /// The backend.
-    pub backend: Backend,
-    cleanup: Cleanup,
+impl DerefMut for TestDb {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
 }
 
-enum Cleanup {
-    File(PathBuf),
-    Schema { server_url: String, schema: String },
-}
+impl Deref for EmptyDb {
+    type Target = web_db_test::EmptyDb;
 
-/// True when every connection `pool` opened is back in it.
-pub fn pool_is_idle(pool: &DbPool) -> bool {
-    let state = pool.state();
-    state.idle_connections == state.connections
-}
-
-/// A name no other test of this run, or of a run beside it, is using.
-pub fn unique_name(prefix: &str) -> String {
-    static COUNTER: AtomicUsize = AtomicUsize::new(0);
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    format!(
-        "{prefix}_{}_{}_{nanos}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    )
-}
-
-/// A database that nothing has opened or migrated yet: a SQLite file not
-/// yet created, or an empty PostgreSQL schema. For the start-up of several
-/// app instances at once on a fresh database; removed when dropped.
-pub struct EmptyDb {
-    /// Its URL, as the binary would be given it.
-    pub url: String,
-    /// The backend.
-    pub backend: Backend,
-    cleanup: Cleanup,
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
 }
 
 impl EmptyDb {
     /// An empty database on `backend`, or `None` for PostgreSQL when no
     /// server is configured.
     pub fn on(backend: Backend) -> Option<EmptyDb> {
-        match backend {
-            Backend::Sqlite => Some(EmptyDb::sqlite()),
-            Backend::Postgres => EmptyDb::postgres(),
-        }
+        web_db_test::EmptyDb::on(backend).map(EmptyDb)
     }
 
     /// The path of a SQLite file in the temporary folder, not created yet.
     pub fn sqlite() -> EmptyDb {
-        let path = std::env::temp_dir().join(format!("{}.db", unique_name("conformance")));
-        EmptyDb {
-            url: format!("sqlite://{}", path.display()),
-            backend: Backend::Sqlite,
-            cleanup: Cleanup::File(path),
-        }
+        EmptyDb(web_db_test::EmptyDb::sqlite())
     }
 
-    /// A new, empty schema on the server of [`postgres_server`]; `None` if
-    /// no server is named.
-    ///
-    /// # Panics
-    /// When a server is named but cannot be reached (see [`TestDb::postgres`]).
-    pub fn postgres() -> Option<EmptyDb> {
-        let (var, server_url) = postgres_server()?;
-        let schema = unique_name("conformance");
-        web_db::connection::init_openssl_for_libpq();
-        // See "Panics" above: an unreachable server named for the tests
-        // must fail them, not skip them.
-        let mut admin = PgConnection::establish(&server_url).unwrap_or_else(|e| {
-            let shown = DatabaseUrl::parse(&server_url)
-                .map_or_else(|_| server_url.clone(), |u| u.to_string());
-            panic!("{var}={shown} but that server cannot be reached: {e}")
-        });
-        admin
-            .batch_execute(&format!("CREATE SCHEMA {schema}"))
-            .expect("create a schema for the test");
-        // libpq passes `options` to the server: every pooled connection uses
-        // the test's schema, and is named after it in pg_stat_activity.
-        let separator = if server_url.contains('?') { '&' } else { '?' };
-        let url = format!(
-            "{server_url}{separator}options=-csearch_path%3D{schema}&application_name={schema}"
-        );
-        Some(EmptyDb {
-            url,
-            backend: Backend::Postgres,
-            cleanup: Cleanup::Schema { server_url, schema },
-        })
-    }
-
-    /// Opens the database with a pool of the tests' size and migrates it
-    /// (nothing to do if an app already did).
+    /// Opens the database and migrates it (nothing to do if an app did).
     pub fn open(self) -> TestDb {
-        let parsed = DatabaseUrl::parse(&self.url).expect("a test database URL");
-        // A test without its database cannot run: fail it, with the cause.
-        let pool = engine(&parsed, &TEST_POOL).expect("open the test database");
-        init_db(&pool).expect("migrate the test database");
-        TestDb {
-            pool,
-            url: self.url,
-            backend: self.backend,
-            cleanup: self.cleanup,
-        }
+        TestDb(self.0.open(MIGRATIONS))
     }
 }
 
 impl TestDb {
-    /// A database on `backend`, or `None` for PostgreSQL when no server is configured.
+    /// A database on `backend`, or `None` for PostgreSQL when no server is
+    /// configured.
     pub fn on(backend: Backend) -> Option<TestDb> {
         EmptyDb::on(backend).map(EmptyDb::open)
     }
@@ -202,36 +95,28 @@ impl TestDb {
 
     /// A fresh schema on the server of [`postgres_server`], migrated; `None`
     /// if no server is named.
-    ///
-    /// # Panics
-    /// When a server is named but cannot be reached: a test run that was
-    /// asked for PostgreSQL must not pass without it.
     pub fn postgres() -> Option<TestDb> {
-        EmptyDb::postgres().map(EmptyDb::open)
-    }
-
-    /// A connection of the test's own that may write, outside the pool (whose
-    /// connections only read): for a test that writes and reads step by
-    /// step, typically inside diesel's `begin_test_transaction`.
-    pub fn connection(&self) -> DbConnection {
-        connect(self.pool.url(), Access::ReadWrite).expect("a connection for the test")
+        EmptyDb::on(Backend::Postgres).map(EmptyDb::open)
     }
 
     /// How many rows the `users` table holds, read outside any request.
+    ///
+    /// # Panics
+    /// When the test's own database cannot be read: the test cannot go on
+    /// without the count, and must fail with the cause.
     pub fn count_users(&self) -> i64 {
         self.pool
-            .read_blocking(|conn| shared::schema::users::table.count().get_result(conn))
+            .read_blocking(|conn| users::table.count().get_result(conn))
             .expect("count the users")
     }
 
     /// How many rows the `posts` table holds, read outside any request.
     ///
     /// # Panics
-    /// When the test's own database cannot be read: the test cannot go on
-    /// without the count, and must fail with the cause.
+    /// As [`TestDb::count_users`].
     pub fn count_posts(&self) -> i64 {
         self.pool
-            .read_blocking(|conn| shared::schema::posts::table.count().get_result(conn))
+            .read_blocking(|conn| posts::table.count().get_result(conn))
             .expect("count the posts")
     }
 
@@ -239,9 +124,8 @@ impl TestDb {
     /// the foreign key holds.
     ///
     /// # Panics
-    /// When the test's own database cannot be read, as [`TestDb::count_posts`].
+    /// As [`TestDb::count_users`].
     pub fn count_orphan_posts(&self) -> i64 {
-        use shared::schema::{posts, users};
         self.pool
             .read_blocking(|conn| {
                 posts::table
@@ -252,92 +136,5 @@ impl TestDb {
                     .get_result(conn)
             })
             .expect("count the posts of no user")
-    }
-
-    /// True when every connection the pool opened is back in it.
-    pub fn pool_is_idle(&self) -> bool {
-        pool_is_idle(&self.pool)
-    }
-
-    /// On PostgreSQL, how many of this test's connections sit `idle in
-    /// transaction` (a transaction nobody will finish); 0 on SQLite.
-    pub fn connections_idle_in_transaction(&self) -> i64 {
-        self.count_own_connections("count(*)", "AND state LIKE 'idle in transaction%'")
-    }
-
-    /// On PostgreSQL, how many connections to this test's schema the server
-    /// has open, from every process (its `DATABASE_URL` names them); 0 on
-    /// SQLite.
-    pub fn server_connections(&self) -> i64 {
-        self.count_own_connections("count(*)", "")
-    }
-
-    /// On PostgreSQL, when the server last started
-    /// (`pg_postmaster_start_time()`), as text; empty on SQLite.
-    pub fn server_started_at(&self) -> String {
-        let Cleanup::Schema { server_url, .. } = &self.cleanup else {
-            return String::new();
-        };
-        #[derive(QueryableByName)]
-        struct Started {
-            #[diesel(sql_type = diesel::sql_types::Text)]
-            at: String,
-        }
-        let mut admin = PgConnection::establish(server_url).expect("reach the test server");
-        diesel::sql_query("SELECT pg_postmaster_start_time()::text AS at")
-            .get_result::<Started>(&mut admin)
-            .expect("read the server's start time")
-            .at
-    }
-
-    /// On PostgreSQL, has the server terminate every connection of this
-    /// test's pool, as a server restart would; returns how many it ended.
-    /// 0 on SQLite.
-    pub fn terminate_connections(&self) -> i64 {
-        self.count_own_connections("count(pg_terminate_backend(pid))", "")
-    }
-
-    /// Runs `SELECT <aggregate> FROM pg_stat_activity` over this test's
-    /// connections (named after its schema), from a connection of its own.
-    fn count_own_connections(&self, aggregate: &str, condition: &str) -> i64 {
-        let Cleanup::Schema { server_url, schema } = &self.cleanup else {
-            return 0;
-        };
-        #[derive(QueryableByName)]
-        struct Count {
-            #[diesel(sql_type = diesel::sql_types::BigInt)]
-            n: i64,
-        }
-        let mut admin = PgConnection::establish(server_url).expect("reach the test server");
-        diesel::sql_query(format!(
-            "SELECT {aggregate} AS n FROM pg_stat_activity WHERE application_name = $1 {condition}"
-        ))
-        .bind::<diesel::sql_types::Text, _>(schema)
-        .get_result::<Count>(&mut admin)
-        .expect("read pg_stat_activity")
-        .n
-    }
-}
-
-/// Removes the test's database with the [`EmptyDb`] or [`TestDb`] holding it
-/// (in a `TestDb`, after the pool: a field declared before it).
-impl Drop for Cleanup {
-    fn drop(&mut self) {
-        match self {
-            Cleanup::File(path) => {
-                for suffix in ["", "-wal", "-shm"] {
-                    let mut file = path.clone().into_os_string();
-                    file.push(suffix);
-                    let _ = std::fs::remove_file(file);
-                }
-            }
-            Cleanup::Schema { server_url, schema } => {
-                if let Ok(mut admin) = PgConnection::establish(server_url) {
-                    let _ = admin.batch_execute(&format!(
-                        "SET lock_timeout = '5s'; DROP SCHEMA IF EXISTS {schema} CASCADE"
-                    ));
-                }
-            }
-        }
     }
 }

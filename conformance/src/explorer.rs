@@ -50,6 +50,42 @@ pub async fn the_contract_is_served_as_an_openapi_document(app: &TestApp) {
     assert_eq!(new_post["additionalProperties"], false);
 }
 
+/// The document states each field's rules once and alike wherever the field
+/// appears: a name and an email keep one pattern in `User`, `NewUser` and
+/// `UserChanges`; a title keeps a name's pattern, a body one of its own;
+/// a new user takes at most `MOST_FIRST_POSTS` posts; and request bodies
+/// refuse unknown fields, as the app does.
+pub async fn each_field_keeps_its_rules_everywhere_in_the_document(app: &TestApp) {
+    let document = app.get("/openapi.json").await.body;
+    let schemas = &document["components"]["schemas"];
+    for field in ["name", "email"] {
+        let patterns: Vec<&serde_json::Value> = ["User", "NewUser", "UserChanges"]
+            .iter()
+            .map(|schema| &schemas[schema]["properties"][field]["pattern"])
+            .collect();
+        assert!(patterns[0].is_string(), "{field}: {patterns:?}");
+        assert!(
+            patterns.iter().all(|p| *p == patterns[0]),
+            "{field}: {patterns:?}"
+        );
+    }
+    let name = &schemas["User"]["properties"]["name"]["pattern"];
+    for schema in ["Post", "NewPost"] {
+        let fields = &schemas[schema]["properties"];
+        assert_eq!(&fields["title"]["pattern"], name, "{schema}");
+        assert_eq!(fields["title"]["maxLength"], 200, "{schema}");
+        assert_eq!(fields["body"]["maxLength"], 2000, "{schema}");
+        assert_eq!(fields["body"]["pattern"], r"^[^\u0000]*$", "{schema}");
+    }
+    assert_eq!(
+        schemas["NewUser"]["properties"]["posts"]["maxItems"],
+        shared::post_models::MOST_FIRST_POSTS
+    );
+    for schema in ["NewUser", "UserChanges", "NewPost"] {
+        assert_eq!(schemas[schema]["additionalProperties"], false, "{schema}");
+    }
+}
+
 /// The path patterns of every resource the app registered (`/users/{id}`,
 /// …), read from actix's own map of them, which a probe route returns as
 /// actix prints it (`patterns: Single("/users/{id}")` for each resource).
@@ -75,8 +111,8 @@ async fn registered_paths(app: &TestApp) -> Vec<String> {
 }
 
 /// Every route the app serves is in its OpenAPI document, with every method
-/// it answers: a route added to `routes()` without its `#[utoipa::path]`
-/// (or without its line in `openapi.rs`) fails this test. The paths come
+/// it answers: a route added with `route(…)`, past the `#[utoipa::path]`
+/// that `service(…)` asks for, fails this test. The paths come
 /// from what actix registered; the methods from the `Allow` header of the
 /// 405 a resource answers to a method nobody registers. The document's own
 /// routes, the explorer's and the tests' probes are left out.
@@ -90,7 +126,7 @@ pub async fn every_route_the_app_serves_is_in_its_openapi_document(app: &TestApp
         assert!(
             described.is_object(),
             "{path} is served but not in /openapi.json: give its handler a \
-             #[utoipa::path] and list it in shared/src/openapi.rs"
+             #[utoipa::path] and register it with `service(…)`"
         );
         let concrete = path.replace("{id}", "1");
         let reply = app

@@ -23,14 +23,14 @@ use serde_json::json;
 use web_db::{PoolSettings, engine};
 use web_db::database_url::DatabaseUrl;
 use shared::schema::users;
-use shared::{AppError, DbConnection, DbSession};
+use web_db::{AppError, DbConnection, DbSession};
 
 use crate::app::{TestApp, app_name};
 use crate::cli;
 use crate::db::{Backend, TEST_POOL, TestDb, pool_is_idle};
 use crate::hook::insert_user_named;
 use crate::proxy::{TcpProxy, redirect_url, server_address};
-use crate::server::{AppFactory, HttpReply, TestServer, exchange, request_bytes, send};
+use crate::server::{AppFactory, HttpReply, serve, exchange, request_bytes, send};
 
 // ---- counting --------------------------------------------------------------
 
@@ -278,7 +278,7 @@ pub fn a_client_that_hangs_up_leaks_no_connection_and_loses_no_commit<F: AppFact
     app: F,
     db: TestDb,
 ) {
-    let server = TestServer::start(app, db.pool.clone());
+    let server = serve(app, db.pool.clone());
     let committed = unique_user("gone-after-commit-");
     let in_transaction = unique_user("gone-mid-write-");
 
@@ -525,7 +525,7 @@ fn serves_through_an_outage<F: AppFactory>(
 ) {
     let pool = engine(&DatabaseUrl::parse(url).expect("a URL"), &TEST_POOL)
         .expect("a pool on the database");
-    let server = TestServer::start(app, pool.clone());
+    let server = serve(app, pool.clone());
 
     let clients = 4;
     let begun = Instant::now();

@@ -21,7 +21,7 @@ use futures_util::future::{LocalBoxFuture, join_all};
 use serde_json::json;
 use web_db::connection::{Access, connect};
 use shared::schema::users;
-use shared::{AppError, DbConnection, DbPool, DbSession};
+use web_db::{AppError, DbConnection, DbPool, DbSession};
 
 use crate::app::{Reply, TestApp};
 
@@ -242,7 +242,7 @@ async fn write_fails_halfway(session: DbSession) -> Result<HttpResponse, AppErro
 /// say), then reads again: how many connections it holds while it waits.
 async fn wait_between_reads(
     session: DbSession,
-    pool: web::Data<shared::DbPool>,
+    pool: web::Data<web_db::DbPool>,
 ) -> Result<HttpResponse, AppError> {
     session.read(|conn| conn.batch_execute("SELECT 1")).await?;
     let in_use = pool.state().connections - pool.state().idle_connections;

@@ -22,7 +22,7 @@ use crate::app::{Reply, TestApp, app_name};
 use crate::db::TestDb;
 use crate::faults::Tally;
 use crate::hook::IN_USE_HEADER;
-use crate::server::{AppFactory, HttpReply, TestServer, exchange, send};
+use crate::server::{AppFactory, HttpReply, serve, exchange, send};
 
 /// Generated requests per case and backend unless `PROPTEST_CASES` says.
 const DEFAULT_CASES: u32 = 128;
@@ -507,7 +507,7 @@ fn raw_cases() -> Vec<RawCase> {
 /// gets a 5xx or goes unanswered, a 4xx from the app is JSON, what the HTTP
 /// parser refuses gets a 4xx of its own, and the server serves on.
 pub fn hostile_bytes_on_the_wire_get_a_4xx_never_a_5xx<F: AppFactory>(app: F, db: TestDb) {
-    let server = TestServer::start(app, db.pool.clone());
+    let server = serve(app, db.pool.clone());
     let mut tally = Tally::default();
     let mut failures = Vec::new();
     for case in raw_cases() {

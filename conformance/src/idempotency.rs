@@ -16,7 +16,7 @@ use web_db::idempotency::{HEADER, KEY_LIFETIME, REPLAYED_HEADER};
 use crate::app::{Reply, TestApp};
 use crate::db::{TEST_POOL, TestDb, unique_name};
 use crate::proxy::{CommitCut, TcpProxy, redirect_url, server_address};
-use crate::server::{AppFactory, HttpReply, TestServer, exchange};
+use crate::server::{AppFactory, HttpReply, serve, exchange};
 
 /// `POST uri` with `body` and the key.
 async fn post_with_key(app: &TestApp, uri: &str, key: &str, body: Value) -> Reply {
@@ -217,7 +217,7 @@ pub fn a_retry_with_its_key_after_a_cut_commit_writes_once<F: AppFactory>(app: F
     let url =
         DatabaseUrl::parse(&format!("{url}{separator}sslmode=disable")).expect("the proxy's URL");
     let pool = engine(&url, &TEST_POOL).expect("a pool through the proxy");
-    let server = TestServer::start(app, pool.clone());
+    let server = serve(app, pool.clone());
     let author = post_over_tcp(
         &server.addr,
         "/users",

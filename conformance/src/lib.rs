@@ -312,6 +312,7 @@ macro_rules! __all_cases {
         );
         $crate::__app_cases!($app, $backend, explorer;
             the_contract_is_served_as_an_openapi_document,
+            each_field_keeps_its_rules_everywhere_in_the_document,
             every_route_the_app_serves_is_in_its_openapi_document
         );
         $crate::__app_cases!($app, $backend, statement_counts;

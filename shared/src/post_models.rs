@@ -233,12 +233,13 @@ mod tests {
     #[test]
     fn a_user_embeds_its_first_ten_posts_and_says_where_the_rest_are() {
         // Posts by their ids alone: the cut reads nothing else.
-        let mut ten: Vec<i32> = (1..=10).collect();
-        assert_eq!(keep_embedded_posts(7, &mut ten, |id| Some(*id)), None);
+        let post = |id: i32| serde_json::json!({ "id": id });
+        let mut ten: Vec<_> = (1..=10).map(post).collect();
+        assert_eq!(keep_embedded_posts(7, &mut ten), None);
         assert_eq!(ten.len(), 10);
-        let mut eleven: Vec<i32> = (1..=11).collect();
-        let more = keep_embedded_posts(7, &mut eleven, |id| Some(*id));
-        assert_eq!(eleven, (1..=10).collect::<Vec<_>>());
+        let mut eleven: Vec<_> = (1..=11).map(post).collect();
+        let more = keep_embedded_posts(7, &mut eleven);
+        assert_eq!(eleven, (1..=10).map(post).collect::<Vec<_>>());
         assert_eq!(more.as_deref(), Some("/users/7/posts?after=10"));
     }
 

@@ -14,7 +14,43 @@ use web_db::{PoolSettings, engine};
 use web_db::database_url::DatabaseUrl;
 use shared::listing::UserListing;
 use shared::models::NewUser;
-use shared::user_store::UserStore;
+use web_db::DbConnection;
+
+/// The store functions timed here, as every pattern's `Store` has them
+/// (inherent methods of the same names and arguments): named once so that
+/// one function can time each.
+trait TimedStore: Sized + Send + Sync + 'static {
+    fn open(conn: &mut DbConnection) -> diesel::QueryResult<Self>;
+    fn create_user(&self, conn: &mut DbConnection, user: &NewUser) -> diesel::QueryResult<()>;
+    fn find_user(&self, conn: &mut DbConnection, id: i32) -> diesel::QueryResult<()>;
+    fn list_users(&self, conn: &mut DbConnection, listing: &UserListing)
+    -> diesel::QueryResult<()>;
+}
+
+macro_rules! timed_store {
+    ($($store:ty),*) => {$(
+        impl TimedStore for $store {
+            fn open(conn: &mut DbConnection) -> diesel::QueryResult<Self> {
+                <$store>::open(conn)
+            }
+            fn create_user(&self, conn: &mut DbConnection, user: &NewUser) -> diesel::QueryResult<()> {
+                <$store>::create_user(self, conn, user).map(drop)
+            }
+            fn find_user(&self, conn: &mut DbConnection, id: i32) -> diesel::QueryResult<()> {
+                <$store>::find_user(self, conn, id).map(drop)
+            }
+            fn list_users(&self, conn: &mut DbConnection, listing: &UserListing) -> diesel::QueryResult<()> {
+                <$store>::list_users(self, conn, listing).map(drop)
+            }
+        }
+    )*};
+}
+
+timed_store!(
+    declarative::store::Store,
+    manual_mapping::store::Store,
+    sql_abstraction::store::Store
+);
 
 /// Microseconds per call of `call`, run `times` times; the first error stops it.
 fn per_call<E: std::fmt::Display>(
@@ -28,7 +64,7 @@ fn per_call<E: std::fmt::Display>(
     Ok(start.elapsed().as_secs_f64() * 1e6 / f64::from(times))
 }
 
-fn time<S: UserStore>(pattern: &str) -> Result<(), String> {
+fn time<S: TimedStore>(pattern: &str) -> Result<(), String> {
     let path = std::env::temp_dir().join(format!("stores-{pattern}-{}.db", std::process::id()));
     let url = DatabaseUrl::Sqlite(path.display().to_string());
     let pool = engine(&url, &PoolSettings::default()).map_err(|e| e.to_string())?;

@@ -10,12 +10,12 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
-use conformance::server::{HttpReply, TestServer};
+use conformance::server::{self, HttpReply};
 use conformance::{Backend, TestDb};
 use web_db::PoolSettings;
 use web_db::database_url::DatabaseUrl;
 use web_db::startup::{DEFAULT_BIND_ADDR, Settings};
-use shared::{AppError, DbPool};
+use web_db::{AppError, DbPool};
 
 mod sql;
 
@@ -151,9 +151,9 @@ type DemoFn = fn(&DbPool, &mut dyn Write) -> Result<(), AppError>;
 /// What the `runs`-th run of the console session on one database prints.
 fn demo(pattern: &str, runs: usize) -> Option<String> {
     let run: DemoFn = match pattern {
-        "declarative" => shared::demo::run::<declarative::store::Store>,
-        "manual-mapping" => shared::demo::run::<manual_mapping::store::Store>,
-        "sql-abstraction" => shared::demo::run::<sql_abstraction::store::Store>,
+        "declarative" => declarative::demo::run,
+        "manual-mapping" => manual_mapping::demo::run,
+        "sql-abstraction" => sql_abstraction::demo::run,
         _ => return None,
     };
     let db = TestDb::sqlite();
@@ -242,9 +242,9 @@ pub fn http_tour(pattern: &str, backend: Backend, steps: usize) -> Option<String
     let pool = db.pool.clone();
     // Declared after `db`, so stopped before its file is removed.
     let server = match pattern {
-        "declarative" => TestServer::start(declarative::app, pool),
-        "manual-mapping" => TestServer::start(manual_mapping::app, pool),
-        "sql-abstraction" => TestServer::start(sql_abstraction::app, pool),
+        "declarative" => server::serve(declarative::app, pool),
+        "manual-mapping" => server::serve(manual_mapping::app, pool),
+        "sql-abstraction" => server::serve(sql_abstraction::app, pool),
         _ => return None,
     };
     let extra = (pattern == "sql-abstraction").then_some(&SQL_LOOKING_TEXT);

@@ -5,8 +5,8 @@
 use conformance::{Backend, TestDb};
 use declarative::store::Store;
 use diesel::Connection;
+use shared::listing::UserListing;
 use shared::models::NewUser;
-use shared::user_store::UserStore;
 
 fn a_created_user_is_found_by_name(backend: Backend) {
     let Some(db) = TestDb::on(backend) else {
@@ -20,10 +20,10 @@ fn a_created_user_is_found_by_name(backend: Backend) {
         .create_user(&mut conn, &NewUser::new("ada", "ada@example.com"))
         .expect("create a user");
     let found = Store
-        .first_user_named(&mut conn, "ada")
+        .list_users(&mut conn, &UserListing::first_named("ada"))
         .expect("find it by name");
 
-    assert_eq!(found, Some(ada));
+    assert_eq!(found, [ada]);
     drop(conn);
     assert_eq!(db.count_users(), 0, "a test transaction commits nothing");
 }

@@ -7,7 +7,6 @@ use diesel::connection::SimpleConnection;
 use serde_json::{Value, json};
 use shared::listing::UserListing;
 use shared::models::{NewUser, UserChanges};
-use shared::user_store::UserStore;
 use sql_abstraction::store::Store;
 
 /// The keys of a JSON object, in order.
@@ -47,9 +46,9 @@ fn a_column_added_by_hand_is_in_every_answer(backend: Backend) {
     let found = store.find_user(&mut conn, id).expect("find by id");
     assert_eq!(found, Some(expected.clone()));
     let first = store
-        .first_user_named(&mut conn, "ada")
+        .list_users(&mut conn, &UserListing::first_named("ada"))
         .expect("find by name");
-    assert_eq!(first, Some(expected.clone()));
+    assert_eq!(first, [expected.clone()]);
     let page = store
         .list_users(&mut conn, &UserListing::first_page())
         .expect("list");

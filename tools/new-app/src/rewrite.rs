@@ -393,7 +393,7 @@ mod tests {
 
     #[test]
     fn library_paths_become_crate_paths() {
-        let text = "use shared::models::User;\nuse shared::{DbConnection, write_transaction};\n";
+        let text = "use shared::models::User;\nuse web_db::{DbConnection, write_transaction};\n";
         assert_eq!(
             rewrite_paths(text, Place::Library, &names()),
             "use crate::models::User;\nuse crate::{DbConnection, write_transaction};\n"
@@ -427,7 +427,7 @@ mod tests {
 
     #[test]
     fn imports_of_the_app_get_a_group_of_their_own() {
-        let text = "use diesel::prelude::*;\nuse shared::models::{\n    User,\n};\nuse shared::DbPool;\n\nuse crate::users_mapping::x;\n\nfn f() {}\n";
+        let text = "use diesel::prelude::*;\nuse shared::models::{\n    User,\n};\nuse web_db::DbPool;\n\nuse crate::users_mapping::x;\n\nfn f() {}\n";
         assert_eq!(
             rewrite_paths(text, Place::Library, &names()),
             "use diesel::prelude::*;\n\nuse crate::models::{\n    User,\n};\nuse crate::DbPool;\nuse crate::users_mapping::x;\n\nfn f() {}\n"
