@@ -8,13 +8,10 @@ use actix_web::http::{StatusCode, header};
 use actix_web::test::TestRequest;
 use futures_util::future::join_all;
 use serde_json::{Value, json};
-use shared::models::NewUser;
-use shared::post_models::{MOST_FIRST_POSTS, NewPost};
+use shared::post_models::MOST_FIRST_POSTS;
 
 use crate::app::TestApp;
 use crate::contract::assert_json_error;
-use crate::db::{Backend, TestDb};
-use web_db::DbConnection;
 
 /// The titles of a JSON array of posts, in order.
 fn titles(posts: &Value) -> Vec<String> {
@@ -431,51 +428,4 @@ pub async fn posts_racing_a_delete_of_their_user_never_point_at_nobody(app: &Tes
     }
     assert_eq!(app.db.count_posts(), 0, "every post went with its user");
     assert_eq!(app.db.count_orphan_posts(), 0);
-}
-
-// ---- the write across two tables, below the routes -------------------------
-
-/// A pattern's `Store::create_user_with_posts`, on a store opened on the
-/// same connection, its answer dropped.
-pub type CreateUserWithPosts =
-    fn(&mut DbConnection, &NewUser, &[NewPost]) -> diesel::QueryResult<()>;
-
-/// A user and its first posts are written by one call of the store, in the
-/// one transaction `DbPool::write` (and so `DbSession::write`) makes for it.
-/// Here the database itself refuses the second post, after the user and the
-/// first post were inserted: a title one character too long, which only the
-/// app's own check would have stopped (PostgreSQL's `VARCHAR(200)`, SQLite's
-/// `CHECK`). The error rolls back the whole transaction: the user and the
-/// first post are gone too. With valid posts, all of it is kept.
-///
-/// `create_user_with_posts` is the pattern's store function of that name,
-/// on a store it opens on the same connection.
-pub fn a_post_the_database_refuses_takes_its_user_with_it(
-    backend: Backend,
-    create_user_with_posts: CreateUserWithPosts,
-) {
-    let Some(db) = TestDb::on(backend) else {
-        return crate::skipped();
-    };
-    let ada = NewUser::new("ada", "ada@example.com");
-    let posts = vec![NewPost::new("kept?", ""), NewPost::new("é".repeat(201), "")];
-    let refused = db
-        .pool
-        .write_blocking(move |conn| create_user_with_posts(conn, &ada, &posts));
-    assert!(
-        refused.is_err(),
-        "the database took a title of 201 characters"
-    );
-    assert_eq!(
-        (db.count_users(), db.count_posts()),
-        (0, 0),
-        "a refused post left its user (or a post before it) behind"
-    );
-
-    let ada = NewUser::new("ada", "ada@example.com");
-    let posts = vec![NewPost::new("one", ""), NewPost::new("é".repeat(200), "")];
-    db.pool
-        .write_blocking(move |conn| create_user_with_posts(conn, &ada, &posts))
-        .expect("a user with two valid posts");
-    assert_eq!((db.count_users(), db.count_posts()), (1, 2));
 }

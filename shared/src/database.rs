@@ -1,6 +1,5 @@
 //! The database of the app: its migrations, one set per backend, compiled
-//! into the binary and run at start-up by [`init_db`] (the counterpart of
-//! the Flask page's `init_db()`).
+//! into the binary and run at start-up by [`init_db`].
 
 use diesel_migrations::embed_migrations;
 use web_db::DbPool;

@@ -22,7 +22,7 @@ pub const EMAIL_CHARS: std::ops::RangeInclusive<usize> = 3..=120;
 // is NUL). A name's one required character is any but NUL and what Rust's
 // `str::trim` strips (Unicode White_Space), listed by hand because `\S` would
 // differ by two characters: the document and the code agree to the
-// character, and `openapi::tests` checks every copy of a pattern is the same.
+// character, and the tests check that every copy of a pattern is the same.
 
 /// A user as stored and as sent to clients.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Queryable, Selectable, ToSchema)]

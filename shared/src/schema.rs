@@ -1,5 +1,5 @@
 //! The tables as diesel sees them: what `diesel print-schema` prints for
-//! the migrations in `shared/migrations/` (in its order: by name), with
+//! the migrations in `migrations/` (in its order: by name), with
 //! doc comments and column lengths added.
 
 diesel::table! {

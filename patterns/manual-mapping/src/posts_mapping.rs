@@ -1,4 +1,4 @@
-//! The mapping between the `posts` table and the shared `Post`, written by
+//! The mapping between the `posts` table and `Post`, written by
 //! hand, and the mapping of the rows that join a post and its author.
 //!
 //! As in [`crate::users_mapping`], each direction is a plain function:

@@ -1,9 +1,8 @@
-//! The mapping between the `users` table and the shared `User`, written by
-//! hand, in one place.
+//! The mapping between the `users` table and `User`, written by hand, in one
+//! place.
 //!
-//! `User` knows nothing of the database here: this pattern never uses the
-//! diesel derives it carries for the declarative pattern. Instead, each
-//! direction of the mapping is a plain function:
+//! Nothing here relies on a diesel derive of `User`: each direction of the
+//! mapping is a plain function:
 //!
 //! | operation | mapping |
 //! |---|---|

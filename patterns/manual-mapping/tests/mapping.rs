@@ -3,7 +3,8 @@
 //! and two `String` columns swapped would still build; these tests fail
 //! instead.
 
-use conformance::{Backend, TestDb};
+use shared::database::MIGRATIONS;
+use web_db_test::{Backend, TestDb};
 use diesel::prelude::*;
 use manual_mapping::posts_mapping::{
     POST_COLUMN_NAMES, POST_COLUMNS, POST_WITH_AUTHOR_COLUMNS, PostRow, PostWithAuthorRow,
@@ -16,6 +17,12 @@ use manual_mapping::users_mapping::{
 use shared::models::{NewUser, User, UserChanges};
 use shared::post_models::{NewPost, Post};
 use shared::schema::{posts, users};
+
+/// A database of the test's own: SQLite, or PostgreSQL when
+/// `TEST_DATABASE_URL` names a server.
+fn test_db() -> TestDb {
+    TestDb::on(Backend::from_env(), MIGRATIONS).expect("a database for the test")
+}
 
 #[derive(QueryableByName)]
 struct ColumnName {
@@ -53,10 +60,9 @@ fn assert_mapping_covers(db: &TestDb, table: &str, mapped: &[&str], mapping_file
     );
 }
 
-fn the_mapping_covers_every_column_of_the_table(backend: Backend) {
-    let Some(db) = TestDb::on(backend) else {
-        return conformance::skipped();
-    };
+#[test]
+fn the_mapping_covers_every_column_of_the_table() {
+    let db = test_db();
     assert_mapping_covers(&db, "users", &USER_COLUMN_NAMES, "users_mapping.rs");
 }
 
@@ -80,10 +86,9 @@ fn columns_by_name(conn: &mut web_db::DbConnection, id: i32) -> (String, String)
         .expect("read the columns by name")
 }
 
-fn each_field_goes_to_its_own_column_and_back(backend: Backend) {
-    let Some(db) = TestDb::on(backend) else {
-        return conformance::skipped();
-    };
+#[test]
+fn each_field_goes_to_its_own_column_and_back() {
+    let db = test_db();
     // Diesel's test idiom: every step in one transaction, never committed.
     let mut conn = db.connection();
     conn.begin_test_transaction()
@@ -130,20 +135,18 @@ fn each_field_goes_to_its_own_column_and_back(backend: Backend) {
     );
 }
 
-fn the_posts_mapping_covers_every_column_of_its_table(backend: Backend) {
-    let Some(db) = TestDb::on(backend) else {
-        return conformance::skipped();
-    };
+#[test]
+fn the_posts_mapping_covers_every_column_of_its_table() {
+    let db = test_db();
     assert_mapping_covers(&db, "posts", &POST_COLUMN_NAMES, "posts_mapping.rs");
 }
 
 /// A joined row's halves go to the post and to its author, each field from
 /// its own column: the ids, and the two kinds of text, all differ here, so
 /// a half or a column mapped to the wrong place fails.
-fn a_joined_row_maps_the_post_and_its_author_apart(backend: Backend) {
-    let Some(db) = TestDb::on(backend) else {
-        return conformance::skipped();
-    };
+#[test]
+fn a_joined_row_maps_the_post_and_its_author_apart() {
+    let db = test_db();
     let mut conn = db.connection();
     conn.begin_test_transaction()
         .expect("a transaction the test never commits");
@@ -221,54 +224,4 @@ fn posts_are_dealt_to_their_users_in_order_and_a_user_without_gets_none() {
         .map(|u| (u.user.id, u.posts.iter().map(|p| p.id).collect()))
         .collect();
     assert_eq!(dealt, [(2, vec![2]), (1, vec![1, 3]), (3, vec![])]);
-}
-
-mod sqlite {
-    use super::*;
-
-    #[test]
-    fn the_mapping_covers_every_column_of_the_table() {
-        super::the_mapping_covers_every_column_of_the_table(Backend::Sqlite);
-    }
-
-    #[test]
-    fn each_field_goes_to_its_own_column_and_back() {
-        super::each_field_goes_to_its_own_column_and_back(Backend::Sqlite);
-    }
-
-    #[test]
-    fn the_posts_mapping_covers_every_column_of_its_table() {
-        super::the_posts_mapping_covers_every_column_of_its_table(Backend::Sqlite);
-    }
-
-    #[test]
-    fn a_joined_row_maps_the_post_and_its_author_apart() {
-        super::a_joined_row_maps_the_post_and_its_author_apart(Backend::Sqlite);
-    }
-}
-
-mod postgres {
-    use super::*;
-
-    conformance::postgres_tests! {
-        #[test]
-        fn the_mapping_covers_every_column_of_the_table() {
-            super::the_mapping_covers_every_column_of_the_table(Backend::Postgres);
-        }
-
-        #[test]
-        fn each_field_goes_to_its_own_column_and_back() {
-            super::each_field_goes_to_its_own_column_and_back(Backend::Postgres);
-        }
-
-        #[test]
-        fn the_posts_mapping_covers_every_column_of_its_table() {
-            super::the_posts_mapping_covers_every_column_of_its_table(Backend::Postgres);
-        }
-
-        #[test]
-        fn a_joined_row_maps_the_post_and_its_author_apart() {
-            super::a_joined_row_maps_the_post_and_its_author_apart(Backend::Postgres);
-        }
-    }
 }

@@ -1,14 +1,12 @@
-//! Rows read by column name into JSON, with no struct per query: the
-//! counterpart of SQLAlchemy's `row['name']`.
+//! Rows read by column name into JSON, with no struct per query.
 //!
 //! Diesel normally needs a Rust type for every column it reads. Here the
 //! type is decided per value, at run time, from what the database says the
 //! value is; a whole row becomes a `serde_json` object keyed by column name.
 //!
-//! A SQL `NULL` is left out of the object, as the other patterns' models
-//! leave out a field that is `None` (`skip_serializing_if`): a nullable
-//! column answers the same in the three patterns, present when it holds a
-//! value.
+//! A SQL `NULL` is left out of the object, as a model leaves out a field
+//! that is `None` (`skip_serializing_if`): a nullable column is in the
+//! answer when it holds a value.
 //!
 //! A joined row nests by column name too: a column named `author.id`
 //! becomes the field `id` of an object `author` ([`row_to_nested_json`]), and

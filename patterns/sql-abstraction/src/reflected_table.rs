@@ -1,5 +1,5 @@
-//! A table read from the database's catalog when the app starts: the
-//! counterpart of the Flask page's `Table('users', metadata, autoload=True)`.
+//! A table read from the database's catalog when the app starts (what an
+//! ORM calls reflecting, or autoloading, a table).
 //!
 //! The store selects the columns found here, so its answers have the shape
 //! the table has, not the shape the code was written for: a column added by
@@ -14,9 +14,9 @@
 //! column whose name looks like a secret (`password_hash`, `api_token`,
 //! `totp_secret`) is left out of every answer, whoever added it. The
 //! alternative, a list of the columns that may be served, would be safer
-//! still, and would end what this pattern shows: a column served because
+//! still, and would end what reflection is for: a column served because
 //! the table has it. An app whose answers carry personal data names its
-//! columns (the declarative or manual-mapping pattern).
+//! columns in its code instead.
 
 use diesel::prelude::*;
 use diesel::sql_types::{Text, Untyped};

@@ -6,6 +6,9 @@
 
 use web_db_test::TestApp;
 
+// The store the tests of `store.rs` call.
+use sql_abstraction::store::Store;
+
 /// The app, served for one test.
 fn spawn_app() -> TestApp {
     TestApp::spawn(sql_abstraction::app, shared::database::MIGRATIONS)
@@ -17,5 +20,7 @@ mod idempotency;
 mod paging;
 #[path = "../../../shared/api-tests/posts.rs"]
 mod posts;
+#[path = "../../../shared/api-tests/store.rs"]
+mod store;
 #[path = "../../../shared/api-tests/users.rs"]
 mod users;

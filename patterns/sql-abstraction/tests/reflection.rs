@@ -2,12 +2,22 @@
 //! opens, and every answer has the columns it found: a column added by hand
 //! is in them once a store opens after the change, never before.
 
-use conformance::{Backend, TestDb};
+use shared::database::MIGRATIONS;
+use web_db_test::{Backend, TestDb};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
 use diesel::connection::SimpleConnection;
 use serde_json::{Value, json};
 use shared::listing::UserListing;
 use shared::models::{NewUser, UserChanges};
 use sql_abstraction::store::Store;
+
+/// A database of the test's own: SQLite, or PostgreSQL when
+/// `TEST_DATABASE_URL` names a server.
+fn test_db() -> TestDb {
+    TestDb::on(Backend::from_env(), MIGRATIONS).expect("a database for the test")
+}
 
 /// The keys of a JSON object, in order.
 fn keys(user: &Value) -> Vec<&str> {
@@ -24,10 +34,9 @@ fn alter(db: &TestDb, sql: &str) {
         .expect("change the users table");
 }
 
-fn a_column_added_by_hand_is_in_every_answer(backend: Backend) {
-    let Some(db) = TestDb::on(backend) else {
-        return conformance::skipped();
-    };
+#[test]
+fn a_column_added_by_hand_is_in_every_answer() {
+    let db = test_db();
     alter(&db, "ALTER TABLE users ADD COLUMN nickname TEXT");
     let mut conn = db.connection();
     let store = Store::open(&mut conn).expect("open the store");
@@ -65,10 +74,9 @@ fn a_column_added_by_hand_is_in_every_answer(backend: Backend) {
     assert_eq!(updated["nickname"], "Countess");
 }
 
-fn a_store_opened_before_the_change_keeps_the_columns_it_found(backend: Backend) {
-    let Some(db) = TestDb::on(backend) else {
-        return conformance::skipped();
-    };
+#[test]
+fn a_store_opened_before_the_change_keeps_the_columns_it_found() {
+    let db = test_db();
     let mut conn = db.connection();
     let store = Store::open(&mut conn).expect("open the store");
     // With a value in every row, so that it would show if it were read.
@@ -83,13 +91,12 @@ fn a_store_opened_before_the_change_keeps_the_columns_it_found(backend: Backend)
     assert_eq!(keys(&ada), ["id", "name", "email"]);
 }
 
-fn a_column_without_a_json_form_is_left_out(backend: Backend) {
-    let Some(db) = TestDb::on(backend) else {
-        return conformance::skipped();
-    };
+#[test]
+fn a_column_without_a_json_form_is_left_out() {
+    let db = test_db();
     alter(
         &db,
-        match backend {
+        match db.backend {
             Backend::Sqlite => "ALTER TABLE users ADD COLUMN avatar BLOB NOT NULL DEFAULT x'00'",
             Backend::Postgres => {
                 "ALTER TABLE users ADD COLUMN avatar BYTEA NOT NULL DEFAULT '\\x00'"
@@ -104,10 +111,9 @@ fn a_column_without_a_json_form_is_left_out(backend: Backend) {
     assert_eq!(keys(&ada), ["id", "name", "email"]);
 }
 
-fn a_table_without_a_column_the_queries_name_does_not_open(backend: Backend) {
-    let Some(db) = TestDb::on(backend) else {
-        return conformance::skipped();
-    };
+#[test]
+fn a_table_without_a_column_the_queries_name_does_not_open() {
+    let db = test_db();
     alter(&db, "ALTER TABLE users RENAME COLUMN email TO mail");
     let mut conn = db.connection();
     let error = Store::open(&mut conn)
@@ -120,68 +126,28 @@ fn a_table_without_a_column_the_queries_name_does_not_open(backend: Backend) {
 }
 
 /// The binary, on a table it cannot serve, stops at start-up and says why.
-fn the_server_does_not_start_on_a_table_it_cannot_serve(backend: Backend) {
-    let Some(db) = TestDb::on(backend) else {
-        return conformance::skipped();
-    };
+#[test]
+fn the_server_does_not_start_on_a_table_it_cannot_serve() {
+    let db = test_db();
     alter(&db, "ALTER TABLE users RENAME COLUMN email TO mail");
-    let output = conformance::cli::run_to_end_with(
-        env!("CARGO_BIN_EXE_sql-abstraction"),
-        &db.url,
-        &[],
-        &[("BIND_ADDR", "127.0.0.1:0")],
-    );
+    let mut server = Command::new(env!("CARGO_BIN_EXE_sql-abstraction"))
+        .env("DATABASE_URL", &db.url)
+        .env("BIND_ADDR", "127.0.0.1:0")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the binary");
+    // A binary that did start would serve forever: give it 30 s to stop.
+    let started = Instant::now();
+    while server.try_wait().expect("the binary's state").is_none() {
+        if started.elapsed() > Duration::from_secs(30) {
+            let _ = server.kill();
+            panic!("the binary started on a table it cannot serve");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let output = server.wait_with_output().expect("the binary's output");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("no readable column email"), "{stderr}");
-}
-
-#[test]
-fn sqlite_the_server_does_not_start_on_a_table_it_cannot_serve() {
-    the_server_does_not_start_on_a_table_it_cannot_serve(Backend::Sqlite);
-}
-
-#[test]
-fn postgres_the_server_does_not_start_on_a_table_it_cannot_serve() {
-    the_server_does_not_start_on_a_table_it_cannot_serve(Backend::Postgres);
-}
-
-#[test]
-fn sqlite_a_column_added_by_hand_is_in_every_answer() {
-    a_column_added_by_hand_is_in_every_answer(Backend::Sqlite);
-}
-
-#[test]
-fn postgres_a_column_added_by_hand_is_in_every_answer() {
-    a_column_added_by_hand_is_in_every_answer(Backend::Postgres);
-}
-
-#[test]
-fn sqlite_a_store_opened_before_the_change_keeps_the_columns_it_found() {
-    a_store_opened_before_the_change_keeps_the_columns_it_found(Backend::Sqlite);
-}
-
-#[test]
-fn postgres_a_store_opened_before_the_change_keeps_the_columns_it_found() {
-    a_store_opened_before_the_change_keeps_the_columns_it_found(Backend::Postgres);
-}
-
-#[test]
-fn sqlite_a_column_without_a_json_form_is_left_out() {
-    a_column_without_a_json_form_is_left_out(Backend::Sqlite);
-}
-
-#[test]
-fn postgres_a_column_without_a_json_form_is_left_out() {
-    a_column_without_a_json_form_is_left_out(Backend::Postgres);
-}
-
-#[test]
-fn sqlite_a_table_without_a_column_the_queries_name_does_not_open() {
-    a_table_without_a_column_the_queries_name_does_not_open(Backend::Sqlite);
-}
-
-#[test]
-fn postgres_a_table_without_a_column_the_queries_name_does_not_open() {
-    a_table_without_a_column_the_queries_name_does_not_open(Backend::Postgres);
 }
