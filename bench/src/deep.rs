@@ -14,12 +14,12 @@ use actix_web::http::header;
 use actix_web::test;
 use diesel::Connection;
 use diesel::connection::SimpleConnection;
-use web_db::DbPool;
 use shared::database::init_db;
-use web_db::{PoolSettings, engine};
+use web_db::DbPool;
 use web_db::database_url::DatabaseUrl;
 use web_db::http::AppService;
 use web_db::sql_log::SqlRecording;
+use web_db::{PoolSettings, engine};
 
 /// The users of the deep list.
 pub const DEEP_USERS: i64 = 1_000_000;

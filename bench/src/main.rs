@@ -29,12 +29,12 @@ use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use web_db::DbPool;
 use shared::database::init_db;
-use web_db::{PoolSettings, engine};
-use web_db::database_url::DatabaseUrl;
 use shared::models::NewUser;
 use shared::schema::users;
+use web_db::DbPool;
+use web_db::database_url::DatabaseUrl;
+use web_db::{PoolSettings, engine};
 
 mod chart;
 mod deep;

@@ -20,17 +20,17 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use futures_util::future::{Either, select};
 use serde_json::json;
-use web_db::{PoolSettings, engine};
-use web_db::database_url::DatabaseUrl;
 use shared::schema::users;
+use web_db::database_url::DatabaseUrl;
 use web_db::{AppError, DbConnection, DbSession};
+use web_db::{PoolSettings, engine};
 
 use crate::app::{TestApp, app_name};
 use crate::cli;
 use crate::db::{Backend, TEST_POOL, TestDb, pool_is_idle};
 use crate::hook::insert_user_named;
 use crate::proxy::{TcpProxy, redirect_url, server_address};
-use crate::server::{AppFactory, HttpReply, serve, exchange, request_bytes, send};
+use crate::server::{AppFactory, HttpReply, exchange, request_bytes, send, serve};
 
 // ---- counting --------------------------------------------------------------
 

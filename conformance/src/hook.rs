@@ -19,8 +19,8 @@ use diesel::connection::{Connection, SimpleConnection, TransactionManager};
 use diesel::prelude::*;
 use futures_util::future::{LocalBoxFuture, join_all};
 use serde_json::json;
-use web_db::connection::{Access, connect};
 use shared::schema::users;
+use web_db::connection::{Access, connect};
 use web_db::{AppError, DbConnection, DbPool, DbSession};
 
 use crate::app::{Reply, TestApp};

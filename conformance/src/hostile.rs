@@ -22,7 +22,7 @@ use crate::app::{Reply, TestApp, app_name};
 use crate::db::TestDb;
 use crate::faults::Tally;
 use crate::hook::IN_USE_HEADER;
-use crate::server::{AppFactory, HttpReply, serve, exchange, send};
+use crate::server::{AppFactory, HttpReply, exchange, send, serve};
 
 /// Generated requests per case and backend unless `PROPTEST_CASES` says.
 const DEFAULT_CASES: u32 = 128;

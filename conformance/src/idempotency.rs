@@ -9,14 +9,14 @@ use actix_web::test::TestRequest;
 use diesel::connection::SimpleConnection;
 use futures_util::future::join_all;
 use serde_json::{Value, json};
-use web_db::engine;
 use web_db::database_url::DatabaseUrl;
+use web_db::engine;
 use web_db::idempotency::{HEADER, KEY_LIFETIME, REPLAYED_HEADER};
 
 use crate::app::{Reply, TestApp};
 use crate::db::{TEST_POOL, TestDb, unique_name};
 use crate::proxy::{CommitCut, TcpProxy, redirect_url, server_address};
-use crate::server::{AppFactory, HttpReply, serve, exchange};
+use crate::server::{AppFactory, HttpReply, exchange, serve};
 
 /// `POST uri` with `body` and the key.
 async fn post_with_key(app: &TestApp, uri: &str, key: &str, body: Value) -> Reply {

@@ -3,7 +3,6 @@
 //! key that holds even under concurrent deletes. One behaviour per case, on
 //! SQLite and on PostgreSQL.
 
-
 use actix_web::http::{StatusCode, header};
 use actix_web::test::TestRequest;
 use futures_util::future::join_all;
@@ -217,7 +216,10 @@ pub async fn an_unknown_post_is_not_found(app: &TestApp) {
     for id in ["abc", "2147483648", "1.5"] {
         let reply = app.get(&format!("/posts/{id}")).await;
         assert_json_error(&reply, StatusCode::BAD_REQUEST);
-        assert!(reply.error().contains(&format!("in /posts/{id}")), "{reply:?}");
+        assert!(
+            reply.error().contains(&format!("in /posts/{id}")),
+            "{reply:?}"
+        );
     }
 }
 

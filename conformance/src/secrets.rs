@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
-use web_db::engine;
 use web_db::database_url::DatabaseUrl;
+use web_db::engine;
 
 use crate::cli::{self, run_to_end_with};
 use crate::db::{Backend, TEST_POOL, TestDb};

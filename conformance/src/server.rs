@@ -7,8 +7,8 @@
 
 use web_db::DbPool;
 
-pub use web_db_test::http::{Reply as HttpReply, exchange, request_bytes, send};
 pub use web_db_test::TestServer;
+pub use web_db_test::http::{Reply as HttpReply, exchange, request_bytes, send};
 pub use web_db_test::server::AppFactory;
 
 /// Serves `app`, with the probe routes, over `pool` on a free port of

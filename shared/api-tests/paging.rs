@@ -47,7 +47,9 @@ fn a_numbered_page_and_a_page_by_key_pick_the_same_rows() {
     }
 
     let second = app.get("/users?page=2&per_page=2").json();
-    let after = app.get(&format!("/users?after={}&per_page=2", ids[1])).json();
+    let after = app
+        .get(&format!("/users?after={}&per_page=2", ids[1]))
+        .json();
 
     assert_eq!(second, after);
     assert_eq!((&second[0]["id"], &second[1]["id"]), (&ids[2], &ids[3]));
@@ -67,7 +69,10 @@ fn a_bad_page_is_a_400_that_names_it() {
         for list in ["/users", "/posts"] {
             let reply = app.get(&format!("{list}?{query}"));
             assert_eq!(reply.status, 400, "{list}?{query}");
-            let error = reply.json()["error"].as_str().unwrap_or_default().to_owned();
+            let error = reply.json()["error"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
             assert!(error.contains(parameter), "{list}?{query}: {error}");
         }
     }

@@ -65,7 +65,10 @@ fn a_user_is_created_with_its_first_posts_or_not_at_all() {
 
     assert_eq!(created.status, 201, "{}", created.text());
     let posts = created.json()["posts"].clone();
-    assert_eq!((&posts[0]["title"], &posts[1]["title"]), (&json!("one"), &json!("two")));
+    assert_eq!(
+        (&posts[0]["title"], &posts[1]["title"]),
+        (&json!("one"), &json!("two"))
+    );
     assert_eq!(refused.status, 422);
     assert_eq!(app.get("/users?name=grace").json(), json!([]));
     assert_eq!(app.get("/posts").json().as_array().map(Vec::len), Some(2));
@@ -91,7 +94,10 @@ fn users_embed_their_first_posts_on_request() {
     create_user(&app, "grace");
     let posts = format!("/users/{}/posts", ada["id"]);
     for n in 1..=11 {
-        let post = app.post(&posts, &json!({ "title": format!("post {n}"), "body": "" }).to_string());
+        let post = app.post(
+            &posts,
+            &json!({ "title": format!("post {n}"), "body": "" }).to_string(),
+        );
         assert_eq!(post.status, 201);
     }
 

@@ -36,7 +36,11 @@ fn a_created_user_is_found_by_name_and_nothing_is_kept() {
 
     assert_eq!(found, [ada]);
     drop(conn);
-    assert_eq!(users_and_posts(&db), (0, 0), "a test transaction keeps nothing");
+    assert_eq!(
+        users_and_posts(&db),
+        (0, 0),
+        "a test transaction keeps nothing"
+    );
 }
 
 /// A user and its first posts are written by one call of the store, in the
@@ -57,11 +61,20 @@ fn a_post_the_database_refuses_takes_its_user_with_it() {
         })
     };
 
-    let refused = create(vec![NewPost::new("kept?", ""), NewPost::new("é".repeat(201), "")]);
-    assert!(refused.is_err(), "the database took a title of 201 characters");
+    let refused = create(vec![
+        NewPost::new("kept?", ""),
+        NewPost::new("é".repeat(201), ""),
+    ]);
+    assert!(
+        refused.is_err(),
+        "the database took a title of 201 characters"
+    );
     assert_eq!(users_and_posts(&db), (0, 0));
 
-    let kept = create(vec![NewPost::new("one", ""), NewPost::new("é".repeat(200), "")]);
+    let kept = create(vec![
+        NewPost::new("one", ""),
+        NewPost::new("é".repeat(200), ""),
+    ]);
     kept.expect("a user with two valid posts");
     assert_eq!(users_and_posts(&db), (1, 2));
 }

@@ -12,7 +12,10 @@ fn a_created_user_is_answered_201_with_its_location_and_reads_back_the_same() {
 
     assert_eq!(created.status, 201, "{}", created.text());
     let user = created.json();
-    assert_eq!((&user["name"], &user["email"]), (&json!("ada"), &json!("ada@example.com")));
+    assert_eq!(
+        (&user["name"], &user["email"]),
+        (&json!("ada"), &json!("ada@example.com"))
+    );
     let location = created.header("location").expect("a Location header");
     assert_eq!(location, format!("/users/{}", user["id"]));
     let read = app.get(location);
@@ -29,7 +32,12 @@ fn users_are_listed_by_ascending_id_and_filtered_by_exact_name() {
     }
 
     let all = app.get("/users").json();
-    let names: Vec<&Value> = all.as_array().expect("a list").iter().map(|u| &u["name"]).collect();
+    let names: Vec<&Value> = all
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|u| &u["name"])
+        .collect();
     assert_eq!(names, [&json!("ada"), &json!("grace"), &json!("Ada")]);
     let ada = app.get("/users?name=ada").json();
     assert_eq!(ada.as_array().map(Vec::len), Some(1));
@@ -74,7 +82,12 @@ fn invalid_values_are_unprocessable_and_write_nothing() {
 #[test]
 fn a_body_that_is_not_the_json_expected_is_refused_before_the_database() {
     let app = spawn_app();
-    for body in ["{", "[]", r#"{"name":"ada"}"#, r#"{"name":1,"email":"a@b"}"#] {
+    for body in [
+        "{",
+        "[]",
+        r#"{"name":"ada"}"#,
+        r#"{"name":1,"email":"a@b"}"#,
+    ] {
         let reply = app.post("/users", body);
         assert_eq!(reply.status, 400, "{body}: {}", reply.text());
         assert!(reply.is_json_error());
@@ -96,15 +109,27 @@ fn a_taken_name_or_email_is_a_conflict() {
     let same_email = app.post("/users", r#"{"name":"other","email":"ada@example.com"}"#);
 
     assert_eq!(same_name.status, 409);
-    assert!(same_name.json()["error"].as_str().unwrap_or_default().contains("name"));
+    assert!(
+        same_name.json()["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("name")
+    );
     assert_eq!(same_email.status, 409);
-    assert!(same_email.json()["error"].as_str().unwrap_or_default().contains("email"));
+    assert!(
+        same_email.json()["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("email")
+    );
 }
 
 #[test]
 fn patching_changes_only_the_fields_sent() {
     let app = spawn_app();
-    let ada = app.post("/users", r#"{"name":"ada","email":"ada@example.com"}"#).json();
+    let ada = app
+        .post("/users", r#"{"name":"ada","email":"ada@example.com"}"#)
+        .json();
     let path = format!("/users/{}", ada["id"]);
 
     let patched = app.patch(&path, r#"{"email":"ada@example.org"}"#);
@@ -121,7 +146,9 @@ fn patching_changes_only_the_fields_sent() {
 #[test]
 fn a_deleted_user_is_gone() {
     let app = spawn_app();
-    let ada = app.post("/users", r#"{"name":"ada","email":"ada@example.com"}"#).json();
+    let ada = app
+        .post("/users", r#"{"name":"ada","email":"ada@example.com"}"#)
+        .json();
     let path = format!("/users/{}", ada["id"]);
 
     let deleted = app.delete(&path);

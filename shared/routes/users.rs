@@ -1,7 +1,7 @@
 //! `/users` and `/users/{id}`.
 
 use actix_web::{HttpResponse, delete, get, patch, post, web};
-use shared::listing::{UserEmbed, UserListing};
+use shared::listing::{Embed, UserListing, UserQuery};
 use shared::models::{NewUser, User, UserChanges, user_not_found};
 use shared::post_models::UserWithPosts;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -11,7 +11,7 @@ use web_db::idempotency::{Idempotency, created};
 use web_db::openapi::{
     BadId, IdempotencyKeyHeader, JsonBodyRefused, OutcomeUnknown, PageQuery, Unavailable,
 };
-use web_db::paging::list_answer;
+use web_db::paging::{Page, list_answer};
 use web_db::session::DbSession;
 
 use crate::store::Store;
@@ -49,23 +49,24 @@ pub fn routes(cfg: &mut ServiceConfig) {
 async fn list_users(
     session: DbSession,
     store: web::Data<Store>,
-    listing: UserListing,
-    embed: UserEmbed,
+    page: Page,
+    query: web::Query<UserQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let (page, name) = (listing.page, listing.name.clone());
+    let UserQuery { name, embed } = query.into_inner();
+    let listing = UserListing::new(name.clone(), page)?;
     // The next page keeps the filter and the embedding.
     let mut filters = Vec::new();
     if let Some(name) = &name {
         filters.push(("name", name.as_str()));
     }
     let answer = match embed {
-        UserEmbed::Nothing => {
+        None => {
             let users = session
                 .read(move |conn| store.list_users(conn, &listing))
                 .await?;
             list_answer("/users", &filters, &page, &users)
         }
-        UserEmbed::Posts => {
+        Some(Embed::Posts) => {
             filters.push(("embed", "posts"));
             // The users, then their posts (two statements, or one join), in
             // the one snapshot a read sees: no post of a user deleted in

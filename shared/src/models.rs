@@ -7,22 +7,32 @@ use diesel::prelude::*;
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 
-use web_db::error::AppError;
-pub use web_db::http::Validate;
 use crate::post_models::{NewPost, check_first_posts};
 use crate::schema::users;
+use utoipa::openapi::ObjectBuilder;
+use web_db::error::AppError;
+pub use web_db::http::Validate;
+use web_db::text::Text;
 
-/// The longest name, in characters (not bytes: `é` is one).
-pub const NAME_MAX_CHARS: usize = 50;
-/// The shortest and longest email, in characters.
-pub const EMAIL_CHARS: std::ops::RangeInclusive<usize> = 3..=120;
+/// A user's name: 1 to 50 characters, not blank.
+pub const NAME: Text = Text::not_blank("name", 50);
+/// A user's email: 3 to 120 characters, one `@` with text on both sides
+/// (checked by [`check_email`]).
+pub const EMAIL: Text = Text {
+    chars: 3..=120,
+    pattern: r"^[^@\u0000]+@[^@\u0000]+$",
+    ..Text::not_blank("email", 120)
+};
 
-// The `pattern`s below state the rules of `check_name` and `check_email` in
-// the OpenAPI document (JSON Schema, ECMAScript regular expressions; `\u0000`
-// is NUL). A name's one required character is any but NUL and what Rust's
-// `str::trim` strips (Unicode White_Space), listed by hand because `\S` would
-// differ by two characters: the document and the code agree to the
-// character, and the tests check that every copy of a pattern is the same.
+/// The rules of a name, in the OpenAPI document.
+fn name_schema() -> ObjectBuilder {
+    NAME.schema()
+}
+
+/// The rules of an email, in the OpenAPI document.
+fn email_schema() -> ObjectBuilder {
+    EMAIL.schema()
+}
 
 /// A user as stored and as sent to clients.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Queryable, Selectable, ToSchema)]
@@ -35,18 +45,10 @@ pub struct User {
     #[schema(minimum = 1)]
     pub id: i32,
     /// Unique, 1 to 50 characters.
-    #[schema(
-        min_length = 1,
-        max_length = 50,
-        pattern = r"^[^\u0000]*[^\u0000\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000]*$"
-    )]
+    #[schema(schema_with = name_schema)]
     pub name: String,
     /// Unique, 3 to 120 characters with one `@`.
-    #[schema(
-        min_length = 3,
-        max_length = 120,
-        pattern = r"^[^@\u0000]+@[^@\u0000]+$"
-    )]
+    #[schema(schema_with = email_schema)]
     pub email: String,
 }
 
@@ -57,18 +59,10 @@ pub struct User {
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
     /// Unique, 1 to 50 characters, not blank.
-    #[schema(
-        min_length = 1,
-        max_length = 50,
-        pattern = r"^[^\u0000]*[^\u0000\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000]*$"
-    )]
+    #[schema(schema_with = name_schema)]
     pub name: String,
     /// Unique, 3 to 120 characters with one `@` and text on both sides.
-    #[schema(
-        min_length = 3,
-        max_length = 120,
-        pattern = r"^[^@\u0000]+@[^@\u0000]+$"
-    )]
+    #[schema(schema_with = email_schema)]
     pub email: String,
     /// The user's first posts (at most 5), written with the user in one
     /// transaction: all of them, or nothing at all. Not a column of `users`.
@@ -86,21 +80,11 @@ pub struct NewUser {
 pub struct UserChanges {
     /// A new name, if it changes.
     #[serde(default, deserialize_with = "present")]
-    #[schema(
-        nullable = false,
-        min_length = 1,
-        max_length = 50,
-        pattern = r"^[^\u0000]*[^\u0000\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000]*$"
-    )]
+    #[schema(schema_with = name_schema, nullable = false)]
     pub name: Option<String>,
     /// A new email, if it changes.
     #[serde(default, deserialize_with = "present")]
-    #[schema(
-        nullable = false,
-        min_length = 3,
-        max_length = 120,
-        pattern = r"^[^@\u0000]+@[^@\u0000]+$"
-    )]
+    #[schema(schema_with = email_schema, nullable = false)]
     pub email: Option<String>,
 }
 
@@ -127,10 +111,9 @@ impl UserChanges {
     }
 }
 
-
 impl Validate for NewUser {
     fn validate(&self) -> Result<(), AppError> {
-        check_name(&self.name)?;
+        NAME.check(&self.name)?;
         check_email(&self.email)?;
         check_first_posts(self.posts.as_deref().unwrap_or_default())
     }
@@ -139,7 +122,7 @@ impl Validate for NewUser {
 impl Validate for UserChanges {
     fn validate(&self) -> Result<(), AppError> {
         if let Some(name) = &self.name {
-            check_name(name)?;
+            NAME.check(name)?;
         }
         if let Some(email) = &self.email {
             check_email(email)?;
@@ -148,44 +131,9 @@ impl Validate for UserChanges {
     }
 }
 
-/// The rules for a name. SQLite does not enforce `VARCHAR(50)`, so the app
-/// does, and both backends give the same answer.
-pub fn check_name(name: &str) -> Result<(), AppError> {
-    check_not_blank("name", name, NAME_MAX_CHARS)
-}
-
-/// The rules of a text that must say something (a name, a post's title):
-/// no NUL, not only white space, at most `max_chars` characters.
-pub(crate) fn check_not_blank(field: &str, value: &str, max_chars: usize) -> Result<(), AppError> {
-    check_no_nul(field, value)?;
-    if value.trim().is_empty() {
-        return Err(AppError::Invalid(format!("{field} must not be blank")));
-    }
-    check_at_most(field, value, max_chars)
-}
-
-/// At most `max_chars` characters (not bytes: `é` is one).
-pub(crate) fn check_at_most(field: &str, value: &str, max_chars: usize) -> Result<(), AppError> {
-    let chars = value.chars().count();
-    if chars > max_chars {
-        return Err(AppError::Invalid(format!(
-            "{field} must be at most {max_chars} characters, got {chars}"
-        )));
-    }
-    Ok(())
-}
-
 /// The rules for an email: length, and one `@` with text on both sides.
 pub fn check_email(email: &str) -> Result<(), AppError> {
-    check_no_nul("email", email)?;
-    let chars = email.chars().count();
-    if !EMAIL_CHARS.contains(&chars) {
-        return Err(AppError::Invalid(format!(
-            "email must be {} to {} characters, got {chars}",
-            EMAIL_CHARS.start(),
-            EMAIL_CHARS.end()
-        )));
-    }
+    EMAIL.check(email)?;
     match email.split_once('@') {
         Some((local, domain))
             if !local.is_empty() && !domain.is_empty() && !domain.contains('@') =>
@@ -196,16 +144,6 @@ pub fn check_email(email: &str) -> Result<(), AppError> {
             "email must contain one @ with text on both sides, got {email:?}"
         ))),
     }
-}
-
-/// PostgreSQL text cannot hold a NUL character; refuse it on every backend.
-pub(crate) fn check_no_nul(field: &str, value: &str) -> Result<(), AppError> {
-    if value.contains('\0') {
-        return Err(AppError::Invalid(format!(
-            "{field} must not contain a NUL character"
-        )));
-    }
-    Ok(())
 }
 
 /// Reads a field that may be absent but, when present, must have a value:
@@ -224,15 +162,8 @@ mod tests {
 
     #[test]
     fn fifty_accented_characters_make_a_valid_name() {
-        assert!(check_name(&"é".repeat(50)).is_ok());
-        assert!(check_name(&"é".repeat(51)).is_err());
-    }
-
-    #[test]
-    fn blank_and_nul_names_are_refused() {
-        assert!(check_name("").is_err());
-        assert!(check_name("   ").is_err());
-        assert!(check_name("a\0b").is_err());
+        assert!(NAME.check(&"é".repeat(50)).is_ok());
+        assert!(NAME.check(&"é".repeat(51)).is_err());
     }
 
     #[test]

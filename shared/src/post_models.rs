@@ -11,23 +11,32 @@ use diesel::sql_types::{Integer, Nullable};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::models::{User, Validate};
+use crate::schema::posts;
+use utoipa::openapi::ObjectBuilder;
 use web_db::error::AppError;
 use web_db::paging::id_of;
-use crate::models::{User, Validate, check_at_most, check_no_nul, check_not_blank};
-use crate::schema::posts;
+use web_db::text::Text;
 
-/// The longest title, in characters.
-pub const TITLE_MAX_CHARS: usize = 200;
-/// The longest body, in characters.
-pub const BODY_MAX_CHARS: usize = 2000;
+/// A post's title: 1 to 200 characters, not blank.
+pub const TITLE: Text = Text::not_blank("title", 200);
+/// A post's body: up to 2,000 characters, and may be empty.
+pub const BODY: Text = Text::any("body", 2000);
 /// The most posts `POST /users` creates with a user: few enough that a user
 /// with that many posts, each as long as it may be, still fits the 16 KiB
 /// body limit (as ASCII), so that the limit of the body and the limits of
 /// its values do not contradict each other.
 pub const MOST_FIRST_POSTS: usize = 5;
 
-// A title's `pattern` is a name's (see `models`): no NUL, and at least one
-// character that `str::trim` keeps. A body may be empty, but holds no NUL.
+/// The rules of a title, in the OpenAPI document.
+fn title_schema() -> ObjectBuilder {
+    TITLE.schema()
+}
+
+/// The rules of a body, in the OpenAPI document.
+fn body_schema() -> ObjectBuilder {
+    BODY.schema()
+}
 
 /// A post as stored and as sent to clients.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Queryable, Selectable, ToSchema)]
@@ -44,14 +53,10 @@ pub struct Post {
     #[schema(minimum = 1)]
     pub user_id: i32,
     /// 1 to 200 characters, not blank.
-    #[schema(
-        min_length = 1,
-        max_length = 200,
-        pattern = r"^[^\u0000]*[^\u0000\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000]*$"
-    )]
+    #[schema(schema_with = title_schema)]
     pub title: String,
     /// Up to 2,000 characters.
-    #[schema(max_length = 2000, pattern = r"^[^\u0000]*$")]
+    #[schema(schema_with = body_schema)]
     pub body: String,
 }
 
@@ -62,14 +67,10 @@ pub struct Post {
 #[serde(deny_unknown_fields)]
 pub struct NewPost {
     /// 1 to 200 characters, not blank.
-    #[schema(
-        min_length = 1,
-        max_length = 200,
-        pattern = r"^[^\u0000]*[^\u0000\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000]*$"
-    )]
+    #[schema(schema_with = title_schema)]
     pub title: String,
     /// Up to 2,000 characters; may be empty.
-    #[schema(max_length = 2000, pattern = r"^[^\u0000]*$")]
+    #[schema(schema_with = body_schema)]
     pub body: String,
 }
 
@@ -162,22 +163,9 @@ impl NewPost {
 
 impl Validate for NewPost {
     fn validate(&self) -> Result<(), AppError> {
-        check_title(&self.title)?;
-        check_body(&self.body)
+        TITLE.check(&self.title)?;
+        BODY.check(&self.body)
     }
-}
-
-/// The rules for a title. SQLite does not enforce `VARCHAR(200)` (its
-/// table has a CHECK as the last line of defence): the app checks first,
-/// so both backends give the same answer.
-pub fn check_title(title: &str) -> Result<(), AppError> {
-    check_not_blank("title", title, TITLE_MAX_CHARS)
-}
-
-/// The rules for a body: it may be empty.
-pub fn check_body(body: &str) -> Result<(), AppError> {
-    check_no_nul("body", body)?;
-    check_at_most("body", body, BODY_MAX_CHARS)
 }
 
 /// The rules for the posts sent with a new user: at most
@@ -205,19 +193,19 @@ mod tests {
 
     #[test]
     fn a_title_is_one_to_two_hundred_characters_not_blank() {
-        assert!(check_title("a").is_ok());
-        assert!(check_title(&"é".repeat(200)).is_ok());
+        assert!(TITLE.check("a").is_ok());
+        assert!(TITLE.check(&"é".repeat(200)).is_ok());
         for bad in [String::new(), " \t".into(), "é".repeat(201), "a\0b".into()] {
-            assert!(check_title(&bad).is_err(), "{bad:?} should be refused");
+            assert!(TITLE.check(&bad).is_err(), "{bad:?} should be refused");
         }
     }
 
     #[test]
     fn a_body_may_be_empty_but_not_too_long_or_hold_a_nul() {
-        assert!(check_body("").is_ok());
-        assert!(check_body(&"é".repeat(2000)).is_ok());
-        assert!(check_body(&"é".repeat(2001)).is_err());
-        assert!(check_body("a\0").is_err());
+        assert!(BODY.check("").is_ok());
+        assert!(BODY.check(&"é".repeat(2000)).is_ok());
+        assert!(BODY.check(&"é".repeat(2001)).is_err());
+        assert!(BODY.check("a\0").is_err());
     }
 
     #[test]

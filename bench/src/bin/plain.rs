@@ -16,10 +16,10 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use actix_web::{App, HttpResponse, HttpServer, web};
 use diesel::connection::SimpleConnection;
+use shared::models::NewUser;
 use web_db::DbConnection;
 use web_db::connection::{Access, DbConnectionManager, connect, init_openssl_for_libpq};
 use web_db::database_url::DatabaseUrl;
-use shared::models::NewUser;
 
 type Pool = r2d2::Pool<DbConnectionManager>;
 

@@ -8,13 +8,13 @@
 use std::process::ExitCode;
 use std::time::Instant;
 
-use web_db::connection::{Access, connect};
 use shared::database::init_db;
-use web_db::{PoolSettings, engine};
-use web_db::database_url::DatabaseUrl;
 use shared::listing::UserListing;
 use shared::models::NewUser;
 use web_db::DbConnection;
+use web_db::connection::{Access, connect};
+use web_db::database_url::DatabaseUrl;
+use web_db::{PoolSettings, engine};
 
 /// The store functions timed here, as every pattern's `Store` has them
 /// (inherent methods of the same names and arguments): named once so that

@@ -41,11 +41,11 @@ impl TestServer {
         let thread = std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {
                 let server = HttpServer::new(move || app(pool.clone()))
-                        .workers(2)
-                        // The test process's own Ctrl-C must stay with the test runner.
-                        .disable_signals()
-                        .bind("127.0.0.1:0")
-                        .expect("bind a free port on 127.0.0.1");
+                    .workers(2)
+                    // The test process's own Ctrl-C must stay with the test runner.
+                    .disable_signals()
+                    .bind("127.0.0.1:0")
+                    .expect("bind a free port on 127.0.0.1");
                 let addr = server.addrs()[0].to_string();
                 let server = server.run();
                 let _ = started_tx.send((addr, server.handle()));
@@ -73,4 +73,3 @@ impl Drop for TestServer {
         }
     }
 }
-

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use diesel::QueryResult;
-use futures_util::future::LocalBoxFuture;
 use diesel::r2d2::R2D2Connection;
+use futures_util::future::LocalBoxFuture;
 
 use crate::connection::{
     Access, ConnectError, DbConnection, DbConnectionManager, PooledConnection, connect,
@@ -53,7 +53,7 @@ struct Engine {
 
 /// Sizing of the pool, and how durable a SQLite commit is. The defaults
 /// suit a small app; each can be set from the environment (see
-/// `shared::startup`).
+/// [`crate::startup`]).
 #[derive(Debug, Clone)]
 pub struct PoolSettings {
     /// The most connections open at once.

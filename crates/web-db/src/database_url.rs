@@ -164,30 +164,12 @@ fn passwords(url: &str) -> Vec<String> {
     found
 }
 
-/// `%XX` escapes decoded; anything that is not one is kept as it is.
+/// `%XX` escapes decoded; anything that is not one (`100%`, `%+1`) is
+/// kept as it is.
 fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut decoded = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        // Two hex digits exactly: `from_str_radix` alone would also take `%+1`.
-        let escape = bytes
-            .get(i + 1..i + 3)
-            .filter(|hex| hex.iter().all(u8::is_ascii_hexdigit))
-            .and_then(|hex| std::str::from_utf8(hex).ok())
-            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
-        match (bytes[i], escape) {
-            (b'%', Some(byte)) => {
-                decoded.push(byte);
-                i += 3;
-            }
-            (byte, _) => {
-                decoded.push(byte);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&decoded).into_owned()
+    percent_encoding::percent_decode_str(text)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// `postgres://user:secret@host/db` → `postgres://user:***@host/db`; also

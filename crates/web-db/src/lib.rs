@@ -54,12 +54,15 @@
 //!   the middleware that opens and ends it on every path, panics included.
 //! - [`migrate`]: your migrations, run by one instance while the others wait.
 //! - [`error`]: [`AppError`], every failure as a JSON answer; [`http`]: JSON
-//!   for the framework's own errors, [`http::ValidJson`] and [`http::PathId`].
+//!   for the framework's own errors, [`http::ValidJson`] and [`http::PathId`];
+//!   [`text`]: the rules of a text field, checked and documented alike.
 //! - [`idempotency`]: the `Idempotency-Key` header, which makes a retried
 //!   `POST` safe; [`paging`]: pages by key, with a `Link` to the next.
 //! - [`openapi`]: what every route's OpenAPI description repeats, for
 //!   `#[utoipa::path]`.
 //! - [`startup`]: [`Settings`] from the environment, logging, a graceful stop.
+//! - [`json_cell`]: a value of any column as JSON, for rows read by column
+//!   name at run time.
 //! - [`sql_log`]: every statement on the log target `sql`
 //!   (`RUST_LOG=sql=debug`), and recordings for tests.
 //! - Underneath: [`writer`] (SQLite's one writer, which commits the writes
@@ -76,12 +79,14 @@ pub mod db_threads;
 pub mod error;
 pub mod http;
 pub mod idempotency;
+pub mod json_cell;
 pub mod migrate;
 pub mod openapi;
 pub mod paging;
 pub mod session;
 pub mod sql_log;
 pub mod startup;
+pub mod text;
 pub mod transaction;
 pub mod writer;
 

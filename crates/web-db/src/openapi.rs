@@ -20,7 +20,7 @@
 
 use std::collections::BTreeMap;
 
-use utoipa::openapi::header::HeaderBuilder;
+use utoipa::openapi::header::{Header, HeaderBuilder};
 use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
 use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::{Content, RefOr, Required, Response, ResponseBuilder};
@@ -31,17 +31,36 @@ use crate::http::JSON_LIMIT_BYTES;
 use crate::idempotency::{HEADER, KEY_LIFETIME, MAX_KEY_LENGTH};
 use crate::paging::{DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE};
 
-/// An error answer: `{"error": "…"}`.
-fn error(description: &str) -> ResponseBuilder {
-    ResponseBuilder::new()
-        .description(description)
-        .content("application/json", Content::new(Some(ErrorBody::schema())))
+/// Error answers: `{"error": "…"}`, by status, with a description each.
+fn errors(list: &[(u16, &str)]) -> BTreeMap<String, RefOr<Response>> {
+    let body = Content::new(Some(ErrorBody::schema()));
+    list.iter()
+        .map(|(status, description)| {
+            let response = ResponseBuilder::new()
+                .description(*description)
+                .content("application/json", body.clone());
+            let response = match status {
+                503 => response.header("Retry-After", retry_after()),
+                _ => response,
+            };
+            (status.to_string(), RefOr::T(response.build()))
+        })
+        .collect()
 }
 
-fn responses(list: Vec<(u16, ResponseBuilder)>) -> BTreeMap<String, RefOr<Response>> {
-    list.into_iter()
-        .map(|(status, response)| (status.to_string(), RefOr::T(response.build())))
-        .collect()
+/// The `Retry-After` header of a 503.
+fn retry_after() -> Header {
+    HeaderBuilder::new()
+        .schema(Some(integer(0, i64::MAX)))
+        .description(Some("Seconds to wait"))
+        .build()
+}
+
+fn integer(min: i64, max: i64) -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .minimum(Some(min))
+        .maximum(Some(max).filter(|max| *max < i64::MAX))
 }
 
 /// 503 with `Retry-After`: no database connection in time
@@ -50,16 +69,7 @@ pub struct Unavailable;
 
 impl IntoResponses for Unavailable {
     fn responses() -> BTreeMap<String, RefOr<Response>> {
-        let retry_after = HeaderBuilder::new()
-            .schema(Some(
-                ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(0)),
-            ))
-            .description(Some("Seconds to wait"));
-        responses(vec![(
-            503,
-            error("The database is unavailable or busy: try again")
-                .header("Retry-After", retry_after.build()),
-        )])
+        errors(&[(503, "The database is unavailable or busy: try again")])
     }
 }
 
@@ -69,10 +79,7 @@ pub struct BadId;
 
 impl IntoResponses for BadId {
     fn responses() -> BTreeMap<String, RefOr<Response>> {
-        responses(vec![(
-            400,
-            error("The id is not a whole number from 1 to 2147483647"),
-        )])
+        errors(&[(400, "The id is not a whole number from 1 to 2147483647")])
     }
 }
 
@@ -82,18 +89,10 @@ pub struct JsonBodyRefused;
 
 impl IntoResponses for JsonBodyRefused {
     fn responses() -> BTreeMap<String, RefOr<Response>> {
-        responses(vec![
-            (
-                413,
-                error(&format!(
-                    "The body is larger than {} KiB",
-                    JSON_LIMIT_BYTES / 1024
-                )),
-            ),
-            (
-                415,
-                error("The body is not sent as application/json"),
-            ),
+        let too_large = format!("The body is larger than {} KiB", JSON_LIMIT_BYTES / 1024);
+        errors(&[
+            (413, &too_large),
+            (415, "The body is not sent as application/json"),
         ])
     }
 }
@@ -105,29 +104,23 @@ pub struct OutcomeUnknown;
 
 impl IntoResponses for OutcomeUnknown {
     fn responses() -> BTreeMap<String, RefOr<Response>> {
-        responses(vec![(
+        errors(&[(
             500,
-            error(
-                "The connection to the database was lost while the write was committed: it \
-                 may or may not have been saved. Retry with the same Idempotency-Key to find \
-                 out without writing twice",
-            ),
+            "The connection to the database was lost while the write was committed: it may \
+             or may not have been saved. Retry with the same Idempotency-Key to find out \
+             without writing twice",
         )])
     }
 }
 
-fn query_integer(name: &str, min: i64, max: i64, description: &str) -> Parameter {
+/// A parameter that is not required.
+fn optional(name: &str, place: ParameterIn, description: &str, schema: ObjectBuilder) -> Parameter {
     ParameterBuilder::new()
         .name(name)
-        .parameter_in(ParameterIn::Query)
+        .parameter_in(place)
         .required(Required::False)
         .description(Some(description))
-        .schema(Some(
-            ObjectBuilder::new()
-                .schema_type(Type::Integer)
-                .minimum(Some(min))
-                .maximum(Some(max)),
-        ))
+        .schema(Some(schema))
         .build()
 }
 
@@ -137,25 +130,26 @@ pub struct PageQuery;
 
 impl IntoParams for PageQuery {
     fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        let per_page = format!("Rows per page (default {DEFAULT_PER_PAGE})");
         vec![
-            query_integer(
+            optional(
                 "after",
-                0,
-                i64::from(i32::MAX),
+                ParameterIn::Query,
                 "Only the rows whose id is greater than this (default 0): a page by key, as \
                  fast at any depth; the `Link` header's form",
+                integer(0, i64::from(i32::MAX)),
             ),
-            query_integer(
+            optional(
                 "page",
-                1,
-                MAX_PAGE,
+                ParameterIn::Query,
                 "Which page, from 1 (default 1): OFFSET (page - 1) * per_page",
+                integer(1, MAX_PAGE),
             ),
-            query_integer(
+            optional(
                 "per_page",
-                1,
-                MAX_PER_PAGE,
-                &format!("Rows per page (default {DEFAULT_PER_PAGE})"),
+                ParameterIn::Query,
+                &per_page,
+                integer(1, MAX_PER_PAGE),
             ),
         ]
     }
@@ -166,25 +160,16 @@ pub struct IdempotencyKeyHeader;
 
 impl IntoParams for IdempotencyKeyHeader {
     fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
-        let hours = KEY_LIFETIME.as_secs() / 3600;
-        vec![
-            ParameterBuilder::new()
-                .name(HEADER)
-                .parameter_in(ParameterIn::Header)
-                .required(Required::False)
-                .description(Some(format!(
-                    "A key of your choosing (a UUID, say) that makes a retry safe: a repeat \
-                     with the same key and body gets the first answer and writes nothing; \
-                     kept for {hours} hours"
-                )))
-                .schema(Some(
-                    ObjectBuilder::new()
-                        .schema_type(Type::String)
-                        .min_length(Some(1))
-                        .max_length(Some(MAX_KEY_LENGTH))
-                        .pattern(Some(r"^[!-~]+$")),
-                ))
-                .build(),
-        ]
+        let description = format!(
+            "A key of your choosing (a UUID, say) that makes a retry safe: a repeat with the \
+             same key and body gets the first answer and writes nothing; kept for {} hours",
+            KEY_LIFETIME.as_secs() / 3600
+        );
+        let key = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .min_length(Some(1))
+            .max_length(Some(MAX_KEY_LENGTH))
+            .pattern(Some(r"^[!-~]+$"));
+        vec![optional(HEADER, ParameterIn::Header, &description, key)]
     }
 }

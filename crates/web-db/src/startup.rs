@@ -67,7 +67,10 @@ impl Settings {
         }
         let (database, database_is_default) = match std::env::var("DATABASE_URL") {
             Ok(url) if !url.trim().is_empty() => (DatabaseUrl::parse(&url)?, false),
-            _ => (DatabaseUrl::Sqlite(in_working_dir(default_sqlite_file)), true),
+            _ => (
+                DatabaseUrl::Sqlite(in_working_dir(default_sqlite_file)),
+                true,
+            ),
         };
         let mut pool = PoolSettings::for_backend(&database);
         if let Some(size) = number_from_env("DB_POOL_SIZE", 1, 1000)? {

@@ -68,7 +68,11 @@ impl Store {
     }
 
     /// One page of every post in id order, each with its author.
-    pub fn list_posts(&self, conn: &mut DbConnection, page: &Page) -> QueryResult<Vec<PostWithAuthor>> {
+    pub fn list_posts(
+        &self,
+        conn: &mut DbConnection,
+        page: &Page,
+    ) -> QueryResult<Vec<PostWithAuthor>> {
         let rows: Vec<PostWithAuthorRow> = posts::table
             .inner_join(users::table)
             .select(POST_WITH_AUTHOR_COLUMNS)
@@ -81,7 +85,11 @@ impl Store {
     }
 
     /// The post with this id and its author, if there is one.
-    pub fn find_post(&self, conn: &mut DbConnection, id: i32) -> QueryResult<Option<PostWithAuthor>> {
+    pub fn find_post(
+        &self,
+        conn: &mut DbConnection,
+        id: i32,
+    ) -> QueryResult<Option<PostWithAuthor>> {
         let row: Option<PostWithAuthorRow> = posts::table
             .inner_join(users::table)
             .filter(posts::id.eq(id))

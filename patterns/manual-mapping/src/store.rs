@@ -31,7 +31,11 @@ impl Store {
     }
 
     /// One page of users in id order, optionally only those with an exact name.
-    pub fn list_users(&self, conn: &mut DbConnection, listing: &UserListing) -> QueryResult<Vec<User>> {
+    pub fn list_users(
+        &self,
+        conn: &mut DbConnection,
+        listing: &UserListing,
+    ) -> QueryResult<Vec<User>> {
         let mut query = users::table
             .select(USER_COLUMNS)
             .filter(users::id.gt(listing.page.after))

@@ -3,8 +3,6 @@
 //! and two `String` columns swapped would still build; these tests fail
 //! instead.
 
-use shared::database::MIGRATIONS;
-use web_db_test::{Backend, TestDb};
 use diesel::prelude::*;
 use manual_mapping::posts_mapping::{
     POST_COLUMN_NAMES, POST_COLUMNS, POST_WITH_AUTHOR_COLUMNS, PostRow, PostWithAuthorRow,
@@ -14,9 +12,11 @@ use manual_mapping::users_mapping::{
     USER_COLUMN_NAMES, USER_COLUMNS, UserRow, insert_values, update_assignments, user_from_row,
     user_row,
 };
+use shared::database::MIGRATIONS;
 use shared::models::{NewUser, User, UserChanges};
 use shared::post_models::{NewPost, Post};
 use shared::schema::{posts, users};
+use web_db_test::{Backend, TestDb};
 
 /// A database of the test's own: SQLite, or PostgreSQL when
 /// `TEST_DATABASE_URL` names a server.

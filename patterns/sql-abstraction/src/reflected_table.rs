@@ -24,7 +24,7 @@ use diesel_dynamic_schema::{DynamicSelectClause, Table};
 use web_db::DbConnection;
 use web_db::connection::DbBackend;
 
-use crate::json_rows::reads_column_type;
+use web_db::json_cell::reads_column_type;
 
 /// Words that mark a column as a secret: a column whose name contains one
 /// (in any case) is never selected, so never served. Generous on purpose:

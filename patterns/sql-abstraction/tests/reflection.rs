@@ -3,9 +3,9 @@
 //! is in them once a store opens after the change, never before.
 
 use shared::database::MIGRATIONS;
-use web_db_test::{Backend, TestDb};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+use web_db_test::{Backend, TestDb};
 
 use diesel::connection::SimpleConnection;
 use serde_json::{Value, json};
@@ -44,7 +44,7 @@ fn a_column_added_by_hand_is_in_every_answer() {
     let ada = store
         .create_user(&mut conn, &NewUser::new("ada", "ada@example.com"))
         .expect("create a user");
-    // A NULL is left out of the answer, as `None` is in the other patterns.
+    // A NULL is left out of the answer, as a model leaves out a `None`.
     assert_eq!(keys(&ada), ["id", "name", "email"]);
     conn.batch_execute("UPDATE users SET nickname = 'Countess' WHERE name = 'ada'")
         .expect("set a nickname by hand");
@@ -57,7 +57,7 @@ fn a_column_added_by_hand_is_in_every_answer() {
     let first = store
         .list_users(&mut conn, &UserListing::first_named("ada"))
         .expect("find by name");
-    assert_eq!(first, [expected.clone()]);
+    assert_eq!(first, std::slice::from_ref(&expected));
     let page = store
         .list_users(&mut conn, &UserListing::first_page())
         .expect("list");

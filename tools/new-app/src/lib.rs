@@ -1,12 +1,16 @@
 //! Copies a pattern of this repository into a standalone Cargo project: the
 //! start of your own app.
 //!
-//! The app is one crate. The modules of `shared` become its own modules,
-//! next to the pattern's; the conformance suite becomes its test suite; the
-//! migrations, `.env.example` and `Cargo.lock` come along. Paths into other
-//! crates of the workspace are rewritten ([`rewrite`]), the manifest is
-//! written from the workspace's ([`manifest`]), and rustfmt formats the
-//! result, so the app reads as if written for itself.
+//! The app is one crate, with the library it is built on vendored beside it
+//! (`vendor/web-db`, and `vendor/web-db-test` for its tests), copied as it
+//! is. The modules of `shared` and `shared/routes` become the app's own
+//! modules, next to the pattern's; `shared/api-tests` and the pattern's own
+//! tests become its tests; the migrations, `.env.example` and `Cargo.lock`
+//! come along. Paths into other crates of the workspace are rewritten
+//! ([`rewrite`]), the manifest is written from the workspace's
+//! ([`manifest`]), rustfmt formats the result, and no word of the tutorial
+//! may be left in any file ([`words`]), so the app reads as if written for
+//! itself.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -16,6 +20,9 @@ pub mod manifest;
 pub mod patterns;
 mod plan;
 pub mod rewrite;
+pub mod words;
+
+pub use plan::VENDORED;
 
 use patterns::PatternSpec;
 use plan::App;
@@ -35,9 +42,9 @@ pub fn usage() -> String {
     let mut text = String::from(
         "usage: cargo run -p new-app -- PATTERN DIR [--name NAME]\n\
          \x20      just new-app PATTERN DIR [--name NAME]\n\n\
-         Writes a standalone Cargo project into DIR (new, or empty): one crate with\n\
-         the pattern, the database setup, the migrations for SQLite and PostgreSQL,\n\
-         .env.example, a README and the pattern's tests. Nothing points back here.\n\
+         Writes a standalone Cargo project into DIR (new, or empty): the app (its\n\
+         main, routes, models, schema, data access and migrations), its tests, and\n\
+         the library it is built on, copied into vendor/. Nothing points back here.\n\
          It copies from the checkout it runs in (NEW_APP_SOURCES=PATH names another).\n\n\
          patterns:\n",
     );
@@ -54,7 +61,7 @@ pub fn usage() -> String {
 pub fn report(request: &Request, package: &str, files: &[String]) -> String {
     let dir = request.dir.display();
     format!(
-        "wrote {package} ({} pattern), {} files, to {dir}\n\nnext:\n  cd {dir}\n  cargo run        # serves http://127.0.0.1:8080\n  cargo test       # its tests, on SQLite (DATABASE_URL=postgres://… adds PostgreSQL)",
+        "wrote {package} ({} pattern), {} files, to {dir}\n\nnext:\n  cd {dir}\n  cargo run        # serves http://127.0.0.1:8080\n  cargo test       # its tests, on SQLite (TEST_DATABASE_URL=postgres://… runs them on PostgreSQL)",
         request.pattern.name,
         files.len()
     )
@@ -115,7 +122,7 @@ fn is_checkout(dir: &Path) -> bool {
     [
         "Cargo.toml",
         "shared/src/lib.rs",
-        "conformance/src/lib.rs",
+        "crates/web-db/src/lib.rs",
         "tools/new-app/Cargo.toml",
     ]
     .iter()
@@ -159,7 +166,7 @@ pub fn generate(repo: &Path, request: &Request) -> Result<(String, Vec<String>),
         }
         fs::write(&target, text).map_err(|e| format!("cannot write {}: {e}", target.display()))?;
     }
-    format_rust(&request.dir)?;
+    format_rust(&request.dir, &app.files)?;
     Ok((
         package,
         app.files.into_iter().map(|(path, _)| path).collect(),
@@ -206,6 +213,15 @@ fn check_package_name(name: &str) -> Result<(), String> {
         "openssl-sys",
         "diesel-dynamic-schema",
         "proptest",
+        "web-db",
+        "web_db",
+        "web-db-test",
+        "web_db_test",
+        "utoipa",
+        "utoipa-actix-web",
+        "utoipa_actix_web",
+        "utoipa-swagger-ui",
+        "utoipa_swagger_ui",
     ];
     if TAKEN.contains(&name) {
         return Err(format!(
@@ -260,16 +276,17 @@ fn check_target(repo: &Path, dir: &Path) -> Result<(), String> {
     Ok(())
 }
 
-/// Runs rustfmt over the app's crate roots (it follows their modules).
-fn format_rust(dir: &Path) -> Result<(), String> {
+/// Runs rustfmt over the app's own crate roots (it follows their modules);
+/// the vendored crates are copied formatted.
+fn format_rust(dir: &Path, files: &[(String, String)]) -> Result<(), String> {
+    let roots = files.iter().map(|(path, _)| path.as_str()).filter(|path| {
+        matches!(*path, "src/lib.rs" | "src/main.rs" | "build.rs")
+            || path.starts_with("tests/")
+                && (path.ends_with("/main.rs") || path.matches('/').count() == 1)
+    });
     let status = Command::new("rustfmt")
-        .args([
-            "--edition",
-            "2024",
-            "src/lib.rs",
-            "src/main.rs",
-            "tests/conformance/main.rs",
-        ])
+        .args(["--edition", "2024"])
+        .args(roots)
         .current_dir(dir)
         .status()
         .map_err(|e| format!("cannot run rustfmt (rustup component add rustfmt): {e}"))?;

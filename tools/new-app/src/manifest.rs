@@ -1,6 +1,6 @@
-//! The app's `Cargo.toml`: the dependencies of `shared`, the pattern and the
-//! test suite, with the versions, features and comments the workspace gives
-//! them, and the workspace's lints.
+//! The app's `Cargo.toml`: the dependencies of `shared` and the pattern,
+//! with the versions, features and comments the workspace gives them, the
+//! vendored library by path, and the workspace's lints.
 //!
 //! The manifests of this repository are read line by line: they only use the
 //! forms below, and anything else is reported rather than guessed at.
@@ -35,11 +35,7 @@ pub fn app_manifest(repo: &Path, pattern_dir: &str, package: &str) -> Result<Str
         }
     }
     let mut dev_dependencies = Vec::new();
-    let suite_toml = read(repo, "conformance/Cargo.toml")?;
-    // The suite's build script becomes the app's (it decides whether the
-    // PostgreSQL cases run), with its dependencies.
-    let build_dependencies = inherited_dependencies(&suite_toml, "build-dependencies")?;
-    for name in inherited_dependencies(&suite_toml, "dependencies")?
+    for name in inherited_dependencies(&read(repo, "shared/Cargo.toml")?, "dev-dependencies")?
         .into_iter()
         .chain(inherited_dependencies(&pattern_toml, "dev-dependencies")?)
     {
@@ -48,25 +44,30 @@ pub fn app_manifest(repo: &Path, pattern_dir: &str, package: &str) -> Result<Str
         }
     }
 
-    let description = field(&pattern_toml, "description")
-        .ok_or_else(|| format!("{pattern_dir}/Cargo.toml has no description"))?;
     let mut toml = format!(
-        "[package]\nname = \"{package}\"\nversion = \"0.1.0\"\ndescription = {description}\n"
+        "[package]\nname = \"{package}\"\nversion = \"0.1.0\"\n\
+         description = \"A JSON API over users and their posts, with actix-web and diesel.\"\n"
     );
     for line in &workspace.package_fields {
         toml.push_str(line);
         toml.push('\n');
     }
     toml.push_str("publish = false\n");
-    for (table, names) in [
-        ("dependencies", &dependencies),
-        ("dev-dependencies", &dev_dependencies),
-        ("build-dependencies", &build_dependencies),
+    for (table, library, names) in [
+        (
+            "dependencies",
+            "# The database machinery, vendored: a copy of the crate that this app owns.\n\
+             web-db = { path = \"vendor/web-db\" }\n",
+            &dependencies,
+        ),
+        (
+            "dev-dependencies",
+            "# What the tests are built on: a database per test, the app on a free port.\n\
+             web-db-test = { path = \"vendor/web-db-test\" }\n",
+            &dev_dependencies,
+        ),
     ] {
-        if names.is_empty() {
-            continue;
-        }
-        toml.push_str(&format!("\n[{table}]\n"));
+        toml.push_str(&format!("\n[{table}]\n{library}"));
         for name in names {
             let line = workspace
                 .dependencies
@@ -77,21 +78,17 @@ pub fn app_manifest(repo: &Path, pattern_dir: &str, package: &str) -> Result<Str
             toml.push_str(line);
         }
     }
-    toml.push('\n');
+    toml.push_str(
+        "\n# The vendored crates are members, so that `cargo test --workspace` runs\n\
+         # their tests too, and every crate shares one lock file and one target/.\n\
+         [workspace]\nmembers = [\"vendor/web-db\", \"vendor/web-db-test\"]\n\n",
+    );
     toml.push_str(&workspace.lints);
     if !workspace.profiles.is_empty() {
         toml.push('\n');
         toml.push_str(&workspace.profiles);
     }
     Ok(toml)
-}
-
-/// The value of `key = value` in the first table that has it, as written.
-fn field(toml: &str, key: &str) -> Option<String> {
-    toml.lines().find_map(|line| {
-        let (k, v) = line.split_once('=')?;
-        (k.trim() == key).then(|| v.trim().to_string())
-    })
 }
 
 /// The names in `[table]` of a member manifest that are `name.workspace =
@@ -105,7 +102,7 @@ fn inherited_dependencies(toml: &str, table: &str) -> Result<Vec<String>, String
             continue;
         }
         if let Some(name) = line.strip_suffix(".workspace = true") {
-            if !matches!(name, "shared" | "conformance") {
+            if !matches!(name, "shared" | "conformance" | "web-db" | "web-db-test") {
                 names.push(name.to_string());
             }
         } else if !line.contains("path = ") {
@@ -174,7 +171,14 @@ fn read_workspace(toml: &str) -> Result<Workspace, String> {
     let mut lints = String::new();
     for table in ["workspace.lints.rust", "workspace.lints.clippy"] {
         lints.push_str(&format!("[{}]\n", table.trim_start_matches("workspace.")));
-        for line in table_lines(toml, table).filter(|l| !l.trim().is_empty()) {
+        // The comments just before the next table are that table's.
+        let mut lines: Vec<&str> = table_lines(toml, table)
+            .filter(|l| !l.trim().is_empty())
+            .collect();
+        while lines.last().is_some_and(|l| l.starts_with('#')) {
+            lines.pop();
+        }
+        for line in lines {
             lints.push_str(line);
             lints.push('\n');
         }

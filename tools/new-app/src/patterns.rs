@@ -6,6 +6,9 @@ pub struct PatternSpec {
     pub name: &'static str,
     /// One line for `--help`.
     pub summary: &'static str,
+    /// What the app's crate docs say of its data access, in the app's own
+    /// words (the pattern's docs compare it with the other patterns).
+    pub data_access: &'static str,
     /// Whether its store reads and writes through the diesel derives on
     /// `User`, `NewUser` and `UserChanges`. The other patterns never use
     /// them, so their apps get the model without them.
@@ -22,6 +25,9 @@ pub const PATTERNS: &[PatternSpec] = &[
     PatternSpec {
         name: "declarative",
         summary: "diesel derives on User are the mapping; the query DSL does the work",
+        data_access: "//! The data access is in [`store`] (users) and [`posts`] (posts, and what\n\
+                      //! joins them to users): diesel's query DSL over the derives on the\n\
+                      //! models, checked against `schema.rs` when the app is compiled.",
         uses_model_derives: true,
         models_note: "//! The derives map `User`, `NewUser` and `UserChanges` to the `users` table:\n\
                       //! they are the mapping `store` relies on.",
@@ -32,6 +38,11 @@ pub const PATTERNS: &[PatternSpec] = &[
     PatternSpec {
         name: "manual-mapping",
         summary: "a plain User and the table, joined by a mapping written by hand",
+        data_access: "//! The data access is in [`store`] and [`posts`], and the mapping between\n\
+                      //! rows and the models, written by hand, in [`users_mapping`] and\n\
+                      //! [`posts_mapping`]: no derive does the row ⇄ struct work, and\n\
+                      //! `tests/mapping.rs` fails when a mapping falls out of step with the\n\
+                      //! migrations.",
         uses_model_derives: false,
         models_note: "//! These types know nothing of the database: `users_mapping` maps them to\n\
                       //! the `users` table.",
@@ -41,6 +52,11 @@ pub const PATTERNS: &[PatternSpec] = &[
     PatternSpec {
         name: "sql-abstraction",
         summary: "no model: the query builder, a table read at run time, textual SQL",
+        data_access: "//! The data access is in [`store`] and [`posts`], with no model type for\n\
+                      //! rows: the tables are read from the database's catalog as the app\n\
+                      //! starts ([`reflected_table`]), queried with diesel's query builder by\n\
+                      //! name and with textual SQL, and their rows turned into JSON by\n\
+                      //! column name ([`json_rows`]).",
         uses_model_derives: false,
         models_note: "//! These types know nothing of the database: the store reads rows as JSON\n\
                       //! objects, and uses `NewUser` and `UserChanges` for what clients send.",

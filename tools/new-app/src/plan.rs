@@ -1,13 +1,20 @@
 //! The app planned in memory, file by file, before anything is written: the
-//! library (shared's modules beside the pattern's), the test suite, the
-//! migrations and the project's files, each rewritten for the app.
+//! library vendored as it is, the app's modules (`shared`'s and the
+//! pattern's, side by side), its tests, migrations and project files, each
+//! rewritten for the app, and then checked for any word of the tutorial.
 
 use std::fs;
 use std::path::Path;
 
 use crate::patterns::PatternSpec;
-use crate::rewrite::{self, Edit, Names, Place, apply_edits, edits_for, rewrite_paths};
-use crate::{manifest, read};
+use crate::rewrite::{Names, Place, apply_edits, edits_for, rewrite_paths};
+use crate::{manifest, read, words};
+
+/// The crates an app depends on by copy, and where they land in it.
+pub const VENDORED: &[(&str, &str)] = &[
+    ("crates/web-db", "vendor/web-db"),
+    ("crates/web-db-test", "vendor/web-db-test"),
+];
 
 /// The files of an app, planned in memory before anything is written.
 pub struct App {
@@ -30,245 +37,213 @@ impl App {
             let text = apply_edits(file, read(repo, file)?, &edits)?;
             Ok(rewrite_paths(&text, place, &names))
         };
-        // The files `names` of the repository's folder `from`, as files of
-        // the app's folder `to`.
-        let copy_each = |names: &[String], from: &str, to: &str, place: Place| {
-            names
-                .iter()
-                .map(|name| {
-                    Ok((
-                        format!("{to}/{name}"),
-                        copy(&format!("{from}/{name}"), place)?,
-                    ))
-                })
-                .collect::<Result<Vec<_>, String>>()
-        };
         let mut files = Vec::new();
 
-        // The library: shared's modules and the pattern's, side by side.
+        // The library and its test helper, as they are: an app takes a newer
+        // version by copying the folder again.
+        for (from, to) in VENDORED {
+            for file in files_under(repo, from)? {
+                let text = read(repo, &file)?;
+                files.push((file.replacen(from, to, 1), text));
+            }
+        }
+
+        // The app's modules: `shared`'s and the pattern's side by side.
         let shared_modules = rust_files(repo, "shared/src", &["lib.rs"])?;
         let pattern_modules =
             rust_files(repo, &format!("{pattern_dir}/src"), &["lib.rs", "main.rs"])?;
+        if let Some(clash) = pattern_modules.iter().find(|m| shared_modules.contains(m)) {
+            return Err(format!(
+                "{pattern_dir}/src/{clash} has the name of a module of shared"
+            ));
+        }
+        for name in &shared_modules {
+            let text = copy(&format!("shared/src/{name}"), Place::Library)?;
+            files.push((format!("src/{name}"), text));
+        }
         for name in &pattern_modules {
-            if shared_modules.contains(name) {
-                return Err(format!(
-                    "{pattern_dir}/src/{name} has the name of a module of shared"
-                ));
-            }
+            let text = copy(&format!("{pattern_dir}/src/{name}"), Place::Library)?;
+            files.push((format!("src/{name}"), text));
         }
+        for name in rust_files(repo, "shared/routes", &[])? {
+            let text = copy(&format!("shared/routes/{name}"), Place::Library)?;
+            files.push((format!("src/routes/{name}"), text));
+        }
+        let lib = copy(&format!("{pattern_dir}/src/lib.rs"), Place::Library)?;
         files.push((
-            "src/lib.rs".to_string(),
-            library_root(repo, &names, &edits, &shared_modules)?,
+            "src/lib.rs".into(),
+            library_root(&lib, &names, &shared_modules)?,
         ));
-        files.push((
-            "src/main.rs".to_string(),
-            replace_doc(
-                &copy(&format!("{pattern_dir}/src/main.rs"), Place::Outside)?,
-                include_str!("../templates/main_doc.rs"),
-            )
-            .replace(
-                &format!("name: \"{}\"", pattern.name),
-                &format!("name: \"{package}\""),
-            ),
-        ));
-        files.extend(copy_each(
-            &shared_modules,
-            "shared/src",
-            "src",
-            Place::Library,
-        )?);
-        files.extend(copy_each(
-            &pattern_modules,
-            &format!("{pattern_dir}/src"),
-            "src",
-            Place::Library,
-        )?);
+        let main = copy(&format!("{pattern_dir}/src/main.rs"), Place::Outside)?;
+        files.push(("src/main.rs".into(), binary(&main)?));
 
-        // The tests: the conformance suite, and the pattern's own tests as
-        // modules of it.
-        let suite_modules = rust_files(repo, "conformance/src", &["lib.rs"])?;
-        let own_tests = rust_files(repo, &format!("{pattern_dir}/tests"), &["conformance.rs"])?;
-        let suite_root = copy("conformance/src/lib.rs", Place::Tests)?;
-        let invocation = copy(&format!("{pattern_dir}/tests/conformance.rs"), Place::Tests)?;
-        let mut tests_root = replace_doc(&suite_root, include_str!("../templates/tests_doc.rs"));
-        for name in &own_tests {
-            tests_root.push_str(&format!("\nmod {};\n", name.trim_end_matches(".rs")));
+        // The tests: the API's, from `shared/api-tests` under a root of the
+        // pattern's, and the pattern's own tests of its data access. The
+        // suites that hold every pattern to the contract stay behind.
+        let api_root = copy(&format!("{pattern_dir}/tests/api.rs"), Place::Outside)?;
+        files.push(("tests/api/main.rs".into(), tests_root(&api_root)?));
+        for name in rust_files(repo, "shared/api-tests", &[])? {
+            let text = copy(&format!("shared/api-tests/{name}"), Place::Outside)?;
+            files.push((format!("tests/api/{name}"), text));
         }
-        tests_root.push('\n');
-        tests_root.push_str(&strip_doc(&invocation));
-        files.push(("tests/conformance/main.rs".to_string(), tests_root));
-        files.extend(copy_each(
-            &suite_modules,
-            "conformance/src",
-            "tests/conformance",
-            Place::Tests,
-        )?);
-        files.extend(copy_each(
-            &own_tests,
-            &format!("{pattern_dir}/tests"),
-            "tests/conformance",
-            Place::Tests,
-        )?);
+        for name in rust_files(repo, &format!("{pattern_dir}/tests"), &["api.rs"])? {
+            let text = copy(&format!("{pattern_dir}/tests/{name}"), Place::Outside)?;
+            if text.contains("conformance") {
+                continue; // a case of the workspace's suite
+            }
+            files.push((format!("tests/{name}"), text));
+        }
 
         // Migrations, configuration and the project's files.
-        for backend in ["sqlite", "postgres"] {
-            for file in files_under(repo, &format!("shared/migrations/{backend}"))? {
-                let text = rewrite_paths(&read(repo, &file)?, Place::Library, &names);
-                files.push((file.trim_start_matches("shared/").to_string(), text));
-            }
+        for file in files_under(repo, "shared/migrations")? {
+            let text = read(repo, &file)?;
+            files.push((file.replacen("shared/", "", 1), text));
         }
-        // The suite's build script: whether the PostgreSQL cases run is
-        // decided when the tests are built.
-        files.push((
-            "build.rs".to_string(),
-            copy("conformance/build.rs", Place::Tests)?,
-        ));
+        files.push(("build.rs".into(), read(repo, "shared/build.rs")?));
         let manifest = manifest::app_manifest(repo, &pattern_dir, package)?;
-        files.push((
-            "Cargo.toml".to_string(),
-            rewrite_paths(&manifest, Place::Library, &names),
-        ));
+        files.push(("Cargo.toml".into(), manifest));
         // The workspace's lock file: the same versions that are tested here.
         // Cargo drops the entries the app does not use on its first build.
-        files.push(("Cargo.lock".to_string(), read(repo, "Cargo.lock")?));
-        files.push((".env.example".to_string(), read(repo, ".env.example")?));
-        files.push(("clippy.toml".to_string(), read(repo, "clippy.toml")?));
+        files.push(("Cargo.lock".into(), lock_file(&read(repo, "Cargo.lock")?)));
+        files.push((".env.example".into(), read(repo, ".env.example")?));
+        files.push(("clippy.toml".into(), read(repo, "clippy.toml")?));
         // How the bundled SQLite is compiled: the app's speed depends on it.
         files.push((
-            ".cargo/config.toml".to_string(),
+            ".cargo/config.toml".into(),
             read(repo, ".cargo/config.toml")?,
         ));
         files.push((
-            ".gitignore".to_string(),
-            include_str!("../templates/gitignore").to_string(),
+            ".gitignore".into(),
+            include_str!("../templates/gitignore").into(),
         ));
-        let readme = readme(&names, &files, &shared_modules);
-        files.push(("README.md".to_string(), readme));
+        let readme = readme(&names, &files);
+        files.push(("README.md".into(), readme));
         files.sort();
         for (path, text) in &files {
-            leftovers(path, text, &names)?;
+            words::check(path, text, &names)?;
         }
         Ok(App { files })
     }
 }
 
-/// `src/lib.rs`: the crate docs, then the pattern's `lib.rs` with shared's
-/// modules and re-exports declared beside the pattern's.
+/// `src/lib.rs`: the crate docs written for the app, then the pattern's
+/// `lib.rs` with `shared`'s modules declared beside its own, and without
+/// what only the book needs (the modules compiled in from elsewhere by
+/// `#[path]`, the console session).
 fn library_root(
-    repo: &Path,
+    pattern_lib: &str,
     names: &Names,
-    edits: &[Edit],
     shared_modules: &[String],
 ) -> Result<String, String> {
-    let pattern_lib_file = format!("patterns/{}/src/lib.rs", names.pattern.name);
-    let pattern_lib = apply_edits(&pattern_lib_file, read(repo, &pattern_lib_file)?, edits)?;
-    let shared_lib = apply_edits("shared/src/lib.rs", read(repo, "shared/src/lib.rs")?, edits)?;
-
-    // The pattern's own account of itself, without its title and its
-    // "Run it with cargo run -p …" paragraph.
-    let kept: Vec<String> = doc_paragraphs(&pattern_lib)
-        .into_iter()
-        .filter(|p| !p.starts_with("//! # ") && !p.starts_with("//! Run it with"))
+    let doc = include_str!("../templates/lib_doc.rs")
+        .replace("{{name}}", names.package)
+        .replace("{{data_access}}", names.pattern.data_access);
+    let body = without_path_attributes(&strip_doc(pattern_lib));
+    let mut modules: Vec<String> = shared_modules
+        .iter()
+        .map(|m| format!("pub mod {};", m.trim_end_matches(".rs")))
         .collect();
-    // Shared's list of its modules, which are now the app's.
-    let module_list = doc_paragraphs(&shared_lib)
-        .into_iter()
-        .find(|p| p.starts_with("//! - "))
-        .ok_or("shared/src/lib.rs no longer lists its modules in its docs")?;
-    for module in shared_modules {
-        let module = module.trim_end_matches(".rs");
-        if !module_list.contains(&format!("[`{module}`]")) {
-            return Err(format!(
-                "shared/src/lib.rs does not describe its module {module} in its docs: add it to the list"
-            ));
-        }
-    }
-    let mut doc = format!(
-        "//! # {}\n//!\n//! A JSON API over a `users` table and its `posts` that follows the *{}*\n//! pattern.\n//!\n",
-        names.package, names.pattern.name
-    );
-    for paragraph in kept {
-        doc.push_str(&paragraph);
-        doc.push_str("//!\n");
-    }
-    doc.push_str("//! The code that serves it:\n//!\n");
-    doc.push_str(&module_list);
-    doc.push_str(
-        "//!\n//! Run it with `cargo run`, or `cargo run -- demo` for the console session.\n",
-    );
-
-    // The pattern's items, with the shared modules and re-exports after its
-    // own `pub mod` lines.
-    let shared_items = strip_doc(&shared_lib);
-    let declarations_of = |prefix: &str| -> String {
-        shared_items
-            .lines()
-            .filter(|line| line.starts_with(prefix))
-            .map(|line| format!("{line}\n"))
-            .collect()
-    };
-    let declarations = format!(
-        "{}\n{}",
-        declarations_of("pub mod "),
-        declarations_of("pub use ")
-    );
-    let body = rewrite_paths(&strip_doc(&pattern_lib), Place::Library, names);
-    let mut items = String::new();
-    let mut declared = false;
-    let lines: Vec<&str> = body.lines().collect();
-    let last_mod = lines.iter().rposition(|l| l.starts_with("pub mod "));
-    for (i, line) in lines.iter().enumerate() {
-        // `use crate::DbPool;` would clash with the re-export of the same name.
-        if line.starts_with("use crate::")
-            && !line.contains("::{")
-            && line.matches("::").count() == 1
-        {
-            continue;
-        }
-        items.push_str(line);
-        items.push('\n');
-        if Some(i) == last_mod {
-            items.push_str(&declarations);
-            declared = true;
-        }
-    }
-    if !declared {
-        return Err(format!("{pattern_lib_file} declares no `pub mod`"));
-    }
-    // In the crate's own docs, its items need no `crate::`.
-    let doc = rewrite_paths(&doc, Place::Library, names).replace("[`crate::", "[`");
-    Ok(format!("{doc}\n{}", items.trim_start()))
-}
-
-/// The `//!` paragraphs at the top of a file, each with its lines.
-fn doc_paragraphs(text: &str) -> Vec<String> {
-    let mut paragraphs = Vec::new();
-    let mut current = String::new();
-    for line in text.lines().take_while(|l| l.starts_with("//!")) {
-        if line.trim_end() == "//!" {
-            if !current.is_empty() {
-                paragraphs.push(std::mem::take(&mut current));
+    let mut items = Vec::new();
+    let mut first_module = None;
+    for line in body.lines() {
+        if line.starts_with("pub mod ") {
+            first_module.get_or_insert(items.len());
+            if line != "pub mod demo;" {
+                modules.push(line.to_owned());
             }
         } else {
-            current.push_str(line);
-            current.push('\n');
+            items.push(line.to_owned());
         }
     }
-    if !current.is_empty() {
-        paragraphs.push(current);
+    let at = first_module.ok_or("the pattern's lib.rs declares no `pub mod`")?;
+    modules.sort();
+    items.splice(at..at, modules);
+    Ok(format!("{doc}\n{}\n", items.join("\n").trim()))
+}
+
+/// `src/main.rs`: the pattern's, with its docs written for the app and
+/// without the `demo` command, which is the book's.
+fn binary(pattern_main: &str) -> Result<String, String> {
+    let body = strip_doc(pattern_main);
+    let lines: Vec<&str> = body.lines().collect();
+    let start = lines
+        .iter()
+        .position(|l| l.contains("arg == \"demo\""))
+        .ok_or("the pattern's main.rs no longer starts the demo with `arg == \"demo\"`")?;
+    let mut first = start;
+    while first > 0 && lines[first - 1].trim_start().starts_with("//") {
+        first -= 1;
     }
-    paragraphs
+    let end = lines[start..]
+        .iter()
+        .position(|l| l.trim() == "}")
+        .map(|n| start + n)
+        .ok_or("the demo's `if` in the pattern's main.rs has no end")?;
+    let kept: Vec<&str> = lines[..first]
+        .iter()
+        .chain(&lines[end + 1..])
+        .copied()
+        .collect();
+    Ok(format!(
+        "{}\n{}\n",
+        include_str!("../templates/main_doc.rs"),
+        kept.join("\n")
+    ))
+}
+
+/// `tests/api/main.rs`: the pattern's `tests/api.rs`, with its docs written
+/// for the app and its modules its own files.
+fn tests_root(pattern_root: &str) -> Result<String, String> {
+    let body = without_path_attributes(&strip_doc(pattern_root));
+    if !body.contains("fn spawn_app()") {
+        return Err("the pattern's tests/api.rs no longer defines spawn_app()".into());
+    }
+    Ok(format!(
+        "{}\n{body}",
+        include_str!("../templates/tests_doc.rs")
+    ))
+}
+
+/// The text without its `#[path = …]` attributes and the comments just
+/// above them: in the app, a module's file is where Rust looks for it.
+fn without_path_attributes(text: &str) -> String {
+    let mut kept: Vec<&str> = Vec::new();
+    for line in text.lines() {
+        if line.starts_with("#[path = ") {
+            while kept.last().is_some_and(|l| l.starts_with("//")) {
+                kept.pop();
+            }
+            continue;
+        }
+        kept.push(line);
+    }
+    kept.join("\n") + "\n"
+}
+
+/// The workspace's `Cargo.lock` without the workspace's own crates (but
+/// the vendored ones): cargo adds the app's on its first build.
+fn lock_file(workspace_lock: &str) -> String {
+    let vendored: Vec<String> = VENDORED
+        .iter()
+        .map(|(from, _)| format!("name = \"{}\"", from.trim_start_matches("crates/")))
+        .collect();
+    let mut blocks = workspace_lock.split("\n[[package]]\n");
+    let mut lock = blocks.next().unwrap_or_default().to_owned();
+    for block in blocks {
+        let from_a_registry = block.lines().any(|l| l.starts_with("source = "));
+        let kept = from_a_registry || vendored.iter().any(|v| block.starts_with(v.as_str()));
+        if kept {
+            lock.push_str("\n[[package]]\n");
+            lock.push_str(block);
+        }
+    }
+    lock
 }
 
 /// The file without its leading `//!` docs.
 fn strip_doc(text: &str) -> String {
     let rest: Vec<&str> = text.lines().skip_while(|l| l.starts_with("//!")).collect();
     rest.join("\n").trim_start().to_string() + "\n"
-}
-
-/// The file with its leading `//!` docs replaced by `doc`.
-fn replace_doc(text: &str, doc: &str) -> String {
-    format!("{doc}\n{}", strip_doc(text))
 }
 
 /// The `.rs` files directly in `dir`, sorted, but for `except`.
@@ -282,13 +257,17 @@ fn rust_files(repo: &Path, dir: &str, except: &[&str]) -> Result<Vec<String>, St
     Ok(names)
 }
 
-/// Every file under `dir`, recursively, as repository paths.
+/// Every file under `dir`, recursively, as repository paths; build output
+/// and diesel CLI's lock files left out.
 fn files_under(repo: &Path, dir: &str) -> Result<Vec<String>, String> {
     let mut files = Vec::new();
     let entries = fs::read_dir(repo.join(dir)).map_err(|e| format!("cannot read {dir}: {e}"))?;
     for entry in entries {
         let entry = entry.map_err(|e| format!("cannot read {dir}: {e}"))?;
         let name = entry.file_name().to_string_lossy().into_owned();
+        if name == "target" || name == ".diesel_lock" {
+            continue;
+        }
         let path = format!("{dir}/{name}");
         if entry.path().is_dir() {
             files.extend(files_under(repo, &path)?);
@@ -302,76 +281,60 @@ fn files_under(repo: &Path, dir: &str) -> Result<Vec<String>, String> {
 
 /// The README, with a table of the app's sources, each described by the
 /// first sentence of its own docs.
-fn readme(names: &Names, files: &[(String, String)], shared_modules: &[String]) -> String {
+fn readme(names: &Names, files: &[(String, String)]) -> String {
     let described = |path: &str| -> Option<String> {
         let text = &files.iter().find(|(p, _)| p == path)?.1;
-        let first = doc_paragraphs(text).into_iter().next()?;
-        let joined = first
+        let first: Vec<&str> = text
             .lines()
+            .take_while(|l| l.starts_with("//!") && l.trim_end() != "//!")
             .map(|l| l.trim_start_matches("//!").trim())
-            .collect::<Vec<_>>()
-            .join(" ");
+            .collect();
+        let joined = first.join(" ");
         let sentence = joined.split(". ").next().unwrap_or(&joined);
         Some(sentence.trim_end_matches('.').replace(['[', ']'], ""))
     };
     let mut rows = vec![
         "| `src/lib.rs` | the crate root: its modules, and `app()`, the app that `main` and the tests build |".to_string(),
     ];
-    let sources = files.iter().map(|(p, _)| p.as_str()).filter(|p| {
-        p.starts_with("src/") && *p != "src/lib.rs" || *p == "tests/conformance/main.rs"
-    });
-    // The pattern's own files first: they are where the app differs.
-    let (own, common): (Vec<&str>, Vec<&str>) = sources.partition(|p| {
-        let file = p.trim_start_matches("src/");
-        p.starts_with("src/") && !shared_modules.iter().any(|m| m == file)
-    });
-    for path in own.into_iter().chain(common) {
-        if let Some(description) = described(path) {
-            rows.push(format!("| `{path}` | {description} |"));
+    for (path, _) in files {
+        let source = path.starts_with("src/") || path.starts_with("tests/");
+        if source && path != "src/lib.rs" && path.ends_with(".rs") {
+            if let Some(description) = described(path).filter(|d| !d.is_empty()) {
+                rows.push(format!("| `{path}` | {description} |"));
+            }
         }
     }
+    rows.push("| `migrations/` | the tables, for SQLite and for PostgreSQL |".to_string());
     rows.push(
-        "| `migrations/` | the `users` and `posts` tables, for SQLite and for PostgreSQL |"
-            .to_string(),
+        "| `vendor/web-db` | the database machinery the app is built on (its README says what it does; its CHANGELOG what changed) |".to_string(),
+    );
+    rows.push(
+        "| `vendor/web-db-test` | what the tests are built on: a database per test, the app on a free port |".to_string(),
     );
     include_str!("../templates/README.md")
         .replace("{{name}}", names.package)
-        .replace("{{pattern}}", names.pattern.name)
-        .replace("{{summary}}", names.pattern.summary)
         .replace("{{files}}", &rows.join("\n"))
 }
 
-/// Fails if a file still names the workspace it came from.
-fn leftovers(path: &str, text: &str, names: &Names) -> Result<(), String> {
-    let pattern_crate = names.pattern.name.replace('-', "_");
-    let words = [
-        "shared/",
-        "patterns/",
-        "workspace",
-        "-p PATTERN",
-        "every pattern",
-        "each pattern",
-        "`just ",
-    ];
-    let mut crates = vec!["shared", "conformance"];
-    if pattern_crate != names.app_crate {
-        crates.push(&pattern_crate);
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_attributes_go_with_the_comments_above_them() {
+        let text =
+            "pub mod a;\n// Compiled in from elsewhere.\n#[path = \"../x/b.rs\"]\npub mod b;\n";
+        assert_eq!(without_path_attributes(text), "pub mod a;\npub mod b;\n");
     }
-    for (number, line) in text.lines().enumerate() {
-        let word = words
-            .iter()
-            .find(|w| line.contains(*w))
-            .map(|w| w.to_string());
-        let crate_path = crates
-            .iter()
-            .find(|c| rewrite::names_path(line, c))
-            .map(|c| format!("{c}::"));
-        if let Some(word) = word.or(crate_path) {
-            return Err(format!(
-                "{path}:{}: {word:?} is left from the repository: {line:?} (word it for an app of its own, with no patterns and no workspace; or, to keep it in the repository, add an edit to tools/new-app/src/rewrite.rs)",
-                number + 1
-            ));
-        }
+
+    #[test]
+    fn the_demo_command_is_left_out_of_main() {
+        let main = "//! doc\n\nfn main() {\n    // The book's.\n    if std::env::args().nth(1).is_some_and(|arg| arg == \"demo\") {\n        return x::demo::main(NAME);\n    }\n    serve();\n}\n";
+        let binary = binary(main).expect("a main without the demo");
+        assert!(
+            binary.ends_with("fn main() {\n    serve();\n}\n"),
+            "{binary}"
+        );
+        assert!(!binary.contains("demo"), "{binary}");
     }
-    Ok(())
 }

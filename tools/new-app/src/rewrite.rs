@@ -1,6 +1,6 @@
 //! How a file of this repository is rewritten for a standalone app: paths to
-//! other crates of the workspace become paths inside the app, and sentences
-//! that only make sense beside the other patterns are replaced.
+//! other crates of the workspace become paths inside the app, and the few
+//! sentences that only make sense beside the other patterns are replaced.
 //!
 //! Every edit must find its text. When a source file changes so that an edit
 //! no longer matches, generation fails (and with it the test that generates
@@ -35,9 +35,6 @@ pub enum Place {
     Library,
     /// `src/main.rs` or a test: the library by its crate name.
     Outside,
-    /// The test suite, whose own modules (the repository's `conformance`
-    /// crate) are `crate::…`.
-    Tests,
 }
 
 /// The names a rewrite needs.
@@ -55,51 +52,6 @@ pub struct Names<'a> {
 pub fn edits_for(pattern: &PatternSpec) -> Vec<Edit> {
     let mut edits = vec![
         Edit::new(
-            "shared/src/demo.rs",
-            "`cargo run -p PATTERN -- demo`",
-            "`cargo run -- demo`",
-        ),
-        Edit::new(
-            "shared/src/demo.rs",
-            "the pattern's store",
-            "the app's store",
-        ),
-        Edit::new(
-            "shared/src/http.rs",
-            "//! What every pattern's app has in common besides",
-            "//! What the app needs besides",
-        ),
-        Edit::new(
-            "shared/src/startup.rs",
-            "every pattern's `main.rs` shares",
-            "`main.rs` uses",
-        ),
-        Edit::new(
-            "shared/src/routes.rs",
-            "//! The HTTP routes, written once for every pattern: thin handlers that take\n\
-             //! the request session and hand the work to the pattern's [`UserStore`]:",
-            "//! The HTTP routes: thin handlers that take the request session and hand\n\
-             //! the work to the app's [`UserStore`], `store::Store`:",
-        ),
-        Edit::new(
-            "shared/src/lib.rs",
-            "which each pattern implements its own way.",
-            "which [`store`] and [`posts`] implement.",
-        ),
-        Edit::new(
-            "shared/src/lib.rs",
-            "what `cargo run -p PATTERN` does",
-            "what `cargo run` does",
-        ),
-        Edit::new(
-            "shared/src/user_store.rs",
-            "//! What a pattern provides: its data access, as an implementation of\n\
-             //! [`UserStore`]. The routes and the demo are written once, against this\n\
-             //! trait, so the patterns differ only where their approach differs.",
-            "//! The data access the routes and the demo need, as a trait: [`UserStore`].\n\
-             //! `store::Store` implements it, so every query of the app is in one file.",
-        ),
-        Edit::new(
             "shared/src/models.rs",
             "//! The derives are what the *declarative* pattern is about: they map `User` to\n\
              //! the `users` table. The other patterns use the same types without them.",
@@ -114,110 +66,13 @@ pub fn edits_for(pattern: &PatternSpec) -> Vec<Edit> {
             pattern.post_models_note,
         ),
         Edit::new(
-            "conformance/src/app.rs",
-            "/// A pattern's app,",
-            "/// The app,",
-        ),
-        Edit::new(
-            "conformance/src/cli.rs",
-            "//! Tests of a pattern's real binary:",
-            "//! Tests of the real binary:",
-        ),
-        Edit::new(
-            "conformance/src/contract.rs",
-            "//! The HTTP contract of DESIGN.md, one behaviour per case. Every pattern\n\
-             //! runs every case, on SQLite and on PostgreSQL.",
-            "//! The HTTP contract of the API, one behaviour per case, each run on SQLite\n\
-             //! and on PostgreSQL.",
-        ),
-        Edit::new(
-            "conformance/src/lib.rs",
-            "the whole suite for a pattern:",
-            "the whole suite for an app:",
-        ),
-        Edit::new(
-            "conformance/build.rs",
-            "`postgres_server` (in `src/db.rs`)",
-            "`postgres_server` (in `tests/conformance/db.rs`)",
-        ),
-        Edit::new(
-            "conformance/src/instances.rs",
-            "//! Each case takes a list of binaries, so that a test can mix patterns\n\
-             //! (`conformance/tests/mixed_instances.rs` does); the suite runs one\n\
-             //! pattern's binary several times.",
-            "//! Each case takes a list of binaries; the suite runs the app's binary\n\
-             //! several times.",
-        ),
-        Edit::new(
-            "conformance/src/faults.rs",
-            "and runs alone: `just outage-drill`.",
-            "and runs alone:\n/// `PG_RESTART_COMMAND='pg_ctlcluster 15 main restart' cargo test -- a_real_postgres_restart --test-threads=1`.",
-        ),
-        Edit::new(
-            "conformance/src/faults.rs",
-            "(see `just outage-drill`)",
-            "(e.g. 'pg_ctlcluster 15 main restart')",
+            "shared/src/lib.rs",
+            "//! What every pattern serves, but for its data access:",
+            "//! What the app serves, but for its data access:",
         ),
     ];
-    match pattern.name {
-        "declarative" => {
-            edits.push(Edit::new(
-                "patterns/declarative/src/main.rs",
-                "`cargo run -p declarative`",
-                "`cargo run`",
-            ));
-            edits.push(Edit::new(
-                "patterns/declarative/src/store.rs",
-                "(in `shared`)",
-                "(in `models`)",
-            ));
-            edits.push(Edit::new(
-                "patterns/declarative/src/lib.rs",
-                "diesel derives on the shared `User`",
-                "diesel derives on `User`",
-            ));
-        }
-        "manual-mapping" => {
-            edits.push(Edit::new(
-                "patterns/manual-mapping/src/main.rs",
-                "`cargo run -p manual-mapping`",
-                "`cargo run`",
-            ));
-            edits.push(Edit::new(
-                "patterns/manual-mapping/src/lib.rs",
-                "`tests/mapping.rs`",
-                "`tests/conformance/mapping.rs`",
-            ));
-            edits.push(Edit::new(
-                "patterns/manual-mapping/src/users_mapping.rs",
-                "the shared `User`",
-                "`User`",
-            ));
-            edits.push(Edit::new(
-                "patterns/manual-mapping/src/posts_mapping.rs",
-                "the shared `Post`",
-                "`Post`",
-            ));
-            edits.push(Edit::new(
-                "patterns/manual-mapping/src/posts_mapping.rs",
-                "`tests/mapping.rs`",
-                "`tests/conformance/mapping.rs`",
-            ));
-            edits.push(Edit::new(
-                "patterns/manual-mapping/src/users_mapping.rs",
-                "this pattern never uses the\n//! diesel derives it carries for the declarative pattern.",
-                "it carries no diesel derives.",
-            ));
-        }
-        "sql-abstraction" => edits.push(Edit::new(
-            "patterns/sql-abstraction/src/main.rs",
-            "`cargo run -p sql-abstraction`",
-            "`cargo run`",
-        )),
-        _ => {}
-    }
     if !pattern.uses_model_derives {
-        // The models without the derives their pattern never uses.
+        // The models without the derives their store never uses.
         for derive in [", Queryable, Selectable", ", Insertable", ", AsChangeset"] {
             edits.push(Edit::new("shared/src/models.rs", derive, ""));
         }
@@ -265,31 +120,24 @@ pub fn apply_edits(file: &str, mut text: String, edits: &[Edit]) -> Result<Strin
     Ok(text)
 }
 
-/// Rewrites the paths into other crates of the workspace (`shared::`, the
-/// pattern's crate, `conformance::`) into paths inside the app.
+/// Rewrites the paths into other crates of the workspace (`shared::` and
+/// the pattern's crate) into paths inside the app. `web_db::` stays: the
+/// library is a crate of the app's too.
 pub fn rewrite_paths(text: &str, place: Place, names: &Names) -> String {
     let library = match place {
         Place::Library => "crate",
-        Place::Outside | Place::Tests => names.app_crate,
+        Place::Outside => names.app_crate,
     };
     let pattern_crate = names.pattern.name.replace('-', "_");
     let mut text = replace_path(text, "shared", library);
     text = replace_path(&text, &pattern_crate, library);
-    if place == Place::Tests {
-        // The suite's macro, invoked inside the suite itself.
-        text = text.replace("conformance::conformance_suite!", "conformance_suite!");
-        text = replace_path(&text, "conformance", "crate");
-    }
-    if place != Place::Outside {
+    if place == Place::Library {
         text = group_crate_imports(&text);
     }
-    // Files of `shared` named in comments are the app's own now.
-    text.replace("shared/src/", "src/")
-        .replace("shared/migrations/", "migrations/")
-        .replace(
-            &format!("CARGO_BIN_EXE_{}", names.pattern.name),
-            &format!("CARGO_BIN_EXE_{}", names.package),
-        )
+    text.replace(
+        &format!("CARGO_BIN_EXE_{}", names.pattern.name),
+        &format!("CARGO_BIN_EXE_{}", names.package),
+    )
 }
 
 /// Puts the `use crate::…` statements of a block of imports in a group of
@@ -393,19 +241,19 @@ mod tests {
 
     #[test]
     fn library_paths_become_crate_paths() {
-        let text = "use shared::models::User;\nuse web_db::{DbConnection, write_transaction};\n";
+        let text = "use shared::models::User;\nuse web_db::DbConnection;\n";
         assert_eq!(
             rewrite_paths(text, Place::Library, &names()),
-            "use crate::models::User;\nuse crate::{DbConnection, write_transaction};\n"
+            "use web_db::DbConnection;\n\nuse crate::models::User;\n"
         );
     }
 
     #[test]
     fn outside_the_library_paths_name_the_app() {
-        let text = "use manual_mapping::store::Store;\nweb_db::startup::run(x);\nenv!(\"CARGO_BIN_EXE_manual-mapping\")";
+        let text = "use manual_mapping::store::Store;\nshared::cli::announce(x);\nenv!(\"CARGO_BIN_EXE_manual-mapping\")";
         assert_eq!(
             rewrite_paths(text, Place::Outside, &names()),
-            "use my_service::store::Store;\nmy_service::startup::run(x);\nenv!(\"CARGO_BIN_EXE_my-service\")"
+            "use my_service::store::Store;\nmy_service::cli::announce(x);\nenv!(\"CARGO_BIN_EXE_my-service\")"
         );
     }
 
@@ -416,21 +264,11 @@ mod tests {
     }
 
     #[test]
-    fn the_suite_calls_itself_by_crate() {
-        let text =
-            "conformance::conformance_suite!(manual_mapping::app);\nuse conformance::TestDb;";
-        assert_eq!(
-            rewrite_paths(text, Place::Tests, &names()),
-            "conformance_suite!(my_service::app);\nuse crate::TestDb;"
-        );
-    }
-
-    #[test]
     fn imports_of_the_app_get_a_group_of_their_own() {
         let text = "use diesel::prelude::*;\nuse shared::models::{\n    User,\n};\nuse web_db::DbPool;\n\nuse crate::users_mapping::x;\n\nfn f() {}\n";
         assert_eq!(
             rewrite_paths(text, Place::Library, &names()),
-            "use diesel::prelude::*;\n\nuse crate::models::{\n    User,\n};\nuse crate::DbPool;\nuse crate::users_mapping::x;\n\nfn f() {}\n"
+            "use diesel::prelude::*;\nuse web_db::DbPool;\n\nuse crate::models::{\n    User,\n};\nuse crate::users_mapping::x;\n\nfn f() {}\n"
         );
     }
 

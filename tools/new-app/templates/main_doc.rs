@@ -1,2 +1,3 @@
-//! `cargo run` serves the JSON API; `cargo run -- demo` runs the console
-//! session. The crate docs (`lib.rs`) say how the app is put together.
+//! `cargo run` serves the JSON API. Here the app is put together: the
+//! settings, the engine (a pool of connections), the schema brought up to
+//! date, then the app of `lib.rs` served by actix's `HttpServer`.

@@ -7,11 +7,11 @@ use actix_web::App;
 use actix_web::http::header;
 use actix_web::test::TestRequest;
 use conformance::{Backend, TestApp, TestDb};
-use web_db::http::AppService;
 use shared::listing::UserListing;
 use shared::models::{NewUser, UserChanges};
-use web_db::sql_log::{SqlRecording, Statement};
 use web_db::DbConnection;
+use web_db::http::AppService;
+use web_db::sql_log::{SqlRecording, Statement};
 
 /// The store functions the book shows the SQL of, as every pattern's
 /// `Store` has them (inherent methods of the same names and arguments):

@@ -1,5 +1,5 @@
 -- The answers of writes sent with an Idempotency-Key header, so that a repeat
--- gets the same answer instead of a second write (shared/src/idempotency.rs).
+-- gets the same answer instead of a second write (web_db::idempotency).
 -- A row is inserted when a request claims its key and completed with the
 -- answer in the same transaction as the write itself.
 CREATE TABLE idempotency_keys (

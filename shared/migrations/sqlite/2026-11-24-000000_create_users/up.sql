@@ -1,4 +1,4 @@
--- SQLite ignores VARCHAR lengths: the app checks them (shared/src/models.rs),
+-- SQLite ignores VARCHAR lengths: the app checks them (src/models.rs),
 -- and these constraints stay as the last line of defence.
 -- AUTOINCREMENT keeps ids of deleted users from coming back, as PostgreSQL does.
 CREATE TABLE users (
