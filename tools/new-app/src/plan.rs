@@ -298,10 +298,12 @@ fn readme(names: &Names, files: &[(String, String)]) -> String {
     ];
     for (path, _) in files {
         let source = path.starts_with("src/") || path.starts_with("tests/");
-        if source && path != "src/lib.rs" && path.ends_with(".rs") {
-            if let Some(description) = described(path).filter(|d| !d.is_empty()) {
-                rows.push(format!("| `{path}` | {description} |"));
-            }
+        if source
+            && path != "src/lib.rs"
+            && path.ends_with(".rs")
+            && let Some(description) = described(path).filter(|d| !d.is_empty())
+        {
+            rows.push(format!("| `{path}` | {description} |"));
         }
     }
     rows.push("| `migrations/` | the tables, for SQLite and for PostgreSQL |".to_string());

@@ -68,8 +68,8 @@ fn moved_checkout(temp: &TempDir) -> (PathBuf, PathBuf) {
         ".env.example",
         "clippy.toml",
         ".cargo",
+        "crates",
         "shared",
-        "conformance",
         "patterns",
         "tools",
     ] {
