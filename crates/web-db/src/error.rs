@@ -99,15 +99,6 @@ impl AppError {
             other => other.to_string(),
         }
     }
-
-    /// `Ok(())` for a conflict, the error itself otherwise: for callers that
-    /// expect a value may already exist.
-    pub fn conflict_or_err(self) -> Result<(), AppError> {
-        match self {
-            AppError::Conflict(_) => Ok(()),
-            other => Err(other),
-        }
-    }
 }
 
 impl ResponseError for AppError {

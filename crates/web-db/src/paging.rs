@@ -22,7 +22,6 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use futures_util::future::{Ready, ready};
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
@@ -169,21 +168,6 @@ fn parse_in_range(
     }
 }
 
-/// Reads the query string into `P`, then checks it into `T`: for the
-/// extractors of an app's own query parameters. Both steps answer 400.
-pub fn from_query<P, T>(req: &HttpRequest) -> Ready<Result<T, actix_web::Error>>
-where
-    P: DeserializeOwned,
-    T: TryFrom<P, Error = AppError>,
-{
-    ready(
-        web::Query::<P>::from_query(req.query_string())
-            .map_err(|e| AppError::BadRequest(format!("the query string could not be read: {e}")))
-            .and_then(|params| T::try_from(params.into_inner()))
-            .map_err(Into::into),
-    )
-}
-
 impl TryFrom<PageParams> for Page {
     type Error = AppError;
 
@@ -192,12 +176,20 @@ impl TryFrom<PageParams> for Page {
     }
 }
 
+/// The page a request asks for (`after`, `page` and `per_page` in its query
+/// string): a handler argument. A bad one is a 400 that names it.
 impl FromRequest for Page {
-    type Error = actix_web::Error;
-    type Future = Ready<Result<Self, Self::Error>>;
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        from_query::<PageParams, _>(req)
+        ready(
+            web::Query::<PageParams>::from_query(req.query_string())
+                .map_err(|e| {
+                    AppError::BadRequest(format!("the query string could not be read: {e}"))
+                })
+                .and_then(|params| Page::try_from(params.into_inner())),
+        )
     }
 }
 

@@ -9,9 +9,10 @@
 //! answer when it holds a value.
 //!
 //! A joined row nests by column name too: a column named `author.id`
-//! becomes the field `id` of an object `author` ([`row_to_nested_json`]), and
-//! rows that repeat a parent beside each of its children become one parent
-//! with a list of them ([`parents_with_children`]).
+//! becomes the field `id` of an object `author` ([`row_to_json`]), and rows
+//! that repeat a parent beside each of its children become one parent with
+//! a list of them ([`parents_with_children`]). (A table's own columns never
+//! hold a `.`: `reflected_table` leaves such a column out.)
 
 use diesel_dynamic_schema::dynamic_value::{DynamicRow, NamedField};
 use serde_json::{Map, Value};
@@ -21,24 +22,11 @@ use web_db::json_cell::JsonCell;
 /// each with its column name.
 pub type NamedRow = DynamicRow<NamedField<JsonCell>>;
 
-/// Turns a row into a JSON object: `{"id": 1, "name": "admin", ...}`,
-/// leaving out the columns that are `NULL`.
-pub fn row_to_json(row: NamedRow) -> Value {
-    let mut object = Map::new();
-    for index in 0..row.len() {
-        if let Some(field) = row.get(index)
-            && !field.value.0.is_null()
-        {
-            object.insert(field.name.clone(), field.value.0.clone());
-        }
-    }
-    Value::Object(object)
-}
-
-/// Turns a joined row into a JSON object, nesting by column name: the
-/// columns `id, title, author.id, author.name` become
+/// Turns a row into a JSON object, `{"id": 1, "name": "admin", …}`,
+/// leaving out the columns that are `NULL`, and nesting a joined row by
+/// column name: the columns `id, title, author.id, author.name` become
 /// `{"id": …, "title": …, "author": {"id": …, "name": …}}`.
-pub fn row_to_nested_json(row: NamedRow) -> Value {
+pub fn row_to_json(row: NamedRow) -> Value {
     Value::Object(nested_fields(row))
 }
 

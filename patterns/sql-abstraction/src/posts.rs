@@ -28,7 +28,7 @@ use shared::post_models::{EMBEDDED_POSTS, NewPost, keep_embedded_posts};
 use web_db::DbConnection;
 use web_db::paging::{Page, id_of};
 
-use crate::json_rows::{NamedRow, parents_with_children, row_to_json, row_to_nested_json};
+use crate::json_rows::{NamedRow, parents_with_children, row_to_json};
 use crate::store::Store;
 
 impl Store {
@@ -96,7 +96,7 @@ impl Store {
         .bind::<BigInt, _>(page.limit)
         .bind::<BigInt, _>(page.offset)
         .load(conn)?;
-        Ok(rows.into_iter().map(row_to_nested_json).collect())
+        Ok(rows.into_iter().map(row_to_json).collect())
     }
 
     /// The post with this id and its author, if there is one.
@@ -106,7 +106,7 @@ impl Store {
             .bind::<Integer, _>(id)
             .get_result(conn)
             .optional()?;
-        Ok(row.map(row_to_nested_json))
+        Ok(row.map(row_to_json))
     }
 
     /// Deletes a post; false if there was no such post.
