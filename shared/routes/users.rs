@@ -1,7 +1,7 @@
 //! `/users` and `/users/{id}`.
 
 use actix_web::{HttpResponse, delete, get, patch, post, web};
-use shared::listing::{Embed, UserListing, UserQuery};
+use shared::listing::{UserListing, UserQuery};
 use shared::models::{NewUser, User, UserChanges, user_not_found};
 use shared::post_models::UserWithPosts;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -52,30 +52,27 @@ async fn list_users(
     page: Page,
     query: web::Query<UserQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let UserQuery { name, embed } = query.into_inner();
+    let embeds_posts = query.embeds_posts()?;
+    let UserQuery { name, .. } = query.into_inner();
     let listing = UserListing::new(name.clone(), page)?;
     // The next page keeps the filter and the embedding.
     let mut filters = Vec::new();
     if let Some(name) = &name {
         filters.push(("name", name.as_str()));
     }
-    let answer = match embed {
-        None => {
-            let users = session
-                .read(move |conn| store.list_users(conn, &listing))
-                .await?;
-            list_answer("/users", &filters, &page, &users)
-        }
-        Some(Embed::Posts) => {
-            filters.push(("embed", "posts"));
-            // The users, then their posts (two statements, or one join), in
-            // the one snapshot a read sees: no post of a user deleted in
-            // between.
-            let users = session
-                .read(move |conn| store.list_users_with_posts(conn, &listing))
-                .await?;
-            list_answer("/users", &filters, &page, &users)
-        }
+    let answer = if embeds_posts {
+        filters.push(("embed", "posts"));
+        // The users, then their posts (two statements, or one join), in the
+        // one snapshot a read sees: no post of a user deleted in between.
+        let users = session
+            .read(move |conn| store.list_users_with_posts(conn, &listing))
+            .await?;
+        list_answer("/users", &filters, &page, &users)
+    } else {
+        let users = session
+            .read(move |conn| store.list_users(conn, &listing))
+            .await?;
+        list_answer("/users", &filters, &page, &users)
     };
     Ok(answer)
 }

@@ -11,17 +11,22 @@ use web_db::paging::Page;
 pub struct UserQuery {
     /// Only the users with exactly this name.
     pub name: Option<String>,
-    /// What to put in each user besides its own fields.
-    pub embed: Option<Embed>,
+    /// What to put in each user besides its own fields: `posts` or nothing.
+    pub embed: Option<String>,
 }
 
-/// What `embed` may ask for: `posts`, and nothing else (anything else is a
-/// 400 that says so).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Embed {
-    /// Each user with its first posts.
-    Posts,
+impl UserQuery {
+    /// Whether each user comes with its first posts (`embed=posts`);
+    /// anything else but no `embed` at all is a 400 that says so.
+    pub fn embeds_posts(&self) -> Result<bool, AppError> {
+        match self.embed.as_deref() {
+            None => Ok(false),
+            Some("posts") => Ok(true),
+            Some(other) => Err(AppError::BadRequest(format!(
+                "embed can only be \"posts\", got {other:?}"
+            ))),
+        }
+    }
 }
 
 /// Which users a store lists: a page, of those with `name` if it is set.
@@ -78,11 +83,18 @@ mod tests {
 
     #[test]
     fn only_posts_can_be_embedded() {
-        let embed = |query: &str| serde_urlencoded::from_str::<UserQuery>(query).map(|q| q.embed);
-        assert_eq!(embed("").unwrap(), None);
-        assert_eq!(embed("embed=posts").unwrap(), Some(Embed::Posts));
-        for bad in ["embed=", "embed=post", "embed=Posts", "embed=posts,users"] {
-            assert!(embed(bad).is_err(), "{bad:?}");
+        let embeds = |embed: Option<&str>| {
+            let query = UserQuery {
+                name: None,
+                embed: embed.map(Into::into),
+            };
+            query.embeds_posts()
+        };
+        assert!(!embeds(None).unwrap());
+        assert!(embeds(Some("posts")).unwrap());
+        for bad in ["", "post", "Posts", "posts,users"] {
+            let error = embeds(Some(bad)).unwrap_err();
+            assert!(error.to_string().contains("embed"), "{bad:?}: {error}");
         }
     }
 }

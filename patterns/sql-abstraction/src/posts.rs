@@ -1,7 +1,7 @@
 //! The data access of posts, and of what joins them to users. No model
-//! here either: the `posts` table was
-//! read from the catalog with `users` ([`crate::store::Store::open`]), and
-//! rows come back as JSON, nested by column name ([`crate::json_rows`]).
+//! here either: what the API serves of `posts` (the view `exposed_posts`)
+//! was read from the catalog with `users` ([`crate::store::Store::open`]),
+//! and rows come back as JSON, nested by column name ([`crate::json_rows`]).
 //!
 //! - a post with its author is one SELECT with a join, in SQL text, whose
 //!   author columns are renamed `"author.id"`, `"author.name"`, …: the row
@@ -16,8 +16,9 @@
 //! - a user with its first posts is one INSERT per row, in the transaction
 //!   the route makes, so that if any is refused, none is kept.
 //!
-//! No read here costs a query per row (N+1). As everywhere in this app, values are bound (`$1`, `$2`, …, numbered
-//! in order of appearance), never pasted into the SQL text.
+//! No read here costs a query per row (N+1). As everywhere in this app,
+//! values are bound (`$1`, `$2`, …, numbered in order of appearance), never
+//! pasted into the SQL text.
 
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Nullable, Text};
@@ -35,7 +36,7 @@ impl Store {
     /// The SELECT of posts joined to their authors, up to its WHERE.
     fn posts_with_authors(&self) -> String {
         format!(
-            "SELECT {}, {} FROM posts AS p JOIN users AS u ON u.id = p.user_id",
+            "SELECT {}, {} FROM exposed_posts AS p JOIN exposed_users AS u ON u.id = p.user_id",
             self.posts.qualified_column_list("p", None),
             self.users.qualified_column_list("u", Some("author"))
         )
@@ -138,9 +139,9 @@ impl Store {
         };
         let rows: Vec<NamedRow> = diesel::sql_query(format!(
             "SELECT {}, {} \
-             FROM (SELECT {} FROM users WHERE {only_named} AND id > $2 \
+             FROM (SELECT {} FROM exposed_users WHERE {only_named} AND id > $2 \
                    ORDER BY id LIMIT $3 OFFSET $4) AS u \
-             LEFT JOIN posts AS p ON p.user_id = u.id \
+             LEFT JOIN exposed_posts AS p ON p.user_id = u.id \
                AND p.id <= COALESCE((SELECT id FROM posts WHERE user_id = u.id \
                                      ORDER BY id LIMIT 1 OFFSET $5), 2147483647) \
              ORDER BY u.id, p.id",

@@ -1,22 +1,23 @@
 //! A table read from the database's catalog when the app starts (what an
-//! ORM calls reflecting, or autoloading, a table).
+//! ORM calls reflecting, or autoloading, a table): here, the view of it that
+//! says what the API serves.
 //!
 //! The store selects the columns found here, so its answers have the shape
-//! the table has, not the shape the code was written for: a column added by
-//! hand (`ALTER TABLE users ADD COLUMN nickname TEXT`) is in every answer
-//! after the next start, with no code change. Until then the app keeps
-//! selecting the columns it found: a column added meanwhile is not served,
-//! and a column dropped meanwhile makes the queries that name it fail (a
-//! 500 whose log line names the column) until the app starts again; never
-//! an answer with a made-up value.
+//! the view has, not the shape the code was written for. Which columns of a
+//! table are served is decided in one place, by one deliberate step: the
+//! view `exposed_users` (or `exposed_posts`) that the migrations define
+//! selects them. A column added to `users` by hand is served by no route
+//! until a migration adds it to the view; once one does, it is in every
+//! answer after the next start, with no code change. Until a restart the app
+//! keeps selecting the columns it found: a column added meanwhile is not
+//! served, and a column dropped meanwhile makes the queries that name it
+//! fail (a 500 whose log line names the column) until the app starts again;
+//! never an answer with a made-up value.
 //!
-//! What reaches a client is decided in one place, [`NEVER_SERVED`]: a
-//! column whose name looks like a secret (`password_hash`, `api_token`,
-//! `totp_secret`) is left out of every answer, whoever added it. The
-//! alternative, a list of the columns that may be served, would be safer
-//! still, and would end what reflection is for: a column served because
-//! the table has it. An app whose answers carry personal data names its
-//! columns in its code instead.
+//! Why a view and not a list of names to hide: no list of forbidden names
+//! is ever complete (`userpwd`, `refreshTok`, `cvv`, a fullwidth
+//! `ｐａｓｓｗｏｒｄ`…), while a column nobody chose is never served, whatever
+//! its name.
 
 use diesel::prelude::*;
 use diesel::sql_types::{Text, Untyped};
@@ -25,40 +26,6 @@ use web_db::DbConnection;
 use web_db::connection::DbBackend;
 
 use web_db::json_cell::reads_column_type;
-
-/// Words that mark a column as a secret: a column whose name contains one
-/// (in any case) is never selected, so never served. Generous on purpose:
-/// a column hidden by mistake costs a renamed column; one served by
-/// mistake may cost every user's password hash.
-pub const NEVER_SERVED: &[&str] = &[
-    "pass", // password, passwd, passphrase, passcode
-    "secret",
-    "token",
-    "hash",
-    "salt",
-    "key",
-    "credential",
-    "private",
-    "session",
-    "recovery",
-    "cookie",
-    "digest",
-    "signature",
-];
-
-/// Short words that mark a column as a secret when they are a whole word of
-/// its name (`user_pin`, `pin`, not `shipping`), as `_` splits a name.
-pub const NEVER_SERVED_WORDS: &[&str] = &["pin", "pwd", "otp", "mfa", "ssn", "jwt", "auth"];
-
-/// True for a column whose name marks it as a secret ([`NEVER_SERVED`],
-/// [`NEVER_SERVED_WORDS`]).
-pub fn looks_secret(column: &str) -> bool {
-    let column = column.to_lowercase();
-    NEVER_SERVED.iter().any(|part| column.contains(part))
-        || column
-            .split(|c: char| !c.is_ascii_alphanumeric())
-            .any(|word| NEVER_SERVED_WORDS.contains(&word))
-}
 
 /// A table's name and the columns the catalog listed for it, in their order
 /// in the table.
@@ -78,14 +45,14 @@ struct CatalogColumn {
 }
 
 impl ReflectedTable {
-    /// Reads the columns of the table `name` from the catalog: SQLite's
-    /// `pragma_table_info`, PostgreSQL's `information_schema.columns` in the
-    /// schema unqualified names resolve to. Columns named like a secret
-    /// ([`NEVER_SERVED`]), columns named like what the answers nest
-    /// (`nests`, and any name with a `.`), and columns whose values
-    /// [`crate::json_rows`] cannot turn into JSON, are left out, with a
-    /// warning; a table without one of the `required` columns (the ones the
-    /// queries name) is an error, found now rather than on a request.
+    /// Reads the columns of the table or view `name` from the catalog:
+    /// SQLite's `pragma_table_info`, PostgreSQL's
+    /// `information_schema.columns` in the schema unqualified names resolve
+    /// to. Columns named like what the answers nest (`nests`, and any name
+    /// with a `.`), and columns whose values cannot be turned into JSON, are
+    /// left out, with a warning; a view without one of the `required`
+    /// columns (the ones the queries name) is an error, found now rather
+    /// than on a request.
     pub fn read(
         conn: &mut DbConnection,
         name: &str,
@@ -117,12 +84,6 @@ impl ReflectedTable {
                      for what they nest",
                     column.name
                 );
-            } else if looks_secret(&column.name) {
-                log::warn!(
-                    "column {name}.{} is left out of the answers: its name looks like a \
-                     secret (see NEVER_SERVED in reflected_table.rs)",
-                    column.name
-                );
             } else if reads_column_type(conn, &column.declared_type) {
                 columns.push(column.name);
             } else {
@@ -135,8 +96,7 @@ impl ReflectedTable {
         }
         if let Some(missing) = required.iter().find(|r| !columns.iter().any(|c| c == *r)) {
             return Err(diesel::result::Error::QueryBuilderError(
-                format!("the table {name} has no readable column {missing}, which the app needs")
-                    .into(),
+                format!("{name} has no readable column {missing}, which the app needs").into(),
             ));
         }
         Ok(ReflectedTable {

@@ -1,9 +1,10 @@
 //! The data access of users: no model type for rows at all, and no table
-//! known at compile time. The store reads the
-//! `users` table's columns from the database when it opens
-//! ([`crate::reflected_table`]) and selects those; rows come back as JSON
-//! objects keyed by column name ([`crate::json_rows`]). Two ways of talking
-//! to the database, each where it fits:
+//! known at compile time. The store reads the columns the API serves of
+//! `users` (those of the view `exposed_users`) from the database when it
+//! opens ([`crate::reflected_table`]), reads through that view, and answers
+//! what a write returns of those columns; rows come back as JSON objects
+//! keyed by column name ([`crate::json_rows`]). Two ways of talking to the
+//! database, each where it fits:
 //!
 //! - the **query builder over a table read at run time**
 //!   (`diesel-dynamic-schema`): table and columns are named by strings, and
@@ -28,7 +29,8 @@ use crate::json_rows::{NamedRow, row_to_json};
 use crate::reflected_table::ReflectedTable;
 
 /// The data access: every query the app runs, over the `users` and `posts`
-/// tables as the database described them when the store opened. Each
+/// tables as their views (`exposed_users`, `exposed_posts`) described them
+/// when the store opened. Each
 /// function runs on a connection the route borrowed for it; a write runs in
 /// the transaction `DbSession::write` made for it, so none commits here.
 pub struct Store {
@@ -37,16 +39,17 @@ pub struct Store {
 }
 
 impl Store {
-    /// Reads the columns of `users` and `posts` from the catalog: one
-    /// statement each, once, as the app starts. The queries name `id`,
-    /// `name` and `email`, and `id`, `user_id`, `title` and `body`, so a
-    /// table without them fails here, not on a request.
+    /// Reads the columns of `exposed_users` and `exposed_posts` from the
+    /// catalog: one statement each, once, as the app starts. The queries
+    /// name `id`, `name` and `email`, and `id`, `user_id`, `title` and
+    /// `body`, so a view without them fails here, not on a request.
     pub fn open(conn: &mut DbConnection) -> QueryResult<Store> {
         // A user's answer may nest its `posts`, a post's its `author`.
-        let users = ReflectedTable::read(conn, "users", &["id", "name", "email"], &["posts"])?;
+        let users =
+            ReflectedTable::read(conn, "exposed_users", &["id", "name", "email"], &["posts"])?;
         let posts = ReflectedTable::read(
             conn,
-            "posts",
+            "exposed_posts",
             &["id", "user_id", "title", "body"],
             &["author"],
         )?;
@@ -78,7 +81,7 @@ impl Store {
     pub fn find_user(&self, conn: &mut DbConnection, id: i32) -> QueryResult<Option<Value>> {
         let columns = self.users.column_list();
         let row: Option<NamedRow> =
-            diesel::sql_query(format!("SELECT {columns} FROM users WHERE id = $1"))
+            diesel::sql_query(format!("SELECT {columns} FROM exposed_users WHERE id = $1"))
                 .bind::<Integer, _>(id)
                 .get_result(conn)
                 .optional()?;

@@ -1,0 +1,2 @@
+DROP VIEW exposed_posts;
+DROP VIEW exposed_users;
