@@ -221,12 +221,6 @@ impl From<r2d2::Error> for AppError {
     }
 }
 
-impl From<actix_web::error::BlockingError> for AppError {
-    fn from(_: actix_web::error::BlockingError) -> Self {
-        AppError::Internal("a database task panicked or was cancelled".to_owned())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

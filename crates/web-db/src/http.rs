@@ -9,7 +9,6 @@ use actix_web::http::{Method, header};
 use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers, Logger};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use futures_util::future::LocalBoxFuture;
-use serde::Serialize;
 use serde::de::DeserializeOwned;
 use utoipa::openapi::OpenApi;
 
@@ -145,13 +144,6 @@ pub fn json_error_bodies<B: 'static>() -> ErrorHandlers<B> {
 /// One log line per request: the request line, status, size and time.
 pub fn request_log() -> Logger {
     Logger::new("%r %s %b bytes %D ms")
-}
-
-/// 201 Created with the new resource's address in `Location`.
-pub fn created(location: String, body: impl Serialize) -> HttpResponse {
-    HttpResponse::Created()
-        .insert_header((header::LOCATION, location))
-        .json(body)
 }
 
 /// The id in a route's path (`/users/{id}`): a whole number from 1 to

@@ -56,7 +56,7 @@ impl Settings {
     /// Reads the settings from the environment, after loading `.env` if
     /// present; without `DATABASE_URL`, the database is the SQLite file
     /// `default_sqlite_file` in the working directory. Every variable read
-    /// is in [`environment_help`]. `DB_SLOW_MS` is not kept here: it sets the
+    /// is in the help of [`read_args`]. `DB_SLOW_MS` is not kept here: it sets the
     /// slow-statement threshold of the SQL log, for the whole process, as
     /// `RUST_LOG` sets the log's level.
     pub fn from_env(default_sqlite_file: &str) -> Result<Self, String> {
@@ -122,10 +122,36 @@ fn number_from_env(name: &str, min: u64, max: u64) -> Result<Option<u64>, String
     }
 }
 
-/// What [`Settings::from_env`] reads, for an app's `--help`: the
-/// variables, with `default_sqlite_file` as `DATABASE_URL`'s default.
-pub fn environment_help(default_sqlite_file: &str) -> String {
-    ENVIRONMENT.replace("DEFAULT_FILE", default_sqlite_file)
+/// Reads the command line of the program `name`, which takes no argument
+/// but `--help`: that prints `about` and every setting [`Settings::from_env`]
+/// reads (with `default_sqlite_file` as `DATABASE_URL`'s default), and is an
+/// `Err` to exit with, 0; anything else prints the same with an error, 2.
+///
+/// ```no_run
+/// fn main() -> std::process::ExitCode {
+///     if let Err(exit) = web_db::startup::read_args("notes", "Serves notes.", "notes.db") {
+///         return exit;
+///     }
+///     std::process::ExitCode::SUCCESS
+/// }
+/// ```
+pub fn read_args(name: &str, about: &str, default_sqlite_file: &str) -> Result<(), ExitCode> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let usage = format!(
+        "usage: {name} [--help]\n\n{about}\n\n{}",
+        ENVIRONMENT.replace("DEFAULT_FILE", default_sqlite_file)
+    );
+    match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+        [] => Ok(()),
+        ["-h" | "--help" | "help"] => {
+            println!("{usage}");
+            Err(ExitCode::SUCCESS)
+        }
+        _ => {
+            eprintln!("error: unexpected arguments {args:?}\n\n{usage}");
+            Err(ExitCode::from(2))
+        }
+    }
 }
 
 const ENVIRONMENT: &str = "environment (or .env):

@@ -18,7 +18,7 @@ fn main() -> ExitCode {
     if std::env::args().nth(1).is_some_and(|arg| arg == "demo") {
         return declarative::demo::main(NAME);
     }
-    if let Err(exit) = cli::read_args(NAME) {
+    if let Err(exit) = startup::read_args(NAME, cli::ABOUT, DEFAULT_SQLITE_FILE) {
         return exit; // --help, or arguments it does not know
     }
     startup::init_logging();
