@@ -1,6 +1,7 @@
 -- The table as it was, without the CHECKs: rebuilt the same way.
 PRAGMA foreign_keys = OFF;
 BEGIN;
+DROP VIEW exposed_users;
 CREATE TABLE users_old (
     id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
     name VARCHAR(50) NOT NULL UNIQUE,
@@ -10,5 +11,6 @@ CREATE TABLE users_old (
 INSERT INTO users_old (id, name, email, bio) SELECT id, name, email, bio FROM users;
 DROP TABLE users;
 ALTER TABLE users_old RENAME TO users;
+CREATE VIEW exposed_users AS SELECT id, name, email, bio FROM users;
 COMMIT;
 PRAGMA foreign_keys = ON;
