@@ -16,10 +16,15 @@ pub const ABOUT: &str = "Serves the JSON API of users and posts on BIND_ADDR (de
 
 /// Prints where the server listens, on which database, and a request to try.
 pub fn announce(name: &str, addrs: &[SocketAddr], settings: &Settings) {
+    println!("{}", announcement_with_a_try(name, addrs, settings));
+}
+
+/// The lines [`announce`] prints.
+pub fn announcement_with_a_try(name: &str, addrs: &[SocketAddr], settings: &Settings) -> String {
     let url = base_url(addrs, settings);
-    println!(
+    format!(
         "{}\ntry: curl -i -X POST {url}/users -H 'content-type: application/json' \
          -d '{{\"name\":\"admin\",\"email\":\"admin@localhost\"}}'",
         announcement(name, addrs, settings)
-    );
+    )
 }

@@ -178,7 +178,11 @@ fn serve(pattern: &str) -> Option<String> {
         pool: PoolSettings::default(),
     };
     let addr: SocketAddr = DEFAULT_BIND_ADDR.parse().ok()?;
-    Some(web_db::startup::announcement(pattern, &[addr], &settings))
+    Some(shared::cli::announcement_with_a_try(
+        pattern,
+        &[addr],
+        &settings,
+    ))
 }
 
 /// One request of a tour: method, path (with its query), JSON body.
