@@ -1,0 +1,1 @@
+CREATE INDEX notes_by_text ON notes (text, id);
