@@ -1,114 +1,78 @@
-//! The HTTP routes of comments: thin handlers over the [`CommentStore`],
-//! registered by [`routes`], which the app adds.
-
-use actix_web::{HttpResponse, web};
-
-use crate::comment_models::{Comment, NewComment};
-use crate::comment_store::{CommentId, CommentStore};
-use crate::error::{AppError, ErrorBody};
-use crate::http::{PathId, ValidJson};
-use crate::idempotency::{Idempotency, SavedAnswer, request_text};
-use crate::listing::{Page, list_answer};
-use crate::session::DbSession;
-
-/// Registers the routes of comments over the store `S`.
-pub fn routes<S: CommentStore>(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/posts/{id}/comments")
-            .get(list_post_comments::<S>)
-            .post(create_comment::<S>),
-    );
-}
-
 /// Writes a comment on a post.
 #[utoipa::path(
-    post,
-    path = "/posts/{id}/comments",
-    tag = "comments",
-    params(
-        ("id" = i32, Path, minimum = 1, description = "The id of the post it is about"),
-        ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = r"^[!-~]+$",
-            description = "A key of your choosing that makes a retry safe (see POST /users)"),
-    ),
-    request_body(content = NewComment, description = "The new comment (at most 16 KiB of JSON)"),
+    tag = "posts",
+    params(("id" = i32, Path, minimum = 1, description = "The post's id"), IdempotencyKeyHeader),
+    request_body(content = NewComment, description = "The comment (at most 16 KiB of JSON)"),
     responses(
         (status = 201, description = "Created", body = Comment,
-            headers(
-                ("Location" = String, description = "The comments of its post, /posts/{id}/comments"),
-                ("Idempotent-Replayed" = bool, description = "true on the saved answer to a repeat with the same Idempotency-Key"),
-            )),
-        (status = 400, description = "A bad id, malformed JSON, a field missing, mistyped or unknown, or a bad Idempotency-Key", body = ErrorBody),
+            headers(("Location" = String, description = "The new comment's address, /comments/{id}"))),
+        (status = 400, description = "A bad id, malformed JSON, or a bad Idempotency-Key", body = ErrorBody),
         (status = 404, description = "No post with this id (or it was deleted meanwhile)", body = ErrorBody),
-        (status = 413, description = "The body is larger than 16 KiB", body = ErrorBody),
-        (status = 415, description = "The body is not sent as application/json", body = ErrorBody),
-        (status = 422, description = "The body breaks a rule (length, blank, NUL), or the Idempotency-Key was used for another request", body = ErrorBody),
-        (status = 500, description = "The connection to the database was lost while the write was committed: it may or may not have been saved. Retry with the same Idempotency-Key to find out without writing twice", body = ErrorBody),
-        (status = 503, description = "The database is unavailable or busy: try again", body = ErrorBody,
-            headers(("Retry-After" = u32, description = "Seconds to wait"))),
+        (status = 422, description = "A blank or too long body", body = ErrorBody),
+        JsonBodyRefused, OutcomeUnknown, Unavailable,
     )
 )]
-pub(crate) async fn create_comment<S: CommentStore>(
+#[post("/posts/{id}/comments")]
+async fn create_comment(
     session: DbSession,
-    store: web::Data<S>,
+    store: web::Data<Store>,
     idempotency: Idempotency,
-    post_id: web::Path<PathId>,
+    PathId(post_id): PathId,
     ValidJson(new_comment): ValidJson<NewComment>,
 ) -> Result<HttpResponse, AppError> {
-    let PathId(post_id) = post_id.into_inner();
-    let request = request_text(&format!("POST /posts/{post_id}/comments"), &new_comment)?;
-    // No lookup of the post first: the foreign key decides.
-    let done = session
-        .write(move |conn| {
-            idempotency.once(conn, &request, |conn| {
-                let comment = store.create_comment(conn, post_id, &new_comment)?;
-                SavedAnswer::created(format!("/posts/{post_id}/comments"), &comment)
-            })
+    session
+        .create(idempotency, new_comment, move |conn, new_comment| {
+            created("/comments", &store.create_comment(conn, post_id, new_comment)?)
         })
         .await
-        .map_err(|error| error.post_gone(post_id))?;
-    done.into_response()
+        .map_err(|error| error.on_foreign_key_violation(|| post_not_found(post_id)))
 }
 
-/// A post's comments by ascending id, a page at a time; the `Link` header
-/// of a full page leads to the next, as on every list.
+/// A post's comments by ascending id, a page at a time.
 #[utoipa::path(
-    get,
-    path = "/posts/{id}/comments",
-    tag = "comments",
-    params(
-        ("id" = i32, Path, minimum = 1, description = "The post's id"),
-        ("after" = Option<i32>, Query, minimum = 0, maximum = 2147483647,
-            description = "Only the comments whose id is greater than this (default 0): a page by key, as fast at any depth; the `Link` header's form"),
-        ("page" = Option<i64>, Query, minimum = 1, maximum = 100, description = "Which page, from 1 (default 1): OFFSET (page - 1) * per_page"),
-        ("per_page" = Option<i64>, Query, minimum = 1, maximum = 100, description = "Comments per page (default 20)"),
-    ),
+    tag = "posts",
+    params(("id" = i32, Path, minimum = 1, description = "The post's id"), PageQuery),
     responses(
-        (status = 200, description = "The page of the post's comments", body = [Comment],
-            headers(("Link" = String, description = "While the page came back full: `<…?after=ID&per_page=N>; rel=\"next\"`, the next page"))),
+        (status = 200, description = "The page of the post's comments", body = [Comment]),
         (status = 400, description = "A bad id, after, page or per_page", body = ErrorBody),
         (status = 404, description = "No post with this id", body = ErrorBody),
-        (status = 503, description = "The database is unavailable or busy: try again", body = ErrorBody,
-            headers(("Retry-After" = u32, description = "Seconds to wait"))),
+        Unavailable,
     )
 )]
-pub(crate) async fn list_post_comments<S: CommentStore>(
+#[get("/posts/{id}/comments")]
+async fn list_post_comments(
     session: DbSession,
-    store: web::Data<S>,
-    post_id: web::Path<PathId>,
+    store: web::Data<Store>,
+    PathId(post_id): PathId,
     page: Page,
 ) -> Result<HttpResponse, AppError> {
-    let PathId(post_id) = post_id.into_inner();
-    // Two statements (the post, then its comments), in one snapshot.
     let comments = session
         .read(move |conn| store.comments_of_post(conn, post_id, &page))
         .await?;
-    let comments = comments.ok_or_else(|| AppError::post_not_found(post_id))?;
-    let path = format!("/posts/{post_id}/comments");
-    Ok(list_answer(
-        &path,
-        &[],
-        &page,
-        &comments,
-        CommentId::comment_id,
-    ))
+    let comments = comments.ok_or_else(|| post_not_found(post_id))?;
+    Ok(list_answer(&format!("/posts/{post_id}/comments"), &[], &page, &comments))
 }
+
+/// One comment, by id.
+#[utoipa::path(
+    tag = "posts",
+    params(("id" = i32, Path, minimum = 1, description = "The comment's id")),
+    responses(
+        (status = 200, description = "The comment", body = Comment),
+        (status = 404, description = "No comment with this id", body = ErrorBody),
+        BadId, Unavailable,
+    )
+)]
+#[get("/comments/{id}")]
+async fn get_comment(
+    session: DbSession,
+    store: web::Data<Store>,
+    PathId(id): PathId,
+) -> Result<HttpResponse, AppError> {
+    let comment = session
+        .lookup(move |conn| store.find_comment(conn, id))
+        .await?;
+    let comment = comment.ok_or_else(|| AppError::NotFound(format!("no comment with id {id}")))?;
+    Ok(HttpResponse::Ok().json(comment))
+}
+

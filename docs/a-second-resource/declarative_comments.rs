@@ -1,21 +1,6 @@
-//! The data access of comments in the declarative pattern: `Comment`
-//! derives `Associations` with `belongs_to(Post)`, so a post's comments are
-//! `Comment::belonging_to(&post)`.
-
-use diesel::prelude::*;
-use shared::DbConnection;
-use shared::comment_models::{Comment, NewComment};
-use shared::comment_store::CommentStore;
-use shared::listing::Page;
-use shared::post_models::Post;
-use shared::schema::{comments, posts};
-
-use crate::store::Store;
-
-impl CommentStore for Store {
-    type Comment = Comment;
-
-    fn create_comment(
+    /// Inserts a comment on the post `post_id`, returning it with its new
+    /// id. The database refuses a post that does not exist (the foreign key).
+    pub fn create_comment(
         &self,
         conn: &mut DbConnection,
         post_id: i32,
@@ -26,28 +11,34 @@ impl CommentStore for Store {
             .get_result(conn)
     }
 
-    fn comments_of_post(
+    /// One page of a post's comments, in id order; `None` if there is no
+    /// such post.
+    pub fn comments_of_post(
         &self,
         conn: &mut DbConnection,
         post_id: i32,
         page: &Page,
     ) -> QueryResult<Option<Vec<Comment>>> {
-        let Some(post) = posts::table
-            .find(post_id)
-            .select(Post::as_select())
-            .first(conn)
-            .optional()?
-        else {
+        if self.find_post(conn, post_id)?.is_none() {
             return Ok(None);
-        };
-        // `belongs_to(Post)` on `Comment` at work: WHERE post_id = post.id.
-        Comment::belonging_to(&post)
-            .select(Comment::as_select())
+        }
+        comments::table
+            .filter(comments::post_id.eq(post_id))
             .filter(comments::id.gt(page.after))
             .order(comments::id.asc())
             .limit(page.limit)
             .offset(page.offset)
+            .select(Comment::as_select())
             .load(conn)
             .map(Some)
     }
-}
+
+    /// The comment with this id, if there is one.
+    pub fn find_comment(&self, conn: &mut DbConnection, id: i32) -> QueryResult<Option<Comment>> {
+        comments::table
+            .find(id)
+            .select(Comment::as_select())
+            .first(conn)
+            .optional()
+    }
+

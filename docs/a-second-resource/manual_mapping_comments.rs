@@ -1,31 +1,6 @@
-//! The data access of comments in the manual-mapping pattern: the mapping
-//! of a comment, by hand, beside the queries that use it.
-
-use diesel::prelude::*;
-use shared::DbConnection;
-use shared::comment_models::{Comment, NewComment};
-use shared::comment_store::CommentStore;
-use shared::listing::Page;
-use shared::schema::{comments, posts};
-
-use crate::store::Store;
-
-/// The columns a comment is read from, in the order of [`CommentRow`].
-const COMMENT_COLUMNS: (comments::id, comments::post_id, comments::body) =
-    (comments::id, comments::post_id, comments::body);
-
-/// One row of [`COMMENT_COLUMNS`].
-type CommentRow = (i32, i32, String);
-
-/// A row becomes a `Comment`.
-fn comment_from_row((id, post_id, body): CommentRow) -> Comment {
-    Comment { id, post_id, body }
-}
-
-impl CommentStore for Store {
-    type Comment = Comment;
-
-    fn create_comment(
+    /// Inserts a comment on the post `post_id`, returning it with its new
+    /// id. The database refuses a post that does not exist (the foreign key).
+    pub fn create_comment(
         &self,
         conn: &mut DbConnection,
         post_id: i32,
@@ -41,18 +16,15 @@ impl CommentStore for Store {
             .map(comment_from_row)
     }
 
-    fn comments_of_post(
+    /// One page of a post's comments, in id order; `None` if there is no
+    /// such post.
+    pub fn comments_of_post(
         &self,
         conn: &mut DbConnection,
         post_id: i32,
         page: &Page,
     ) -> QueryResult<Option<Vec<Comment>>> {
-        let post: Option<i32> = posts::table
-            .find(post_id)
-            .select(posts::id)
-            .first(conn)
-            .optional()?;
-        if post.is_none() {
+        if self.find_post(conn, post_id)?.is_none() {
             return Ok(None);
         }
         let rows: Vec<CommentRow> = comments::table
@@ -65,4 +37,14 @@ impl CommentStore for Store {
             .load(conn)?;
         Ok(Some(rows.into_iter().map(comment_from_row).collect()))
     }
-}
+
+    /// The comment with this id, if there is one.
+    pub fn find_comment(&self, conn: &mut DbConnection, id: i32) -> QueryResult<Option<Comment>> {
+        let row: Option<CommentRow> = comments::table
+            .find(id)
+            .select(COMMENT_COLUMNS)
+            .first(conn)
+            .optional()?;
+        Ok(row.map(comment_from_row))
+    }
+

@@ -1,21 +1,6 @@
-//! The data access of comments in the SQL-abstraction pattern: SQL text
-//! with bound parameters, rows turned into JSON by column name.
-
-use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Integer, Text};
-use serde_json::Value;
-use shared::DbConnection;
-use shared::comment_models::NewComment;
-use shared::comment_store::CommentStore;
-use shared::listing::Page;
-
-use crate::json_rows::{NamedRow, row_to_json};
-use crate::store::Store;
-
-impl CommentStore for Store {
-    type Comment = Value;
-
-    fn create_comment(
+    /// Inserts a comment on the post `post_id`, returning it with its new
+    /// id. The database refuses a post that does not exist (the foreign key).
+    pub fn create_comment(
         &self,
         conn: &mut DbConnection,
         post_id: i32,
@@ -30,17 +15,15 @@ impl CommentStore for Store {
         Ok(row_to_json(row))
     }
 
-    fn comments_of_post(
+    /// One page of a post's comments, in id order; `None` if there is no
+    /// such post.
+    pub fn comments_of_post(
         &self,
         conn: &mut DbConnection,
         post_id: i32,
         page: &Page,
     ) -> QueryResult<Option<Vec<Value>>> {
-        let post: Option<NamedRow> = diesel::sql_query("SELECT id FROM posts WHERE id = $1")
-            .bind::<Integer, _>(post_id)
-            .get_result(conn)
-            .optional()?;
-        if post.is_none() {
+        if self.find_post(conn, post_id)?.is_none() {
             return Ok(None);
         }
         let rows: Vec<NamedRow> = diesel::sql_query(
@@ -54,4 +37,14 @@ impl CommentStore for Store {
         .load(conn)?;
         Ok(Some(rows.into_iter().map(row_to_json).collect()))
     }
-}
+
+    /// The comment with this id, if there is one.
+    pub fn find_comment(&self, conn: &mut DbConnection, id: i32) -> QueryResult<Option<Value>> {
+        let row: Option<NamedRow> =
+            diesel::sql_query("SELECT id, post_id, body FROM comments WHERE id = $1")
+                .bind::<Integer, _>(id)
+                .get_result(conn)
+                .optional()?;
+        Ok(row.map(row_to_json))
+    }
+

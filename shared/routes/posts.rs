@@ -49,10 +49,9 @@ async fn create_post(
     session: DbSession,
     store: web::Data<Store>,
     idempotency: Idempotency,
-    user_id: web::Path<PathId>,
+    PathId(user_id): PathId,
     ValidJson(new_post): ValidJson<NewPost>,
 ) -> Result<HttpResponse, AppError> {
-    let PathId(user_id) = user_id.into_inner();
     // No lookup of the user first: the foreign key decides, inside the
     // INSERT, even against a delete running at the same moment.
     session
@@ -80,10 +79,9 @@ async fn create_post(
 async fn list_user_posts(
     session: DbSession,
     store: web::Data<Store>,
-    user_id: web::Path<PathId>,
+    PathId(user_id): PathId,
     page: Page,
 ) -> Result<HttpResponse, AppError> {
-    let PathId(user_id) = user_id.into_inner();
     // Two statements (the user, then its posts), in the one snapshot a read
     // sees: a user deleted in between is a 404, never an empty list.
     let posts = session
@@ -132,9 +130,8 @@ async fn list_posts(
 async fn get_post(
     session: DbSession,
     store: web::Data<Store>,
-    id: web::Path<PathId>,
+    PathId(id): PathId,
 ) -> Result<HttpResponse, AppError> {
-    let PathId(id) = id.into_inner();
     let post = session
         .lookup(move |conn| store.find_post(conn, id))
         .await?;
@@ -156,9 +153,8 @@ async fn get_post(
 async fn delete_post(
     session: DbSession,
     store: web::Data<Store>,
-    id: web::Path<PathId>,
+    PathId(id): PathId,
 ) -> Result<HttpResponse, AppError> {
-    let PathId(id) = id.into_inner();
     let deleted = session
         .write(move |conn| store.delete_post(conn, id))
         .await?;

@@ -91,9 +91,8 @@ async fn list_users(
 async fn get_user(
     session: DbSession,
     store: web::Data<Store>,
-    id: web::Path<PathId>,
+    PathId(id): PathId,
 ) -> Result<HttpResponse, AppError> {
-    let PathId(id) = id.into_inner();
     let user = session
         .lookup(move |conn| store.find_user(conn, id))
         .await?;
@@ -158,10 +157,9 @@ async fn create_user(
 async fn update_user(
     session: DbSession,
     store: web::Data<Store>,
-    id: web::Path<PathId>,
+    PathId(id): PathId,
     ValidJson(changes): ValidJson<UserChanges>,
 ) -> Result<HttpResponse, AppError> {
-    let PathId(id) = id.into_inner();
     // A PATCH that changes nothing needs no UPDATE (and an UPDATE with
     // nothing to SET is not valid SQL): answer with the user as it is.
     let user = if changes.is_empty() {
@@ -191,9 +189,8 @@ async fn update_user(
 async fn delete_user(
     session: DbSession,
     store: web::Data<Store>,
-    id: web::Path<PathId>,
+    PathId(id): PathId,
 ) -> Result<HttpResponse, AppError> {
-    let PathId(id) = id.into_inner();
     let deleted = session
         .write(move |conn| store.delete_user(conn, id))
         .await?;

@@ -6,13 +6,13 @@
 use diesel::prelude::*;
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
-
-use crate::post_models::{NewPost, check_first_posts};
-use crate::schema::users;
 use utoipa::openapi::ObjectBuilder;
 use web_db::error::AppError;
 pub use web_db::http::Validate;
 use web_db::text::Text;
+
+use crate::post_models::{NewPost, check_first_posts};
+use crate::schema::users;
 
 /// A user's name: 1 to 50 characters, not blank.
 pub const NAME: Text = Text::not_blank("name", 50);

@@ -10,13 +10,13 @@ use diesel::prelude::*;
 use diesel::sql_types::{Integer, Nullable};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-
-use crate::models::{User, Validate};
-use crate::schema::posts;
 use utoipa::openapi::ObjectBuilder;
 use web_db::error::AppError;
 use web_db::paging::id_of;
 use web_db::text::Text;
+
+use crate::models::{User, Validate};
+use crate::schema::posts;
 
 /// A post's title: 1 to 200 characters, not blank.
 pub const TITLE: Text = Text::not_blank("title", 200);

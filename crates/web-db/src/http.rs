@@ -8,7 +8,7 @@ use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::http::{Method, header};
 use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers, Logger};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
-use futures_util::future::LocalBoxFuture;
+use futures_util::future::{LocalBoxFuture, Ready, ready};
 use serde::de::DeserializeOwned;
 use utoipa::openapi::OpenApi;
 
@@ -146,19 +146,27 @@ pub fn request_log() -> Logger {
     Logger::new("%r %s %b bytes %D ms")
 }
 
-/// The id in a route's path (`/users/{id}`): a whole number from 1 to
-/// 2147483647, as the database assigns them. Anything else (`abc`, `0`,
-/// `-5`, `1.5`) is a 400 naming the segment, before the handler runs.
+/// The `{id}` of a route's path (`/users/{id}`), a handler argument:
+/// `PathId(id): PathId`. A whole number from 1 to 2147483647, as the
+/// database assigns them; anything else (`abc`, `0`, `-5`, `1.5`) is a 400
+/// that names the path, before the handler runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PathId(pub i32);
 
-impl<'de> serde::Deserialize<'de> for PathId {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let id = i32::deserialize(deserializer)?;
-        if id < 1 {
-            return Err(serde::de::Error::custom("ids start at 1"));
-        }
-        Ok(PathId(id))
+impl FromRequest for PathId {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let segment = req.match_info().get("id").unwrap_or_default();
+        ready(match segment.parse::<i32>() {
+            Ok(id) if id >= 1 => Ok(PathId(id)),
+            _ => Err(AppError::BadRequest(format!(
+                "{segment:?} in {} is not an id: ids are whole numbers from 1 to {}",
+                req.path(),
+                i32::MAX
+            ))),
+        })
     }
 }
 
@@ -222,14 +230,7 @@ fn json_error(error: JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
 }
 
 fn path_error(error: PathError, req: &HttpRequest) -> actix_web::Error {
-    let segment = req.match_info().get("id").unwrap_or_default();
-    log::debug!("bad path {}: {error}", req.path());
-    AppError::BadRequest(format!(
-        "{segment:?} in {} is not an id: ids are whole numbers from 1 to {}",
-        req.path(),
-        i32::MAX
-    ))
-    .into()
+    AppError::BadRequest(format!("the path {} could not be read: {error}", req.path())).into()
 }
 
 fn query_error(error: QueryPayloadError, _: &HttpRequest) -> actix_web::Error {

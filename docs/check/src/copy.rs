@@ -26,6 +26,7 @@ pub const COPIED: &[&str] = &[
     ".env.example",
     "clippy.toml",
     "diesel.toml",
+    "crates",
     "shared",
     "conformance",
     "patterns",
@@ -212,6 +213,56 @@ impl Scratch {
         assert_outcome(&postgres, true, &format!("{test_name} on PostgreSQL"));
         let stdout = text(&postgres.stdout);
         assert!(stdout.contains("1 passed"), "{stdout}");
+    }
+}
+
+impl Scratch {
+    /// With a PostgreSQL server named (`TEST_DATABASE_URL`), runs the tests
+    /// of the test file `file` (as `tests/api.rs`) whose names hold `filter`
+    /// on it, and checks they pass: plain tests that run on PostgreSQL when
+    /// the variable names a server. `built` is the cargo run that just built
+    /// and ran them with none named, whose test program is run again, so
+    /// nothing is built twice. Without a server named, it does nothing.
+    pub fn assert_pass_on_postgres(&self, built: &Output, file: &str, filter: &str) {
+        let Some(url) = std::env::var("TEST_DATABASE_URL")
+            .ok()
+            .filter(|url| !url.is_empty())
+        else {
+            return;
+        };
+        let stderr = text(&built.stderr);
+        let program = stderr
+            .lines()
+            .find(|line| line.contains(&format!("Running {file}")))
+            .and_then(|line| line.rsplit_once('(')?.1.strip_suffix(')'))
+            .unwrap_or_else(|| panic!("cargo names the test program of {file}:\n{stderr}"));
+        let postgres = Command::new(self.dir.join(program))
+            .arg(filter)
+            .env("TEST_DATABASE_URL", url)
+            .output()
+            .expect("run the test program");
+        assert_outcome(&postgres, true, &format!("{file} {filter} on PostgreSQL"));
+        let stdout = text(&postgres.stdout);
+        assert!(
+            stdout.contains("test result: ok") && !stdout.contains(" 0 passed"),
+            "{stdout}"
+        );
+    }
+
+    /// Runs a program of the copy's own (`cargo run -p new-app -- …`
+    /// builds it) or any command, in `dir`, with the copy's target folder.
+    pub fn run_in(&self, dir: &Path, program: &str, args: &[&str]) -> Output {
+        Command::new(program)
+            .args(args)
+            .current_dir(dir)
+            .env("CARGO_TARGET_DIR", &self.target)
+            .env_remove("CARGO_BUILD_BUILD_DIR")
+            .env_remove("RUSTFLAGS")
+            .env_remove("TEST_DATABASE_URL")
+            .env_remove("DATABASE_URL")
+            .env_remove("NEW_APP_SOURCES")
+            .output()
+            .unwrap_or_else(|e| panic!("run {program}: {e}"))
     }
 }
 

@@ -1,2 +1,0 @@
-pub mod comments;
-pub mod json_rows;

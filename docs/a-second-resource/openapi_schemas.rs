@@ -1,4 +1,0 @@
-        PostWithAuthor,
-        Comment,
-        NewComment,
-        ErrorBody

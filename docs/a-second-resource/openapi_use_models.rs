@@ -1,2 +1,0 @@
-use crate::comment_models::{Comment, NewComment};
-use crate::error::ErrorBody;

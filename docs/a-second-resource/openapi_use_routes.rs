@@ -1,1 +1,0 @@
-use crate::{comment_routes, post_routes, routes};

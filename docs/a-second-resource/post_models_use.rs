@@ -1,0 +1,1 @@
+use crate::schema::{comments, posts};

@@ -1,0 +1,4 @@
+        .service(create_post)
+        .service(create_comment)
+        .service(list_post_comments)
+        .service(get_comment);

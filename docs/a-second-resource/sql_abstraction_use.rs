@@ -1,0 +1,1 @@
+use shared::post_models::{EMBEDDED_POSTS, NewComment, NewPost, keep_embedded_posts};
