@@ -1,10 +1,9 @@
-/// The longest bio, in characters.
-pub const BIO_MAX_CHARS: usize = 160;
+/// A user's bio: up to 160 characters, and it may be empty (`null` clears
+/// it). SQLite does not enforce `VARCHAR(160)` either.
+pub const BIO: Text = Text::any("bio", 160);
 
-/// The rules for a bio. SQLite does not enforce `VARCHAR(160)` either.
-/// An empty bio is a bio of no characters; `null` clears it.
-pub fn check_bio(bio: &str) -> Result<(), AppError> {
-    check_no_nul("bio", bio)?;
-    check_at_most("bio", bio, BIO_MAX_CHARS)
+/// The rules of a bio, in the OpenAPI document.
+fn bio_schema() -> ObjectBuilder {
+    BIO.schema()
 }
 

@@ -1,27 +1,27 @@
-
-/// `GET /users/named/{name}`: the first user with that name, the route
-/// counterpart of `User.query.filter(User.name == name).first()`.
+/// The first user with that name, the route counterpart of
+/// `User.query.filter(User.name == name).first()`.
 #[utoipa::path(
-    get,
-    path = "/users/named/{name}",
     tag = "users",
     params(("name" = String, Path, description = "The exact name")),
     responses(
         (status = 200, description = "The first user with this name", body = User),
         (status = 404, description = "No user with this name", body = ErrorBody),
-        (status = 503, description = "The database is unavailable or busy: try again", body = ErrorBody,
-            headers(("Retry-After" = u32, description = "Seconds to wait"))),
+        Unavailable,
     )
 )]
-pub(crate) async fn get_user_named<S: UserStore>(
+#[get("/users/named/{name}")]
+async fn get_user_named(
     session: DbSession,
-    store: web::Data<S>,
+    store: web::Data<Store>,
     name: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let name = name.into_inner();
-    let user = session
-        .read(move |conn| store.first_user_named(conn, &name))
+    // A page of one: the first user with that name (one with a NUL is a 400).
+    let page = Page { limit: 1, ..Page::first() };
+    let first = UserListing::new(Some(name.into_inner()), page)?;
+    let users = session
+        .read(move |conn| store.list_users(conn, &first))
         .await?;
+    let user = users.into_iter().next();
     let user = user.ok_or_else(|| AppError::NotFound("no user with that name".into()))?;
     Ok(HttpResponse::Ok().json(user))
 }

@@ -1,4 +1,2 @@
-            .delete(delete_user::<S>),
-    )
-    .service(web::resource("/users/named/{name}").get(get_user_named::<S>));
-}
+        .service(delete_user)
+        .service(get_user_named);

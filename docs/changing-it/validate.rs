@@ -2,5 +2,5 @@
             check_email(email)?;
         }
         if let Some(Some(bio)) = &self.bio {
-            check_bio(bio)?;
+            BIO.check(bio)?;
         }

@@ -36,7 +36,7 @@
 //! ) -> Result<HttpResponse, AppError> {
 //!     session
 //!         .create(idempotency, new_note, |conn, new_note| {
-//!             created("/notes", insert_note(conn, new_note)?)
+//!             created("/notes", &insert_note(conn, new_note)?)
 //!         })
 //!         .await
 //! }

@@ -110,7 +110,7 @@ impl DbSession {
     /// ```ignore
     /// session
     ///     .create(idempotency, new_user, move |conn, new_user| {
-    ///         created("/users", store.create_user(conn, new_user)?)
+    ///         created("/users", &store.create_user(conn, new_user)?)
     ///     })
     ///     .await
     /// ```

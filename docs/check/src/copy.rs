@@ -186,37 +186,6 @@ impl Scratch {
 }
 
 impl Scratch {
-    /// With a PostgreSQL server named (`TEST_DATABASE_URL`), runs the one
-    /// test `test_name` of the test file `file` (as `tests/bio.rs`) on it and
-    /// checks it passes. `built` is the cargo run that just built and ran that
-    /// file with no server named; its test program is run again with
-    /// `--ignored`, as the PostgreSQL case was skipped, so nothing is built
-    /// twice. Without a server named, it does nothing.
-    pub fn assert_passes_on_postgres(&self, built: &Output, file: &str, test_name: &str) {
-        let Some(url) = std::env::var("TEST_DATABASE_URL")
-            .ok()
-            .filter(|url| !url.is_empty())
-        else {
-            return;
-        };
-        let stderr = text(&built.stderr);
-        let program = stderr
-            .lines()
-            .find(|line| line.contains(&format!("Running {file}")))
-            .and_then(|line| line.rsplit_once('(')?.1.strip_suffix(')'))
-            .unwrap_or_else(|| panic!("cargo names the test program of {file}:\n{stderr}"));
-        let postgres = Command::new(self.dir.join(program))
-            .args(["--ignored", "--exact", test_name])
-            .env("TEST_DATABASE_URL", url)
-            .output()
-            .expect("run the test program");
-        assert_outcome(&postgres, true, &format!("{test_name} on PostgreSQL"));
-        let stdout = text(&postgres.stdout);
-        assert!(stdout.contains("1 passed"), "{stdout}");
-    }
-}
-
-impl Scratch {
     /// With a PostgreSQL server named (`TEST_DATABASE_URL`), runs the tests
     /// of the test file `file` (as `tests/api.rs`) whose names hold `filter`
     /// on it, and checks they pass: plain tests that run on PostgreSQL when

@@ -43,8 +43,16 @@ const SCHEMA: &[Edit] = &[Edit {
 /// Step 2: the field on the model.
 const MODEL: &[Edit] = &[Edit {
     file: "shared/src/models.rs",
-    find: "    /// Unique, 3 to 120 characters with one `@`.\n    #[schema(\n        min_length = 3,\n        max_length = 120,\n        pattern = r\"^[^@\\u0000]+@[^@\\u0000]+$\"\n    )]\n    pub email: String,\n}\n",
+    find: "    /// Unique, 3 to 120 characters with one `@`.\n    #[schema(schema_with = email_schema)]\n    pub email: String,\n}\n",
     with: "user.rs",
+}];
+
+/// Step 2 also gives the bio its rules, beside the name's and the email's,
+/// which the field's `schema_with` names.
+const MODEL_RULES: &[Insertion] = &[Insertion {
+    file: "shared/src/models.rs",
+    before: "/// The rules of a name, in the OpenAPI document.\n",
+    with: "check_bio.rs",
 }];
 
 /// Step 3: the manual mapping maps the column, and its test's expected
@@ -88,7 +96,7 @@ const MANUAL_MAPPING: &[Edit] = &[
 const PATCH: &[Edit] = &[
     Edit {
         file: "shared/src/models.rs",
-        find: "    /// A new email, if it changes.\n    #[serde(default, deserialize_with = \"present\")]\n    #[schema(\n        nullable = false,\n        min_length = 3,\n        max_length = 120,\n        pattern = r\"^[^@\\u0000]+@[^@\\u0000]+$\"\n    )]\n    pub email: Option<String>,\n}\n",
+        find: "    /// A new email, if it changes.\n    #[serde(default, deserialize_with = \"present\")]\n    #[schema(schema_with = email_schema, nullable = false)]\n    pub email: Option<String>,\n}\n",
         with: "user_changes.rs",
     },
     Edit {
@@ -141,31 +149,38 @@ const PATCH: &[Edit] = &[
     },
 ];
 
-/// Step 4 also adds two functions where nothing is replaced.
-const PATCH_INSERTIONS: &[Insertion] = &[
-    Insertion {
-        file: "shared/src/models.rs",
-        before: "\n#[cfg(test)]\nmod tests {",
-        with: "sent.rs",
-    },
-    Insertion {
-        file: "shared/src/models.rs",
-        before: "/// PostgreSQL text cannot hold a NUL character; refuse it on every backend.\n",
-        with: "check_bio.rs",
-    },
-];
+/// Step 4 also adds a function where nothing is replaced.
+const PATCH_INSERTIONS: &[Insertion] = &[Insertion {
+    file: "shared/src/models.rs",
+    before: "\n#[cfg(test)]\nmod tests {",
+    with: "sent.rs",
+}];
 
-/// Step 5: a route, registered and in the OpenAPI document.
-const ROUTE: &[Edit] = &[
+/// Step 5: a route, registered (which also puts it in the OpenAPI
+/// document).
+const ROUTE: &[Edit] = &[Edit {
+    file: "shared/routes/users.rs",
+    find: "        .service(delete_user);\n",
+    with: "routes_register.rs",
+}];
+
+/// Step 6: the test, a file of its own among the app's tests, which every
+/// pattern's `tests/api.rs` compiles in.
+const TEST_MODULES: &[Edit] = &[
     Edit {
-        file: "shared/src/routes.rs",
-        find: "            .delete(delete_user::<S>),\n    );\n}\n",
-        with: "routes_register.rs",
+        file: "patterns/declarative/tests/api.rs",
+        find: "#[path = \"../../../shared/api-tests/idempotency.rs\"]\nmod idempotency;\n",
+        with: "api_tests_mod.rs",
     },
     Edit {
-        file: "shared/src/openapi.rs",
-        find: "        routes::delete_user,\n",
-        with: "openapi_paths.rs",
+        file: "patterns/manual-mapping/tests/api.rs",
+        find: "#[path = \"../../../shared/api-tests/idempotency.rs\"]\nmod idempotency;\n",
+        with: "api_tests_mod.rs",
+    },
+    Edit {
+        file: "patterns/sql-abstraction/tests/api.rs",
+        find: "#[path = \"../../../shared/api-tests/idempotency.rs\"]\nmod idempotency;\n",
+        with: "api_tests_mod.rs",
     },
 ];
 
@@ -245,6 +260,7 @@ fn the_chapter_changing_it_does_what_it_says() {
     // Step 2: the field on `User`. The declarative pattern builds again;
     // the manual mapping, which builds a `User` by hand, does not.
     scratch.apply(MODEL);
+    scratch.insert(MODEL_RULES);
     let build = scratch.cargo(&["build", "-p", "declarative", "-p", "sql-abstraction"]);
     assert_outcome(&build, true, "cargo build -p declarative, with the field");
     let build = scratch.cargo(&["build", "-p", "manual-mapping"]);
@@ -266,24 +282,25 @@ fn the_chapter_changing_it_does_what_it_says() {
     );
 
     // Step 4: a PATCH sets or clears it, in every pattern. Step 5: a route
-    // finds a user by name. Then a test of our own checks both in the three
-    // patterns, on SQLite (and PostgreSQL when one is named).
+    // finds a user by name. Step 6: tests of our own check both, in each
+    // of the three patterns, on SQLite (and PostgreSQL when one is named):
+    // the same answers, byte for byte.
     scratch.apply(PATCH);
     scratch.insert(PATCH_INSERTIONS);
     scratch.apply(ROUTE);
-    let mut routes = read(&scratch.dir.join("shared/src/routes.rs"));
+    let mut routes = read(&scratch.dir.join("shared/routes/users.rs"));
+    routes.push('\n');
     routes.push_str(&read(&repo_root().join(CHANGES).join("routes_handler.rs")));
-    write(&scratch.dir.join("shared/src/routes.rs"), &routes);
-    scratch.add("tests/bio.rs", "conformance/tests/bio.rs");
-    let test = scratch.cargo(&["test", "-p", "conformance", "--test", "bio"]);
-    assert_outcome(&test, true, "cargo test -p conformance --test bio");
-    scratch.assert_printed(&test, "bio-test-output.txt");
-    // With a server named, its PostgreSQL case passes too.
-    scratch.assert_passes_on_postgres(
-        &test,
-        "tests/bio.rs",
-        "a_bio_is_set_found_and_cleared_alike_in_every_pattern_on_postgres",
-    );
+    write(&scratch.dir.join("shared/routes/users.rs"), &routes);
+    scratch.add("tests/bio.rs", "shared/api-tests/bio.rs");
+    scratch.apply(TEST_MODULES);
+    for pattern in ["declarative", "manual-mapping", "sql-abstraction"] {
+        let test = scratch.cargo(&["test", "-p", pattern, "--test", "api", "bio"]);
+        assert_outcome(&test, true, &format!("cargo test -p {pattern} --test api bio"));
+        scratch.assert_printed(&test, "bio-test-output.txt");
+        // With a server named, they pass on it too.
+        scratch.assert_pass_on_postgres(&test, "tests/api.rs", "bio");
+    }
 
     // The whole workspace is green with the change: every test of every
     // pattern, the contract's, the hook's, the mapping's, the reflection's

@@ -12,8 +12,8 @@
 //! (compiled in from `shared/routes/`), the models and migrations (the
 //! crate `shared`), and the database machinery (the crate `web_db`).
 //!
-//! Run it with `cargo run -p declarative`; `cargo run -p declarative
-//! --example demo` runs the console session instead.
+//! Run it with `cargo run -p declarative`; `cargo run -p declarative -- demo`
+//! runs the console session instead.
 
 use actix_web::middleware::from_fn;
 use actix_web::{App, web};

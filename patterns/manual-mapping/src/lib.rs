@@ -17,8 +17,8 @@
 //! the models and migrations (the crate `shared`), and the database
 //! machinery (the crate `web_db`).
 //!
-//! Run it with `cargo run -p manual-mapping`; `cargo run -p manual-mapping
-//! --example demo` runs the console session instead.
+//! Run it with `cargo run -p manual-mapping`; `cargo run -p manual-mapping --
+//! demo` runs the console session instead.
 
 use actix_web::middleware::from_fn;
 use actix_web::{App, web};

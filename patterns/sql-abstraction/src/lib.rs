@@ -1,18 +1,19 @@
 //! # The SQL-abstraction-layer pattern
 //!
-//! No model type for rows at all: the `users` table read from the
-//! database's catalog as the app starts (the Flask page's `autoload=True`),
-//! diesel's query builder over that table by name (`diesel-dynamic-schema`),
-//! and textual SQL with bound parameters, with rows turned into JSON by
-//! column name. It is the Rust side of the "SQL Abstraction Layer" section
-//! of Flask's *SQLAlchemy in Flask* page.
+//! No model type for rows at all: what the API serves of `users` and
+//! `posts` (the views `exposed_users` and `exposed_posts` that the
+//! migrations define) read from the database's catalog as the app starts
+//! (the Flask page's `autoload=True`), diesel's query builder over it by
+//! name (`diesel-dynamic-schema`), and textual SQL with bound parameters,
+//! with rows turned into JSON by column name. It is the Rust side of the
+//! "SQL Abstraction Layer" section of Flask's *SQLAlchemy in Flask* page.
 //!
-//! Why choose it: full control of the SQL, and answers that follow the table
-//! as the database has it, over tables the program does not know at compile
-//! time. What it costs: the compiler checks less (a typo in SQL text fails
-//! at run time), so every statement needs a test; values must always be
-//! bound, never pasted into SQL text; and the answers' shape is decided by
-//! whoever last changed the table.
+//! Why choose it: full control of the SQL, and answers that follow the
+//! schema as the database has it, over tables the program does not know at
+//! compile time. What it costs: the compiler checks less (a typo in SQL
+//! text fails at run time), so every statement needs a test; values must
+//! always be bound, never pasted into SQL text; and the answers' shape is
+//! decided by migrations (the views), not by the code.
 //!
 //! [`store`] (users), [`posts`] (posts, and what joins them to users),
 //! [`reflected_table`] and [`json_rows`] are this pattern's own: the data
@@ -22,7 +23,7 @@
 //! machinery (the crate `web_db`).
 //!
 //! Run it with `cargo run -p sql-abstraction`; `cargo run -p sql-abstraction
-//! --example demo` runs the console session instead.
+//! -- demo` runs the console session instead.
 
 use actix_web::middleware::from_fn;
 use actix_web::{App, web};
@@ -61,8 +62,8 @@ pub fn app(pool: DbPool) -> App<impl AppService> {
         .openapi(ApiDoc::openapi())
         // The engine, for each request's session to borrow a connection from.
         .app_data(web::Data::new(pool.clone()))
-        // The store, opened as each worker starts: it reads the columns of
-        // `users` and `posts` from the database then.
+        // The store, opened as each worker starts: it reads then the columns
+        // the views `exposed_users` and `exposed_posts` select.
         .data_factory(pool.data_factory(store::Store::open))
         // Each route, and its part of the OpenAPI document.
         .configure(routes::routes)

@@ -142,7 +142,7 @@ impl Store {
              FROM (SELECT {} FROM exposed_users WHERE {only_named} AND id > $2 \
                    ORDER BY id LIMIT $3 OFFSET $4) AS u \
              LEFT JOIN exposed_posts AS p ON p.user_id = u.id \
-               AND p.id <= COALESCE((SELECT id FROM posts WHERE user_id = u.id \
+               AND p.id <= COALESCE((SELECT id FROM exposed_posts WHERE user_id = u.id \
                                      ORDER BY id LIMIT 1 OFFSET $5), 2147483647) \
              ORDER BY u.id, p.id",
             self.users.qualified_column_list("u", None),

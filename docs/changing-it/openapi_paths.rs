@@ -1,2 +1,0 @@
-        routes::delete_user,
-        routes::get_user_named,
