@@ -230,7 +230,11 @@ fn json_error(error: JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
 }
 
 fn path_error(error: PathError, req: &HttpRequest) -> actix_web::Error {
-    AppError::BadRequest(format!("the path {} could not be read: {error}", req.path())).into()
+    AppError::BadRequest(format!(
+        "the path {} could not be read: {error}",
+        req.path()
+    ))
+    .into()
 }
 
 fn query_error(error: QueryPayloadError, _: &HttpRequest) -> actix_web::Error {

@@ -81,7 +81,11 @@ fn instances_starting_together_apply_each_migration_once() {
             .map(|_| scope.spawn(|| run_pending_migrations(&url, MIGRATIONS)))
             .collect();
         runs.into_iter()
-            .map(|run| run.join().expect("no panic").expect("every instance migrates"))
+            .map(|run| {
+                run.join()
+                    .expect("no panic")
+                    .expect("every instance migrates")
+            })
             .collect()
     });
     assert_eq!(applied.iter().sum::<usize>(), 2, "{applied:?}");
@@ -107,7 +111,10 @@ fn a_write_is_kept_whole_or_not_at_all() {
     });
 
     assert!(matches!(failed, Err(AppError::Conflict(_))), "{failed:?}");
-    assert!(matches!(panicked, Err(AppError::Internal(_))), "{panicked:?}");
+    assert!(
+        matches!(panicked, Err(AppError::Internal(_))),
+        "{panicked:?}"
+    );
     assert_eq!(notes(&pool), 1);
     pool.write_blocking(|conn| insert(conn, "after"))
         .expect("the pool works after a panic");

@@ -160,11 +160,7 @@ const TEST_MODULES: &[Edit] = &[
 /// The whole files the steps copy, in order: what the chapter's table of
 /// files must list.
 fn whole_files() -> Vec<(&'static str, &'static str)> {
-    NEW_MIGRATIONS
-        .iter()
-        .chain([&TEST_FILE])
-        .copied()
-        .collect()
+    NEW_MIGRATIONS.iter().chain([&TEST_FILE]).copied().collect()
 }
 
 /// The chapter's table of files names every whole file its steps copy, where
@@ -215,7 +211,10 @@ fn comments_cost_the_declarative_app_at_most_150_lines_in_four_files() {
             files.push(edit.file);
         }
     }
-    for edit in [JOINABLE, MODEL_USE, ROUTE_EDITS, STORE_IMPORTS].into_iter().flatten() {
+    for edit in [JOINABLE, MODEL_USE, ROUTE_EDITS, STORE_IMPORTS]
+        .into_iter()
+        .flatten()
+    {
         if declarative(edit.file) {
             lines += lines_of_code(&change(edit.with)).saturating_sub(lines_of_code(edit.find));
             files.push(edit.file);
@@ -303,7 +302,11 @@ fn the_chapter_a_second_resource_does_what_it_says() {
     // A crate added as the chapter shows: cargo reuses the workspace's
     // entry, under the crate's [dev-dependencies].
     let add = scratch.cargo(&["add", "-p", "declarative", "--dev", "serde_urlencoded"]);
-    assert_outcome(&add, true, "cargo add -p declarative --dev serde_urlencoded");
+    assert_outcome(
+        &add,
+        true,
+        "cargo add -p declarative --dev serde_urlencoded",
+    );
     scratch.assert_printed(&add, "cargo-add-output.txt");
     let manifest = read(&scratch.dir.join("patterns/declarative/Cargo.toml"));
     let dev_dependencies = manifest

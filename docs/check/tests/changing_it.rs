@@ -296,7 +296,11 @@ fn the_chapter_changing_it_does_what_it_says() {
     scratch.apply(TEST_MODULES);
     for pattern in ["declarative", "manual-mapping", "sql-abstraction"] {
         let test = scratch.cargo(&["test", "-p", pattern, "--test", "api", "bio"]);
-        assert_outcome(&test, true, &format!("cargo test -p {pattern} --test api bio"));
+        assert_outcome(
+            &test,
+            true,
+            &format!("cargo test -p {pattern} --test api bio"),
+        );
         scratch.assert_printed(&test, "bio-test-output.txt");
         // With a server named, they pass on it too.
         scratch.assert_pass_on_postgres(&test, "tests/api.rs", "bio");

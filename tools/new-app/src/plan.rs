@@ -7,7 +7,7 @@ use std::fs;
 use std::path::Path;
 
 use crate::patterns::PatternSpec;
-use crate::rewrite::{Names, Place, apply_edits, edits_for, rewrite_paths};
+use crate::rewrite::{Names, Place, apply_edits, edits_for, rewrite_paths, without_diesel_mapping};
 use crate::{manifest, read, words};
 
 /// The crates an app depends on by copy, and where they land in it.
@@ -58,7 +58,10 @@ impl App {
             ));
         }
         for name in &shared_modules {
-            let text = copy(&format!("shared/src/{name}"), Place::Library)?;
+            let mut text = copy(&format!("shared/src/{name}"), Place::Library)?;
+            if !pattern.uses_model_derives && name != "schema.rs" {
+                text = without_diesel_mapping(&text);
+            }
             files.push((format!("src/{name}"), text));
         }
         for name in &pattern_modules {

@@ -71,38 +71,64 @@ pub fn edits_for(pattern: &PatternSpec) -> Vec<Edit> {
             "//! What the app serves, but for its data access:",
         ),
     ];
-    if !pattern.uses_model_derives {
-        // The models without the derives their store never uses.
-        for derive in [", Queryable, Selectable", ", Insertable", ", AsChangeset"] {
-            edits.push(Edit::new("shared/src/models.rs", derive, ""));
-        }
-        for line in [
-            "// The parent that posts belong to (`post_models::Post` derives `Associations`).\n",
-            "#[derive(Identifiable)]\n",
-            "#[diesel(table_name = users)]\n",
-            "#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]\n",
-            "    #[diesel(skip_insertion)]\n",
-            "use diesel::prelude::*;\n",
-            "use crate::schema::users;\n",
-        ] {
-            edits.push(Edit::new("shared/src/models.rs", line, ""));
-        }
-        for derive in [", Queryable, Selectable", ", Insertable"] {
-            edits.push(Edit::new("shared/src/post_models.rs", derive, ""));
-        }
-        for line in [
-            "// The child of `User`: `Post::belonging_to(&users)` finds their posts.\n",
-            "#[derive(Identifiable, Associations)]\n",
-            "#[diesel(belongs_to(User))]\n",
-            "#[diesel(table_name = posts)]\n",
-            "#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]\n",
-            "use diesel::prelude::*;\n",
-            "use crate::schema::posts;\n",
-        ] {
-            edits.push(Edit::new("shared/src/post_models.rs", line, ""));
-        }
-    }
     edits
+}
+
+/// The diesel derives and attributes that map a model to its table, which
+/// only a store that uses them (the declarative one) needs.
+const MAPPING_DERIVES: &[&str] = &[
+    "Queryable",
+    "Selectable",
+    "Insertable",
+    "AsChangeset",
+    "Identifiable",
+    "Associations",
+];
+
+/// A model file without its mapping to the tables, for an app whose store
+/// maps rows itself: no diesel derive, no `#[diesel(…)]` attribute, no `use`
+/// of the schema or of diesel's prelude they needed. Whatever the models
+/// hold (a resource added since is stripped the same way); a `#[derive]`
+/// left empty goes, with the comments just above it.
+pub fn without_diesel_mapping(text: &str) -> String {
+    let mut kept: Vec<String> = Vec::new();
+    for line in text.lines() {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with("#[diesel(")
+            || trimmed.starts_with("use crate::schema::")
+            || trimmed == "use diesel::prelude::*;"
+        {
+            continue;
+        }
+        if let Some(list) = trimmed
+            .strip_prefix("#[derive(")
+            .and_then(|rest| rest.strip_suffix(")]"))
+        {
+            let derives: Vec<&str> = list
+                .split(',')
+                .map(str::trim)
+                .filter(|d| !d.is_empty() && !MAPPING_DERIVES.contains(d))
+                .collect();
+            if derives.is_empty() {
+                while kept
+                    .last()
+                    .is_some_and(|l| l.trim_start().starts_with("//"))
+                {
+                    kept.pop();
+                }
+                continue;
+            }
+            let indent = &line[..line.len() - trimmed.len()];
+            kept.push(format!("{indent}#[derive({})]", derives.join(", ")));
+            continue;
+        }
+        kept.push(line.to_owned());
+    }
+    let mut out = kept.join("\n");
+    if text.ends_with('\n') {
+        out.push('\n');
+    }
+    out
 }
 
 /// Applies every edit meant for `file` to `text`; an edit that finds nothing
@@ -269,6 +295,19 @@ mod tests {
         assert_eq!(
             rewrite_paths(text, Place::Library, &names()),
             "use diesel::prelude::*;\nuse web_db::DbPool;\n\nuse crate::models::{\n    User,\n};\nuse crate::users_mapping::x;\n\nfn f() {}\n"
+        );
+    }
+
+    #[test]
+    fn a_model_loses_its_mapping_and_keeps_the_rest() {
+        let text = "use diesel::prelude::*;\nuse serde::Serialize;\nuse crate::schema::{comments, posts};\n\n\
+                    /// A post.\n#[derive(Debug, Serialize, Queryable, Selectable)]\n\
+                    // The child of `User`.\n#[derive(Identifiable, Associations)]\n\
+                    #[diesel(belongs_to(User))]\n#[diesel(table_name = posts)]\npub struct Post {\n    \
+                    #[diesel(skip_insertion)]\n    pub id: i32,\n}\n";
+        assert_eq!(
+            without_diesel_mapping(text),
+            "use serde::Serialize;\n\n/// A post.\n#[derive(Debug, Serialize)]\npub struct Post {\n    pub id: i32,\n}\n"
         );
     }
 
