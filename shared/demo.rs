@@ -82,10 +82,10 @@ pub fn run(pool: &DbPool, out: &mut dyn Write) -> Result<(), AppError> {
     )?;
     // Run the demo twice and the name is taken: the step shows the
     // database's refusal, and the session goes on.
-    if let Err(error) = created {
-        if !matches!(error, AppError::Conflict(_)) {
-            return Err(error);
-        }
+    if let Err(error) = created
+        && !matches!(error, AppError::Conflict(_))
+    {
+        return Err(error);
     }
 
     let users = pool.read_blocking(|conn| store.list_users(conn, &UserListing::first_page()));

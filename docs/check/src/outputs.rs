@@ -134,15 +134,24 @@ fn new_app_run(pattern: &str) -> Option<String> {
         dir: "../my-service".into(),
         ..request
     };
+    let own: Vec<String> = files
+        .iter()
+        .filter(|f| !f.starts_with("vendor/"))
+        .map(|f| format!("../my-service/{f}"))
+        .collect();
+    let mut vendored: Vec<&str> = files
+        .iter()
+        .filter_map(|f| f.strip_prefix("vendor/")?.split('/').next())
+        .collect();
+    vendored.dedup();
     Some(format!(
-        "$ just new-app {} ../my-service\n{}\n\n$ find ../my-service -type f | sort\n{}",
+        "$ just new-app {} ../my-service\n{}\n\n\
+         $ find ../my-service -type f -not -path '*/vendor/*' | sort\n{}\n\n\
+         $ ls ../my-service/vendor\n{}",
         pattern.name,
         new_app::report(&shown, &package, &files),
-        files
-            .iter()
-            .map(|f| format!("../my-service/{f}"))
-            .collect::<Vec<_>>()
-            .join("\n")
+        own.join("\n"),
+        vendored.join("\n")
     ))
 }
 

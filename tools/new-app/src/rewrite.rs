@@ -50,7 +50,7 @@ pub struct Names<'a> {
 /// The sentences to replace for `pattern`. Paths are handled by
 /// [`rewrite_paths`]; these are the words.
 pub fn edits_for(pattern: &PatternSpec) -> Vec<Edit> {
-    let mut edits = vec![
+    let edits = vec![
         Edit::new(
             "shared/src/models.rs",
             "//! The derives are what the *declarative* pattern is about: they map `User` to\n\
