@@ -13,7 +13,7 @@ run pattern="declarative":
 
 # Serve a pattern on a fresh SQLite database of its own, tour.db, as the book's tours start
 tour pattern="declarative":
-    rm -f tour.db tour.db-shm tour.db-wal
+    rm -f tour.db tour.db-shm tour.db-wal tour.db-migrations.lock
     DATABASE_URL=tour.db cargo run -p {{pattern}}
 
 # Serve a pattern on a fresh PostgreSQL schema of its own, tour (dropped and made again; needs psql)

@@ -21,8 +21,8 @@ async fn create_comment(
     ValidJson(new_comment): ValidJson<NewComment>,
 ) -> Result<HttpResponse, AppError> {
     session
-        .create(idempotency, new_comment, move |conn, new_comment| {
-            created("/comments", &store.create_comment(conn, post_id, new_comment)?)
+        .create(idempotency, new_comment, move |conn, comment| {
+            created("/comments", &store.create_comment(conn, post_id, comment)?)
         })
         .await
         .map_err(|error| error.on_foreign_key_violation(|| post_not_found(post_id)))
@@ -50,7 +50,8 @@ async fn list_post_comments(
         .read(move |conn| store.comments_of_post(conn, post_id, &page))
         .await?;
     let comments = comments.ok_or_else(|| post_not_found(post_id))?;
-    Ok(list_answer(&format!("/posts/{post_id}/comments"), &[], &page, &comments))
+    let path = format!("/posts/{post_id}/comments");
+    Ok(list_answer(&path, &[], &page, &comments))
 }
 
 /// One comment, by id.

@@ -31,6 +31,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
 #[utoipa::path(
     tag = "users",
     params(
+        // A `pattern` tells clients, in the document, what the handler
+        // refuses with a 400: here a NUL, which PostgreSQL cannot store.
         ("name" = Option<String>, Query, pattern = r"^[^\u0000]*$",
             description = "Only the users with exactly this name (no NUL character)"),
         PageQuery,

@@ -5,7 +5,7 @@
 diesel::table! {
     /// The saved answers of writes sent with an `Idempotency-Key`, so that a
     /// repeat gets the same answer instead of a second write. Read and
-    /// written by `shared::idempotency`, with textual SQL.
+    /// written by `web_db::idempotency`, with textual SQL.
     idempotency_keys (idempotency_key) {
         /// The key the client sent.
         idempotency_key -> Text,

@@ -301,8 +301,23 @@ impl DbPool {
     /// that reads the columns of its tables first, say), which handlers then
     /// take as `web::Data<T>`. An error stops the start-up, with its cause.
     ///
-    /// ```ignore
-    /// App::new().data_factory(pool.data_factory(Store::open))
+    /// ```
+    /// use diesel::QueryResult;
+    /// use web_db::{DbConnection, DbPool};
+    ///
+    /// /// What the handlers need to know of the database, read once.
+    /// struct Store;
+    ///
+    /// impl Store {
+    ///     fn open(_conn: &mut DbConnection) -> QueryResult<Store> {
+    ///         Ok(Store)
+    ///     }
+    /// }
+    ///
+    /// fn app(pool: DbPool) -> actix_web::App<impl web_db::http::AppService> {
+    ///     // Handlers take the store as `web::Data<Store>`.
+    ///     actix_web::App::new().data_factory(pool.data_factory(Store::open))
+    /// }
     /// ```
     pub fn data_factory<T, F>(
         &self,

@@ -28,7 +28,38 @@
 //! A handler takes the header as an [`Idempotency`] argument and runs its
 //! write through [`crate::DbSession::create`], which does all of the above:
 //!
-//! ```ignore
+//! ```
+//! use actix_web::HttpResponse;
+//! use diesel::prelude::*;
+//! use web_db::http::{ValidJson, Validate};
+//! use web_db::idempotency::{Idempotency, created};
+//! use web_db::{AppError, DbSession};
+//!
+//! diesel::table! {
+//!     notes (id) {
+//!         id -> Integer,
+//!         text -> Text,
+//!     }
+//! }
+//!
+//! #[derive(serde::Deserialize, serde::Serialize, Insertable)]
+//! #[diesel(table_name = notes)]
+//! struct NewNote {
+//!     text: String,
+//! }
+//!
+//! impl Validate for NewNote {
+//!     fn validate(&self) -> Result<(), AppError> {
+//!         web_db::text::Text::not_blank("text", 200).check(&self.text)
+//!     }
+//! }
+//!
+//! #[derive(serde::Serialize, Queryable)]
+//! struct Note {
+//!     id: i32,
+//!     text: String,
+//! }
+//!
 //! async fn create_note(
 //!     session: DbSession,
 //!     idempotency: Idempotency,
@@ -36,7 +67,9 @@
 //! ) -> Result<HttpResponse, AppError> {
 //!     session
 //!         .create(idempotency, new_note, |conn, new_note| {
-//!             created("/notes", &insert_note(conn, new_note)?)
+//!             // The row, and a 201 with `Location: /notes/{id}`.
+//!             let note: Note = diesel::insert_into(notes::table).values(new_note).get_result(conn)?;
+//!             created("/notes", &note)
 //!         })
 //!         .await
 //! }

@@ -4,8 +4,20 @@
 //! [`OutcomeUnknown`]) and the parameters it reads ([`PageQuery`],
 //! [`IdempotencyKeyHeader`]).
 //!
-//! ```ignore
+//! ```
+//! use actix_web::{HttpResponse, get};
+//! use web_db::error::{AppError, ErrorBody};
+//! use web_db::openapi::{BadId, Unavailable};
+//!
+//! #[derive(serde::Serialize, utoipa::ToSchema)]
+//! struct Note {
+//!     id: i32,
+//!     text: String,
+//! }
+//!
 //! #[utoipa::path(
+//!     get,
+//!     path = "/notes/{id}",
 //!     tag = "notes",
 //!     params(("id" = i32, Path, minimum = 1, description = "The note's id")),
 //!     responses(
@@ -15,7 +27,9 @@
 //!     )
 //! )]
 //! #[get("/notes/{id}")]
-//! async fn get_note(/* … */) -> Result<HttpResponse, AppError> { /* … */ }
+//! async fn get_note() -> Result<HttpResponse, AppError> {
+//!     Err(AppError::NotFound("no note with id 1".into()))
+//! }
 //! ```
 
 use std::collections::BTreeMap;

@@ -48,6 +48,53 @@ use crate::transaction::panic_message;
 /// runs. Unlike an ORM's session, it keeps nothing between calls: no
 /// connection, no transaction, no objects (diesel has no unit of work,
 /// identity map or change tracking). What you write is what is sent.
+///
+/// Each door takes a closure of a connection, which runs your queries:
+///
+/// ```
+/// use actix_web::{HttpResponse, web};
+/// use diesel::prelude::*;
+/// use web_db::http::PathId;
+/// use web_db::{AppError, DbSession};
+///
+/// diesel::table! {
+///     notes (id) {
+///         id -> Integer,
+///         text -> Text,
+///     }
+/// }
+///
+/// async fn note_text(session: DbSession, PathId(id): PathId) -> Result<HttpResponse, AppError> {
+///     let text: Option<String> = session
+///         .lookup(move |conn| notes::table.find(id).select(notes::text).first(conn).optional())
+///         .await?;
+///     let text = text.ok_or_else(|| AppError::NotFound(format!("no note with id {id}")))?;
+///     Ok(HttpResponse::Ok().json(text))
+/// }
+///
+/// async fn note_count(session: DbSession) -> Result<HttpResponse, AppError> {
+///     let count: i64 = session
+///         .read(|conn| notes::table.count().get_result(conn))
+///         .await?;
+///     Ok(HttpResponse::Ok().json(count))
+/// }
+///
+/// async fn delete_note(session: DbSession, PathId(id): PathId) -> Result<HttpResponse, AppError> {
+///     // Committed before `write` returns; a 503 here means nothing was written.
+///     let deleted = session
+///         .write(move |conn| diesel::delete(notes::table.find(id)).execute(conn))
+///         .await?;
+///     match deleted {
+///         0 => Err(AppError::NotFound(format!("no note with id {id}"))),
+///         _ => Ok(HttpResponse::NoContent().finish()),
+///     }
+/// }
+///
+/// let app = actix_web::App::new()
+///     .route("/notes/count", web::get().to(note_count))
+///     .route("/notes/{id}", web::get().to(note_text))
+///     .route("/notes/{id}", web::delete().to(delete_note));
+/// ```
 #[derive(Clone)]
 pub struct DbSession {
     pool: DbPool,
@@ -107,13 +154,7 @@ impl DbSession {
     /// saved answer again and writes nothing; the key with another body is
     /// a 422.
     ///
-    /// ```ignore
-    /// session
-    ///     .create(idempotency, new_user, move |conn, new_user| {
-    ///         created("/users", &store.create_user(conn, new_user)?)
-    ///     })
-    ///     .await
-    /// ```
+    /// The module [`crate::idempotency`] shows a whole handler.
     pub async fn create<B, F>(
         &self,
         idempotency: Idempotency,

@@ -242,3 +242,27 @@ pub async fn stop_requested() {
     let _ = ctrl_c.await;
     log::info!("stopping: finishing the requests in flight, then exiting");
 }
+
+#[cfg(test)]
+mod tests {
+    use super::ENVIRONMENT;
+
+    /// Every setting `--help` lists is in the app's `.env.example` too, where
+    /// an owner looks for them (the crate sits two folders down from the
+    /// app's root: `crates/web-db` here, `vendor/web-db` in a copied app).
+    #[test]
+    fn every_setting_is_in_the_env_example() {
+        let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../../.env.example");
+        let example = std::fs::read_to_string(example).expect("the app's .env.example");
+        let settings = ENVIRONMENT
+            .lines()
+            .filter_map(|line| line.strip_prefix("  ")?.split_whitespace().next())
+            .filter(|word| word.chars().all(|c| c.is_ascii_uppercase() || c == '_'));
+        for setting in settings {
+            assert!(
+                example.contains(&format!("#{setting}=")),
+                "{setting} is not in .env.example"
+            );
+        }
+    }
+}

@@ -28,7 +28,8 @@ fn comments_are_written_listed_read_and_deleted_with_their_post() {
     let page_two = app.get(&format!("{comments}?per_page=1&page=2"));
     assert_eq!(page_two.json(), json!([second.json()]));
 
-    assert_eq!(app.delete(&format!("/posts/{}", post.json()["id"])).status, 204);
+    let deleted = app.delete(&format!("/posts/{}", post.json()["id"]));
+    assert_eq!(deleted.status, 204);
     assert_eq!(app.get(&comments).status, 404);
     assert_eq!(app.get(location).status, 404);
 }

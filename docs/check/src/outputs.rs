@@ -143,6 +143,7 @@ fn new_app_run(pattern: &str) -> Option<String> {
         .iter()
         .filter_map(|f| f.strip_prefix("vendor/")?.split('/').next())
         .collect();
+    vendored.sort();
     vendored.dedup();
     Some(format!(
         "$ just new-app {} ../my-service\n{}\n\n\

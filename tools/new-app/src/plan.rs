@@ -282,6 +282,31 @@ fn files_under(repo: &Path, dir: &str) -> Result<Vec<String>, String> {
     Ok(files)
 }
 
+/// Markdown text with rustdoc's links taken out: `[`Store`](crate::Store)`
+/// and `[`Store`]` become `` `Store` ``, while brackets inside code
+/// (`#[test]`) stay.
+fn without_doc_links(text: &str) -> String {
+    let mut plain = String::new();
+    let mut in_code = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '`' => {
+                in_code = !in_code;
+                plain.push(c);
+            }
+            '[' if !in_code => {}
+            ']' if !in_code => {
+                if chars.peek() == Some(&'(') {
+                    chars.by_ref().find(|&c| c == ')');
+                }
+            }
+            _ => plain.push(c),
+        }
+    }
+    plain
+}
+
 /// The README, with a table of the app's sources, each described by the
 /// first sentence of its own docs.
 fn readme(names: &Names, files: &[(String, String)]) -> String {
@@ -294,7 +319,7 @@ fn readme(names: &Names, files: &[(String, String)]) -> String {
             .collect();
         let joined = first.join(" ");
         let sentence = joined.split(". ").next().unwrap_or(&joined);
-        Some(sentence.trim_end_matches('.').replace(['[', ']'], ""))
+        Some(without_doc_links(sentence.trim_end_matches('.')))
     };
     let mut rows = vec![
         "| `src/lib.rs` | the crate root: its modules, and `app()`, the app that `main` and the tests build |".to_string(),
@@ -330,6 +355,15 @@ mod tests {
         let text =
             "pub mod a;\n// Compiled in from elsewhere.\n#[path = \"../x/b.rs\"]\npub mod b;\n";
         assert_eq!(without_path_attributes(text), "pub mod a;\npub mod b;\n");
+    }
+
+    #[test]
+    fn doc_links_become_plain_code_but_code_keeps_its_brackets() {
+        assert_eq!(
+            without_doc_links("hand it to the [`Store`](crate::store::Store) in plain `#[test]`s"),
+            "hand it to the `Store` in plain `#[test]`s"
+        );
+        assert_eq!(without_doc_links("see [`Page`]"), "see `Page`");
     }
 
     #[test]

@@ -126,7 +126,9 @@ fn files_of(from: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     files
 }
 
-fn generates_an_app_that_passes_its_tests(pattern: &str) {
+/// Generates the pattern's app, checks what it holds, and runs its tests;
+/// answers the app's folder (removed when the `TempDir` is dropped).
+fn generates_an_app_that_passes_its_tests(pattern: &str) -> (TempDir, PathBuf) {
     let temp = TempDir::new(pattern);
     // A name of its own per pattern: the apps share a target directory, and
     // cargo names a package's artifacts after its name and version, not
@@ -238,6 +240,60 @@ fn generates_an_app_that_passes_its_tests(pattern: &str) {
     ] {
         assert!(stdout.contains(case), "{case}: {stdout}");
     }
+    (temp, dir)
+}
+
+/// The removals that "Starting your own app" shows, in its order: each
+/// fenced block under a `<!-- removal: NAME -->` line, as (its language,
+/// its text).
+fn removals_the_chapter_shows() -> Vec<(String, String)> {
+    let chapter = repo_root().join("docs/src/starting-your-own-app.md");
+    let text = fs::read_to_string(&chapter).expect("the chapter");
+    let mut removals = Vec::new();
+    let mut lines = text.lines();
+    while let Some(line) = lines.next() {
+        if !line.starts_with("<!-- removal:") {
+            continue;
+        }
+        let fence = lines.next().expect("a block under the marker");
+        let language = fence.trim_start_matches('`').to_owned();
+        let body: Vec<&str> = lines.by_ref().take_while(|l| *l != "```").collect();
+        removals.push((language, body.join("\n") + "\n"));
+    }
+    removals
+}
+
+/// Applies the chapter's removals to a generated app, as a reader would:
+/// each diff with `git apply`, each command with `sh`.
+fn remove_what_the_chapter_removes(dir: &Path) {
+    let removals = removals_the_chapter_shows();
+    assert!(removals.len() >= 3, "the chapter's removals: {removals:?}");
+    for (language, body) in removals {
+        let out = match language.as_str() {
+            "diff" => {
+                let patch = dir.join("removal.patch");
+                fs::write(&patch, &body).expect("write the patch");
+                let out = Command::new("git")
+                    .args(["apply", "removal.patch"])
+                    .current_dir(dir)
+                    .output()
+                    .expect("run git apply");
+                fs::remove_file(&patch).expect("remove the patch");
+                out
+            }
+            "sh" => Command::new("sh")
+                .args(["-c", &body])
+                .current_dir(dir)
+                .output()
+                .expect("run sh"),
+            other => panic!("a removal in {other}: only diff and sh are applied"),
+        };
+        assert!(
+            out.status.success(),
+            "the chapter's removal does not apply to a generated app:\n{body}\n{}",
+            text(&out.stderr)
+        );
+    }
 }
 
 #[test]
@@ -245,8 +301,27 @@ fn generates_an_app_that_passes_its_tests(pattern: &str) {
     not(slow_tests),
     ignore = "builds and tests a generated app: run with RUN_SLOW_TESTS=1 (just test-all)"
 )]
-fn the_declarative_app_passes_its_tests() {
-    generates_an_app_that_passes_its_tests("declarative");
+fn the_declarative_app_passes_its_tests_and_still_does_without_its_optional_pieces() {
+    let (_temp, dir) = generates_an_app_that_passes_its_tests("declarative");
+
+    remove_what_the_chapter_removes(&dir);
+    let test = cargo_in(&dir, &["test"]);
+    let stdout = text(&test.stdout);
+    assert!(
+        test.status.success(),
+        "cargo test failed after the chapter's removals:\n{}\n{stdout}",
+        text(&test.stderr)
+    );
+    assert_no_warnings(&test, "cargo test after the chapter's removals");
+    let manifest = fs::read_to_string(dir.join("Cargo.toml")).expect("a Cargo.toml");
+    assert!(!manifest.contains("utoipa-swagger-ui"), "{manifest}");
+    assert!(!stdout.contains("idempotency::"), "{stdout}");
+    for case in [
+        "users::a_created_user_is_answered_201_with_its_location_and_reads_back_the_same ... ok",
+        "users::the_openapi_document_describes_every_route ... ok",
+    ] {
+        assert!(stdout.contains(case), "{case}: {stdout}");
+    }
 }
 
 #[test]
