@@ -247,6 +247,12 @@ fn assert_fails_clearly(output: &Output, expected: &[&str]) {
     for word in expected {
         assert!(stderr.contains(word), "{word:?} missing from: {stderr}");
     }
+    // It failed before it said it was serving: nobody was told to connect.
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        !stdout.contains("listening on") && !stderr.contains("listening on"),
+        "it said it was listening, then failed: {stdout}{stderr}"
+    );
 }
 
 /// The binary serves the API over TCP on the port it prints.
@@ -367,6 +373,8 @@ pub fn a_bad_setting_fails_clearly(binary: &str) {
     for (name, value, expected) in [
         ("DB_POOL_SIZE", "0", "from 1 to 1000"),
         ("DB_CHECKOUT_TIMEOUT_MS", "soon", "whole number"),
+        // In range once, but too short to open a connection in.
+        ("DB_CHECKOUT_TIMEOUT_MS", "1", "at least 100"),
         ("DB_SQLITE_SYNCHRONOUS", "sometimes", "full"),
     ] {
         let output = command(binary, &db.url)

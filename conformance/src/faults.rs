@@ -1015,7 +1015,8 @@ fn ada_created_then_locked(server: &cli::Server, db: &TestDb, table: &str) -> Db
 
 /// The binary on PostgreSQL with 4 connections, 2 workers, and a checkout
 /// timeout of 1 s, while another session holds a lock on `posts`: reads of
-/// a user's posts get stuck waiting for it. With three stuck, every read
+/// a user's posts get stuck waiting for it (the URL lets them wait without
+/// end: `lock_timeout=0`, `statement_timeout=0`). With three stuck, every read
 /// of a user (which needs no lock) is answered at once, on whichever worker
 /// takes it: a connection and a thread are free, and the threads are shared
 /// by the workers, so two stuck reads on one worker hold up nothing there.
@@ -1026,9 +1027,14 @@ pub fn stuck_reads_hold_up_no_other_request(binary: &str, backend: Backend) {
     let Some(db) = TestDb::on(backend) else {
         return crate::skipped();
     };
+    let url = db.url.replace(
+        "options=",
+        "options=-c%20lock_timeout%3D0%20-c%20statement_timeout%3D0%20",
+    );
+    assert_ne!(url, db.url, "the test URL sets no options: {}", db.url);
     let server = cli::start_with(
         binary,
-        &db.url,
+        &url,
         &[("DB_POOL_SIZE", "4"), ("DB_CHECKOUT_TIMEOUT_MS", "1000")],
     );
     let mut locker = ada_created_then_locked(&server, &db, "posts");
@@ -1075,6 +1081,58 @@ pub fn stuck_reads_hold_up_no_other_request(binary: &str, backend: Backend) {
         let (reply, _) = read.join().expect("a stuck read's thread");
         assert_eq!(reply.status, 200, "{}", reply.text());
     }
+}
+
+/// The binary on PostgreSQL with its default settings but a checkout
+/// timeout of 1 s and 4 connections, while another session holds a lock
+/// on `users` far longer: 8 requests sent at once, reads by id and
+/// creates, half of them waiting for a connection first, each answer a 503
+/// with `Retry-After` within 1.1 times the checkout timeout (and a margin
+/// for a loaded machine), not when the lock goes; none of the creates was
+/// written. Prints the longest answer.
+pub fn a_lock_held_long_is_waited_for_no_longer_than_the_checkout_timeout(
+    binary: &str,
+    backend: Backend,
+) {
+    let Some(db) = TestDb::on(backend) else {
+        return crate::skipped();
+    };
+    let server = cli::start_with(
+        binary,
+        &db.url,
+        &[("DB_POOL_SIZE", "4"), ("DB_CHECKOUT_TIMEOUT_MS", "1000")],
+    );
+    let mut locker = ada_created_then_locked(&server, &db, "users");
+    let requests: Vec<_> = (0..8)
+        .map(|i| {
+            let addr = server.addr.clone();
+            std::thread::spawn(move || {
+                let request = if i % 2 == 0 {
+                    request_bytes("GET", "/users/1", None)
+                } else {
+                    let body = format!(r#"{{"name":"user{i}","email":"user{i}@example.com"}}"#);
+                    request_bytes("POST", "/users", Some(&body))
+                };
+                let started = Instant::now();
+                let reply = exchange(&addr, &request, Duration::from_secs(30)).expect("an answer");
+                (reply, started.elapsed())
+            })
+        })
+        .collect();
+    let mut longest = Duration::ZERO;
+    for request in requests {
+        let (reply, took) = request.join().expect("a request's thread");
+        assert_eq!(reply.status, 503, "{}", reply.text());
+        assert_eq!(reply.header("retry-after"), Some("1"), "{reply:?}");
+        longest = longest.max(took);
+    }
+    println!("with a lock held, the longest of 8 answers took {longest:?} (checkout timeout 1 s)");
+    assert!(
+        longest < Duration::from_millis(1_100 + 700),
+        "an answer took {longest:?}: it waited for the lock past the checkout timeout"
+    );
+    locker.batch_execute("COMMIT").expect("release the lock");
+    assert_eq!(db.count_users(), 1, "a create that answered 503 was written");
 }
 
 /// The binary on PostgreSQL with a `lock_timeout` set in its URL (half a

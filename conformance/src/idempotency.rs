@@ -6,12 +6,14 @@ use std::time::Duration;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderName};
 use actix_web::test::TestRequest;
+use diesel::RunQueryDsl;
 use diesel::connection::SimpleConnection;
 use futures_util::future::join_all;
 use serde_json::{Value, json};
 use web_db::database_url::DatabaseUrl;
 use web_db::engine;
 use web_db::idempotency::{HEADER, KEY_LIFETIME, REPLAYED_HEADER};
+use web_db::sql_log::SqlRecording;
 
 use crate::app::{Reply, TestApp};
 use crate::db::{TEST_POOL, TestDb, unique_name};
@@ -170,6 +172,61 @@ pub async fn a_key_is_forgotten_after_a_day(app: &TestApp) {
     assert_eq!(later.status, StatusCode::CREATED, "{later:?}");
     assert!(!replayed(&later), "{later:?}");
     assert_eq!(app.db.count_users(), 2);
+}
+
+/// Keys forgotten long ago are deleted off the request path: a keyed
+/// create among 20,000 of them sends no statement that reaches them (it
+/// deletes its own key, if forgotten, and nothing else), and the sweep it
+/// starts then deletes them all, a bounded batch per write.
+pub async fn forgotten_keys_are_swept_off_the_request_path(app: &TestApp) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("a clock past 1970")
+        .as_secs();
+    let long_ago = now - KEY_LIFETIME.as_secs() - 60;
+    app.db
+        .connection()
+        .batch_execute(&format!(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000) \
+             INSERT INTO idempotency_keys (idempotency_key, request, created_at, status, body) \
+             SELECT 'old-' || i, 'POST /users {{}}', {long_ago}, 201, '{{}}' FROM n"
+        ))
+        .expect("keys forgotten long ago");
+    let recording = SqlRecording::start(app.db.pool.url());
+
+    let created = post_with_key(
+        app,
+        "/users",
+        "key-new",
+        json!({"name": "ada", "email": "ada@example.com"}),
+    )
+    .await;
+
+    assert_eq!(created.status, StatusCode::CREATED, "{created:?}");
+    let reaching_them: Vec<String> = recording
+        .take()
+        .into_iter()
+        .filter(|s| s.sql.starts_with("DELETE"))
+        .filter(|s| !s.sql.contains("idempotency_key = ") && !s.sql.contains("LIMIT"))
+        .map(|s| s.sql)
+        .collect();
+    assert!(reaching_them.is_empty(), "{reaching_them:?}");
+    let keys_left = || {
+        #[derive(diesel::QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        diesel::sql_query("SELECT count(*) AS n FROM idempotency_keys")
+            .get_result::<Count>(&mut app.db.connection())
+            .expect("count the keys")
+            .n
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while keys_left() > 1 && std::time::Instant::now() < deadline {
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(keys_left(), 1, "the forgotten keys were not swept");
 }
 
 /// Eight copies of one request with one key, sent at the same moment (a

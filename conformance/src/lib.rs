@@ -191,6 +191,7 @@ macro_rules! conformance_suite {
             );
             $crate::__binary_backend_cases!($bin, Postgres, faults;
                 stuck_reads_hold_up_no_other_request,
+                a_lock_held_long_is_waited_for_no_longer_than_the_checkout_timeout,
                 a_lock_timeout_answers_503_and_writes_nothing
             );
         }
@@ -308,6 +309,7 @@ macro_rules! __all_cases {
             a_failed_request_with_a_key_runs_again,
             a_bad_key_is_a_bad_request,
             a_key_is_forgotten_after_a_day,
+            forgotten_keys_are_swept_off_the_request_path,
             concurrent_repeats_of_one_key_write_once
         );
         $crate::__app_cases!($app, $backend, explorer;

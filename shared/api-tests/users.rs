@@ -169,7 +169,35 @@ fn an_unknown_route_is_a_json_404_and_a_wrong_method_a_405_with_allow() {
     assert!(unknown.is_json_error());
     assert_eq!(wrong.status, 405);
     assert!(wrong.is_json_error());
-    assert_eq!(wrong.header("allow"), Some("GET, PATCH, DELETE"));
+    assert_eq!(wrong.header("allow"), Some("GET, HEAD, PATCH, DELETE"));
+}
+
+#[test]
+fn every_get_route_answers_head_with_the_same_status_and_headers_and_no_body() {
+    let app = spawn_app();
+    let ada = app.post("/users", r#"{"name":"ada","email":"ada@example.com"}"#);
+    let user = format!("/users/{}", ada.json()["id"]);
+    let post = app.post(&format!("{user}/posts"), r#"{"title":"Hi","body":""}"#);
+    let post = format!("/posts/{}", post.json()["id"]);
+
+    for path in [
+        "/users?per_page=1",
+        &user,
+        &format!("{user}/posts"),
+        "/posts",
+        &post,
+        "/users/999999",
+        "/openapi.json",
+    ] {
+        let get = app.get(path);
+        let head = app.request("HEAD", path, &[], None);
+
+        assert_eq!(head.status, get.status, "HEAD {path}");
+        for header in ["content-type", "content-length", "link"] {
+            assert_eq!(head.header(header), get.header(header), "HEAD {path}: {header}");
+        }
+        assert!(head.body.is_empty(), "HEAD {path} sent a body: {}", head.text());
+    }
 }
 
 #[test]

@@ -85,6 +85,14 @@ pub fn exchange(addr: &str, request: &[u8], timeout: Duration) -> io::Result<Rep
     // A server may answer (413, 431) and close before it read everything:
     // what it answered still counts, so a failed write is not yet an error.
     let written = stream.write_all(request);
+    // The answer to a HEAD has no body, whatever its headers say of one; it
+    // is read to the end of the connection, so a body sent by mistake shows.
+    let (parse, complete): (fn(&[u8]) -> Option<Reply>, fn(&[u8]) -> Option<Reply>) =
+        if request.starts_with(b"HEAD ") {
+            (Reply::parse_head, |_| None)
+        } else {
+            (Reply::parse, Reply::parse_framed)
+        };
     let mut raw = Vec::new();
     let mut chunk = [0_u8; 16 * 1024];
     // Read until the reply is complete, not until the server closes: after
@@ -94,14 +102,14 @@ pub fn exchange(addr: &str, request: &[u8], timeout: Duration) -> io::Result<Rep
             Ok(0) => break Ok(()),
             Ok(n) => {
                 raw.extend_from_slice(&chunk[..n]);
-                if Reply::parse_framed(&raw).is_some() {
+                if complete(&raw).is_some() {
                     break Ok(());
                 }
             }
             Err(e) => break Err(e),
         }
     };
-    match Reply::parse(&raw) {
+    match parse(&raw) {
         Some(reply) => Ok(reply),
         None => {
             written?;
@@ -137,6 +145,17 @@ impl Reply {
                 .header("transfer-encoding")
                 .is_some_and(|te| te.eq_ignore_ascii_case("chunked"));
         framed.then_some(reply)
+    }
+
+    /// The reply to a HEAD request: its status and headers, and as body
+    /// whatever came after them (nothing, from a correct server), whatever
+    /// `Content-Length` says; `None` until the headers are in.
+    pub fn parse_head(raw: &[u8]) -> Option<Reply> {
+        let split = raw.windows(4).position(|w| w == b"\r\n\r\n")?;
+        let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+        let status = head.split_whitespace().nth(1)?.parse().ok()?;
+        let body = raw[split + 4..].to_vec();
+        Some(Reply { status, head, body })
     }
 
     /// Reads a whole reply from the bytes received; `None` if incomplete.

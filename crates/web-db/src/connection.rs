@@ -216,13 +216,55 @@ impl DerefMut for PoolConnection {
 #[derive(Debug)]
 pub struct DbConnectionManager {
     url: DatabaseUrl,
+    /// How long a statement may wait on PostgreSQL, for a lock or in all.
+    wait_limit: Option<Duration>,
 }
 
 impl DbConnectionManager {
     /// A manager for the database at `url`.
     pub fn new(url: DatabaseUrl) -> Self {
-        DbConnectionManager { url }
+        DbConnectionManager {
+            url,
+            wait_limit: None,
+        }
     }
+
+    /// On PostgreSQL, each connection it opens gives up on a statement that
+    /// waited `limit` for a lock, or ran that long (`lock_timeout`,
+    /// `statement_timeout`), unless the URL sets those itself. Without it
+    /// a statement waits for a lock as long as the lock is held.
+    pub fn limiting_waits_to(self, limit: Duration) -> Self {
+        DbConnectionManager {
+            wait_limit: Some(limit),
+            ..self
+        }
+    }
+}
+
+/// The settings that end a statement's waits on PostgreSQL which the pool
+/// sets from the checkout timeout: those the URL does not set itself (as
+/// `options=-c lock_timeout=…`). None on SQLite, which has no such waits
+/// (its writer's queue is bounded by the checkout timeout).
+pub(crate) fn wait_limits_left_to_the_pool(url: &DatabaseUrl) -> Vec<&'static str> {
+    match url {
+        DatabaseUrl::Postgres(raw) => ["lock_timeout", "statement_timeout"]
+            .into_iter()
+            .filter(|setting| !raw.contains(setting))
+            .collect(),
+        DatabaseUrl::Sqlite(_) => Vec::new(),
+    }
+}
+
+/// `; SET lock_timeout = 3000; SET statement_timeout = 3000` for
+/// `settings` (`SET LOCAL`, for the transaction alone, when `local`), to
+/// follow another statement in one round trip.
+pub(crate) fn wait_limits_sql(settings: &[&str], local: bool, limit: Duration) -> String {
+    let scope = if local { "LOCAL " } else { "" };
+    let ms = limit.as_millis().max(1);
+    settings
+        .iter()
+        .map(|setting| format!("; SET {scope}{setting} = {ms}"))
+        .collect()
 }
 
 impl r2d2::ManageConnection for DbConnectionManager {
@@ -230,10 +272,14 @@ impl r2d2::ManageConnection for DbConnectionManager {
     type Error = ConnectError;
 
     fn connect(&self) -> Result<PoolConnection, ConnectError> {
-        Ok(PoolConnection {
-            conn: connect(&self.url, Access::ReadOnly)?,
-            lost: false,
-        })
+        let mut conn = connect(&self.url, Access::ReadOnly)?;
+        let settings = wait_limits_left_to_the_pool(&self.url);
+        if let (Some(limit), false) = (self.wait_limit, settings.is_empty()) {
+            let sql = wait_limits_sql(&settings, false, limit);
+            conn.batch_execute(sql.trim_start_matches("; "))
+                .map_err(|e| ConnectError(format!("cannot set up a connection: {e}")))?;
+        }
+        Ok(PoolConnection { conn, lost: false })
     }
 
     /// Not called on every checkout (that would cost a round trip per

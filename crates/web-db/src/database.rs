@@ -3,7 +3,7 @@
 //! [`DbPool::write`], and their blocking twins for code outside the async
 //! runtime.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use diesel::QueryResult;
@@ -12,7 +12,7 @@ use futures_util::future::LocalBoxFuture;
 
 use crate::connection::{
     Access, ConnectError, DbConnection, DbConnectionManager, PooledConnection, connect,
-    init_openssl_for_libpq, is_connection_lost,
+    init_openssl_for_libpq, is_connection_lost, wait_limits_left_to_the_pool, wait_limits_sql,
 };
 use crate::database_url::DatabaseUrl;
 use crate::db_threads::DbThreads;
@@ -49,6 +49,11 @@ struct Engine {
     threads: DbThreads,
     url: DatabaseUrl,
     checkout_timeout: Duration,
+    /// The PostgreSQL settings that end a statement's waits which the pool
+    /// sets itself (those the URL leaves unset).
+    wait_limits: Vec<&'static str>,
+    /// When the last housekeeping started ([`DbPool::due`]).
+    last_housekeeping: Mutex<Option<Instant>>,
 }
 
 /// Sizing of the pool, and how durable a SQLite commit is. The defaults
@@ -144,7 +149,9 @@ pub fn engine(url: &DatabaseUrl, settings: &PoolSettings) -> Result<DbPool, Conn
         // nothing ran) is run again on a connection that answers.
         .test_on_check_out(false)
         .connection_timeout(settings.checkout_timeout)
-        .build_unchecked(DbConnectionManager::new(url.clone()));
+        .build_unchecked(
+            DbConnectionManager::new(url.clone()).limiting_waits_to(settings.checkout_timeout),
+        );
     // As many threads as connections: a thread is free whenever a
     // connection is, and no thread waits for one another thread holds.
     let threads = DbThreads::start(settings.max_size as usize)
@@ -156,6 +163,8 @@ pub fn engine(url: &DatabaseUrl, settings: &PoolSettings) -> Result<DbPool, Conn
             threads,
             url: url.clone(),
             checkout_timeout: settings.checkout_timeout,
+            wait_limits: wait_limits_left_to_the_pool(url),
+            last_housekeeping: Mutex::new(None),
         }),
     })
 }
@@ -338,6 +347,22 @@ impl DbPool {
         }
     }
 
+    /// True, once per `every` at most, for the caller to start its
+    /// housekeeping (the sweep of forgotten idempotency keys): the first
+    /// call, then the first after `every` has passed since the last true.
+    pub(crate) fn due(&self, every: Duration) -> bool {
+        let mut last = self
+            .engine
+            .last_housekeeping
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if last.is_some_and(|at| at.elapsed() < every) {
+            return false;
+        }
+        *last = Some(Instant::now());
+        true
+    }
+
     /// When a call starting now must have its thread and its connection.
     fn deadline(&self) -> Instant {
         Instant::now() + self.engine.checkout_timeout
@@ -370,11 +395,16 @@ impl DbPool {
         kind: ReadKind,
         mut work: impl FnMut(&mut DbConnection) -> QueryResult<T>,
     ) -> Result<T, AppError> {
+        let conn = self.lend(slot, deadline)?;
+        let then = self.shortened_waits(deadline);
+        // A lookup has no transaction to shorten its waits in: one that
+        // waited long for its connection runs in one, as a read does.
+        let kind = if then.is_empty() { kind } else { ReadKind::Snapshot };
         let mut run = |conn: &mut DbConnection| match kind {
             ReadKind::Lookup => work(conn),
-            ReadKind::Snapshot => transaction::read_snapshot(conn, &mut work),
+            ReadKind::Snapshot => transaction::read_snapshot(conn, &then, &mut work),
         };
-        let outcome = run(self.lend(slot, deadline)?);
+        let outcome = run(conn);
         let outcome = match outcome {
             // The statement did not run to completion, and a read changes
             // nothing: run it again on a connection that answers.
@@ -418,14 +448,15 @@ impl DbPool {
     ) -> Result<T, AppError> {
         let slot = &mut None;
         let outer = transaction::depth(self.lend(slot, deadline)?)?;
-        match transaction::begin(self.lend(slot, deadline)?) {
+        let then = self.shortened_waits(deadline);
+        match transaction::begin(self.lend(slot, deadline)?, &then) {
             Ok(()) => {}
             // BEGIN failed, so nothing of the write ran: safe to start over
             // on a connection that answers.
             Err(error) if is_connection_lost(&error) => {
                 log::info!("a pooled connection was closed by the server; retrying the write");
                 self.replace_lost(slot, deadline)?;
-                transaction::begin(self.lend(slot, deadline)?)?;
+                transaction::begin(self.lend(slot, deadline)?, &then)?;
             }
             Err(error) => return Err(error.into()),
         }
@@ -437,6 +468,22 @@ impl DbPool {
             conn.mark_lost();
         }
         outcome
+    }
+
+    /// On PostgreSQL, what follows the `BEGIN` of a call that must finish by
+    /// `deadline` (its checkout deadline plus a tenth of the checkout
+    /// timeout): nothing while the connection's own limits, the checkout
+    /// timeout, end its waits by then; once it waited longer than that tenth
+    /// for its thread and connection, `SET LOCAL`s that shorten them to what
+    /// is left. So no call waits, for a thread, a connection and a lock
+    /// together, more than 1.1 times the checkout timeout (and a round trip).
+    fn shortened_waits(&self, deadline: Instant) -> String {
+        let timeout = self.engine.checkout_timeout;
+        let left = deadline.saturating_duration_since(Instant::now()) + timeout / 10;
+        if left >= timeout || self.engine.wait_limits.is_empty() {
+            return String::new();
+        }
+        wait_limits_sql(&self.engine.wait_limits, true, left)
     }
 
     /// The connection in `slot`, checked out first if there is none.

@@ -1,12 +1,13 @@
 //! The HTTP side every app needs besides the session and its hook: JSON
-//! answers for the framework's own errors, the request log, and extractors
-//! that check what a client sent before a handler runs.
+//! answers for the framework's own errors, `HEAD` on every `GET` route, the
+//! request log, and extractors that check what a client sent before a
+//! handler runs.
 
-use actix_web::body::BoxBody;
+use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::http::{Method, header};
-use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers, Logger};
+use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers, Logger, Next};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use futures_util::future::{LocalBoxFuture, Ready, ready};
 use serde::de::DeserializeOwned;
@@ -106,11 +107,15 @@ impl KnownRoutes {
                     (Method::OPTIONS, &item.options),
                     (Method::TRACE, &item.trace),
                 ];
-                let served = methods
+                let mut served: Vec<Method> = methods
                     .into_iter()
                     .filter(|(_, operation)| operation.is_some())
                     .map(|(method, _)| method)
                     .collect();
+                // `head_as_get` answers HEAD wherever GET is served.
+                if served.contains(&Method::GET) && !served.contains(&Method::HEAD) {
+                    served.insert(1, Method::HEAD);
+                }
                 (segments(path).map(str::to_owned).collect(), served)
             })
             .collect();
@@ -139,6 +144,22 @@ fn segments(path: &str) -> impl Iterator<Item = &str> {
 /// 405 from a resource, for one); answers that are JSON already pass.
 pub fn json_error_bodies<B: 'static>() -> ErrorHandlers<B> {
     ErrorHandlers::new().default_handler(json_error_body)
+}
+
+/// Answers `HEAD` wherever `GET` is served, as HTTP asks of every server:
+/// the request goes to the `GET` handler, and its answer keeps its status
+/// and headers (`Content-Length` included), while actix's HTTP layer, which
+/// still knows the request was a `HEAD`, sends no body. Added to an app
+/// with `.wrap(from_fn(head_as_get))`; the request log still says `HEAD`
+/// when it is registered before this.
+pub async fn head_as_get(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    if req.method() == Method::HEAD {
+        req.head_mut().method = Method::GET;
+    }
+    next.call(req).await
 }
 
 /// One log line per request: the request line, status, size and time.

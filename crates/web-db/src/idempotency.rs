@@ -76,7 +76,13 @@
 //! ```
 //!
 //! The keys live in the table `idempotency_keys`, which the app's
-//! migrations create (see this crate's README for its SQL).
+//! migrations create (see this crate's README for its SQL). A key is
+//! forgotten [`KEY_LIFETIME`] after its first use. The rows of forgotten
+//! keys are deleted off the request path: a keyed create starts a sweep
+//! when none ran for [`SWEEP_EVERY`], a task of its own that deletes them
+//! [`SWEEP_BATCH`] at a time, each batch an ordinary write. So the table
+//! holds the keys of the last day and of at most a minute more, and a
+//! keyed create costs the same whatever it holds.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -90,6 +96,7 @@ use futures_util::future::{Ready, ready};
 use serde::Serialize;
 
 use crate::connection::DbConnection;
+use crate::database::DbPool;
 use crate::error::AppError;
 
 /// The request header that carries the key.
@@ -101,6 +108,14 @@ pub const REPLAYED_HEADER: &str = "Idempotent-Replayed";
 /// How long a key is remembered after its first use: a day, as Stripe does,
 /// long enough for any client's retries.
 pub const KEY_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// The most time between two sweeps of forgotten keys.
+pub const SWEEP_EVERY: Duration = Duration::from_secs(60);
+
+/// How many forgotten keys one write of a sweep deletes: a few
+/// milliseconds of work, so that on SQLite it holds the writer no longer
+/// than an ordinary group of writes does.
+pub const SWEEP_BATCH: i64 = 500;
 
 /// The longest key accepted, in characters (a UUID has 36).
 pub const MAX_KEY_LENGTH: usize = 255;
@@ -198,6 +213,11 @@ impl Idempotency {
         Idempotency::default()
     }
 
+    /// True when the request sent a key.
+    pub fn has_key(&self) -> bool {
+        self.key.is_some()
+    }
+
     /// What a request with this key and `body` asked for, to tell a repeat
     /// from another request under the same key: its route, and its body as
     /// the server read it (so the order of its JSON fields, or spaces
@@ -219,10 +239,15 @@ impl Idempotency {
             return work(conn).map(Once::Done);
         };
         let now = unix_seconds();
-        // Keys past their lifetime are forgotten, this one included.
-        diesel::sql_query("DELETE FROM idempotency_keys WHERE created_at < $1")
-            .bind::<BigInt, _>(now - KEY_LIFETIME.as_secs() as i64)
-            .execute(conn)?;
+        // This key, if it is past its lifetime, is new again (the others
+        // are left to the sweep: deleting them all here would make this
+        // request pay for every key forgotten since the last one).
+        diesel::sql_query(
+            "DELETE FROM idempotency_keys WHERE idempotency_key = $1 AND created_at < $2",
+        )
+        .bind::<Text, _>(key)
+        .bind::<BigInt, _>(now - KEY_LIFETIME.as_secs() as i64)
+        .execute(conn)?;
         // Hold the key; if another request holds it, wait for it to commit
         // (PostgreSQL's unique index does), then find its answer.
         let claimed = diesel::sql_query(
@@ -247,6 +272,32 @@ impl Idempotency {
         .bind::<Text, _>(key)
         .execute(conn)?;
         Ok(Once::Done(answer))
+    }
+}
+
+/// Deletes the rows of the keys past their lifetime, [`SWEEP_BATCH`] in
+/// each write, until none is left; answers how many it deleted. Started by
+/// [`crate::DbSession::create`] at most once per [`SWEEP_EVERY`], in a task
+/// of its own; a tool may await it too.
+pub async fn forget_expired_keys(pool: &DbPool) -> Result<usize, AppError> {
+    let mut forgotten = 0;
+    loop {
+        let cutoff = unix_seconds() - KEY_LIFETIME.as_secs() as i64;
+        let deleted = pool
+            .write(move |conn| {
+                diesel::sql_query(
+                    "DELETE FROM idempotency_keys WHERE idempotency_key IN \
+                     (SELECT idempotency_key FROM idempotency_keys WHERE created_at < $1 LIMIT $2)",
+                )
+                .bind::<BigInt, _>(cutoff)
+                .bind::<BigInt, _>(SWEEP_BATCH)
+                .execute(conn)
+            })
+            .await?;
+        forgotten += deleted;
+        if deleted < SWEEP_BATCH as usize {
+            return Ok(forgotten);
+        }
     }
 }
 

@@ -12,7 +12,9 @@
 //! So the whole run happens under a lock that every instance shares: an
 //! advisory lock kept by PostgreSQL, and on SQLite a lock on a file beside
 //! the database (`app.db-migrations.lock`), taken with the operating
-//! system's file locking. The first instance takes it and applies the
+//! system's file locking. The lock file sits beside the file the path
+//! leads to, symbolic links followed: instances that reach one database by
+//! two paths share one lock. The first instance takes it and applies the
 //! pending migrations; the others wait, say so in their log, then find
 //! nothing left to do. A lock held by an instance that dies is released
 //! with it (by the server, or by the OS when the file closes).
@@ -27,7 +29,8 @@
 //! may be set up for the routes (read-only, say), and a lock held by a
 //! connection that goes back to the pool would outlive the run.
 
-use std::fs::{File, OpenOptions, TryLockError};
+use std::fs::{self, File, OpenOptions, TryLockError};
+use std::path::{Path, PathBuf};
 
 use diesel::connection::SimpleConnection;
 use diesel::migration::MigrationSource;
@@ -186,11 +189,46 @@ fn migrate_sqlite(
         .map_err(|e| e.to_string())
 }
 
+/// The lock file of the database at `path`: beside the file the path leads
+/// to, whatever symbolic links (to the file, or to a folder on the way) it
+/// goes through, and whether or not the file exists yet. Two instances that
+/// reach one database by two paths must take one lock, or both migrate.
+fn lock_file_of(path: &Path) -> PathBuf {
+    let mut path = path.to_path_buf();
+    // A link to a file not made yet: `canonicalize` fails, so follow it by
+    // hand (at most 40 links, as the kernel does).
+    for _ in 0..40 {
+        if let Ok(real) = fs::canonicalize(&path) {
+            return suffixed(real);
+        }
+        match fs::read_link(&path) {
+            Ok(target) => path = path.parent().unwrap_or(Path::new("")).join(target),
+            Err(_) => break,
+        }
+    }
+    // A file not made yet: the real folder it will be made in.
+    let folder = match path.parent() {
+        Some(folder) if !folder.as_os_str().is_empty() => folder,
+        _ => Path::new("."),
+    };
+    match (fs::canonicalize(folder), path.file_name()) {
+        (Ok(folder), Some(name)) => suffixed(folder.join(name)),
+        _ => suffixed(path),
+    }
+}
+
+/// `PATH-migrations.lock`.
+fn suffixed(path: PathBuf) -> PathBuf {
+    let mut name = path.into_os_string();
+    name.push("-migrations.lock");
+    PathBuf::from(name)
+}
+
 /// Takes the lock on `PATH-migrations.lock` for the database at `path`,
 /// waiting for another instance that holds it; it is released when the
 /// returned file is dropped (or the process ends).
 fn lock_migrations_of(url: &DatabaseUrl, path: &str) -> Result<File, String> {
-    let lock_path = format!("{}-migrations.lock", sqlite_file(path));
+    let lock_path = lock_file_of(Path::new(&sqlite_file(path)));
     let file = OpenOptions::new()
         .create(true)
         .truncate(false)

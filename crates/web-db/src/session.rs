@@ -27,7 +27,7 @@ use serde::Serialize;
 use crate::connection::DbConnection;
 use crate::database::DbPool;
 use crate::error::AppError;
-use crate::idempotency::{Idempotency, SavedAnswer};
+use crate::idempotency::{Idempotency, SWEEP_EVERY, SavedAnswer, forget_expired_keys};
 use crate::transaction::panic_message;
 
 /// The database session of one request, opened and ended by the teardown
@@ -166,6 +166,15 @@ impl DbSession {
         F: FnOnce(&mut DbConnection, &B) -> QueryResult<SavedAnswer> + Send + 'static,
     {
         let request = idempotency.request_text(&body)?;
+        if idempotency.has_key() && self.pool.due(SWEEP_EVERY) {
+            // Off this request's path: its answer does not wait for it.
+            let pool = self.pool.clone();
+            actix_web::rt::spawn(async move {
+                if let Err(error) = forget_expired_keys(&pool).await {
+                    log::warn!("the sweep of forgotten idempotency keys stopped: {error}");
+                }
+            });
+        }
         let done = self
             .write(move |conn| idempotency.once(conn, &request, |conn| work(conn, &body)))
             .await?;

@@ -13,6 +13,10 @@ use crate::sql_log;
 /// Where the server listens unless `BIND_ADDR` says otherwise.
 pub const DEFAULT_BIND_ADDR: &str = "127.0.0.1:8080";
 
+/// The shortest checkout timeout accepted, in milliseconds: below it, a
+/// request could not even wait for a connection to be opened.
+pub const MIN_CHECKOUT_TIMEOUT_MS: u64 = 100;
+
 /// Logs to standard error: `info` (one line per request, the migrations,
 /// the errors), with what `RUST_LOG` adds or changes on top.
 /// `RUST_LOG=sql=debug` adds the SQL echo to that log rather than making it
@@ -77,6 +81,13 @@ impl Settings {
             pool.max_size = size as u32;
         }
         if let Some(ms) = number_from_env("DB_CHECKOUT_TIMEOUT_MS", 1, 600_000)? {
+            if ms < MIN_CHECKOUT_TIMEOUT_MS {
+                return Err(format!(
+                    "DB_CHECKOUT_TIMEOUT_MS must be at least {MIN_CHECKOUT_TIMEOUT_MS}, got {ms}: \
+                     opening a connection takes longer than that, so every request would be \
+                     answered 503"
+                ));
+            }
             pool.checkout_timeout = Duration::from_millis(ms);
         }
         if let Ok(text) = std::env::var("DB_SQLITE_SYNCHRONOUS") {
@@ -160,7 +171,8 @@ const ENVIRONMENT: &str = "environment (or .env):
   BIND_ADDR               host:port to listen on (default 127.0.0.1:8080)
   DB_POOL_SIZE            most database connections at once (default: 10 on
                           PostgreSQL, twice the cores on SQLite)
-  DB_CHECKOUT_TIMEOUT_MS  how long a request waits for a connection (default 3000)
+  DB_CHECKOUT_TIMEOUT_MS  how long a request waits for a connection (default 3000,
+                          at least 100)
   DB_SQLITE_SYNCHRONOUS   full: a 201 survives a power loss (default);
                           normal: faster, survives the app crashing only
   DB_SLOW_MS              statements slower than this are logged at warn (default 200)

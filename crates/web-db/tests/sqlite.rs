@@ -93,6 +93,31 @@ fn instances_starting_together_apply_each_migration_once() {
     assert_eq!(notes(&pool), 0);
 }
 
+/// Two paths to one file, as a deployment that links `app.db` to a volume
+/// makes them: instances on either path share one lock, the one beside the
+/// real file, even when the file does not exist yet.
+#[cfg(unix)]
+#[test]
+fn instances_reaching_one_file_by_two_paths_take_one_lock() {
+    let real = TempFile::new();
+    let link = TempFile::new();
+    std::os::unix::fs::symlink(&real.0, &link.0).expect("link to the database");
+    let paths = [real.url(), link.url(), real.url(), link.url()];
+    let applied: Vec<usize> = std::thread::scope(|scope| {
+        let runs: Vec<_> = paths
+            .iter()
+            .map(|url| scope.spawn(|| run_pending_migrations(url, MIGRATIONS)))
+            .collect();
+        runs.into_iter()
+            .map(|run| run.join().expect("no panic").expect("every instance migrates"))
+            .collect()
+    });
+    assert_eq!(applied.iter().sum::<usize>(), 2, "{applied:?}");
+    let lock_beside = |file: &TempFile| PathBuf::from(format!("{}-migrations.lock", file.0.display()));
+    assert!(lock_beside(&real).exists(), "the lock is beside the real file");
+    assert!(!lock_beside(&link).exists(), "a second lock beside the link");
+}
+
 #[test]
 fn a_write_is_kept_whole_or_not_at_all() {
     let file = TempFile::new();

@@ -26,7 +26,7 @@ use shared::openapi::{ApiDoc, explorer};
 use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 use web_db::DbPool;
-use web_db::http::{AppService, json_error_bodies, json_errors_for, request_log};
+use web_db::http::{AppService, head_as_get, json_error_bodies, json_errors_for, request_log};
 
 // The console session of `-- demo`: the book's tour, compiled in over this
 // pattern's `Store` like the routes (an app `new-app` makes has none).
@@ -69,6 +69,8 @@ pub fn app(pool: DbPool) -> App<impl AppService> {
         // opens the request's session before any extractor or handler runs
         // and removes it after everything else, the log line included.
         .wrap(json_error_bodies())
+        // HEAD wherever GET is served: the GET's answer without its body.
+        .wrap(from_fn(head_as_get))
         .wrap(request_log())
         .wrap(from_fn(web_db::shutdown_session))
 }
