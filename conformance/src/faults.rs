@@ -1132,7 +1132,11 @@ pub fn a_lock_held_long_is_waited_for_no_longer_than_the_checkout_timeout(
         "an answer took {longest:?}: it waited for the lock past the checkout timeout"
     );
     locker.batch_execute("COMMIT").expect("release the lock");
-    assert_eq!(db.count_users(), 1, "a create that answered 503 was written");
+    assert_eq!(
+        db.count_users(),
+        1,
+        "a create that answered 503 was written"
+    );
 }
 
 /// The binary on PostgreSQL with a `lock_timeout` set in its URL (half a

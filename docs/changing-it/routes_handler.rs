@@ -16,7 +16,10 @@ async fn get_user_named(
     name: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     // A page of one: the first user with that name (one with a NUL is a 400).
-    let page = Page { limit: 1, ..Page::first() };
+    let page = Page {
+        limit: 1,
+        ..Page::first()
+    };
     let first = UserListing::new(Some(name.into_inner()), page)?;
     let users = session
         .read(move |conn| store.list_users(conn, &first))

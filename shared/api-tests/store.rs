@@ -44,7 +44,7 @@ fn a_created_user_is_found_by_name_and_nothing_is_kept() {
 }
 
 /// A user and its first posts are written by one call of the store, in the
-/// one transaction `DbPool::write` makes for it. Here the database itself
+/// one transaction `DbPool::write_blocking` makes for it. Here the database itself
 /// refuses the second post, after the user and the first post were
 /// inserted: a title one character too long, which only the app's own
 /// check would have stopped (PostgreSQL's `VARCHAR(200)`, SQLite's

@@ -194,9 +194,17 @@ fn every_get_route_answers_head_with_the_same_status_and_headers_and_no_body() {
 
         assert_eq!(head.status, get.status, "HEAD {path}");
         for header in ["content-type", "content-length", "link"] {
-            assert_eq!(head.header(header), get.header(header), "HEAD {path}: {header}");
+            assert_eq!(
+                head.header(header),
+                get.header(header),
+                "HEAD {path}: {header}"
+            );
         }
-        assert!(head.body.is_empty(), "HEAD {path} sent a body: {}", head.text());
+        assert!(
+            head.body.is_empty(),
+            "HEAD {path} sent a body: {}",
+            head.text()
+        );
     }
 }
 

@@ -64,8 +64,8 @@ async fn list_users(
     }
     let answer = if embeds_posts {
         filters.push(("embed", "posts"));
-        // The users, then their posts (two statements, or one join), in the
-        // one snapshot a read sees: no post of a user deleted in between.
+        // The users, then their posts, in the one snapshot a read sees:
+        // no post of a user deleted in between.
         let users = session
             .read(move |conn| store.list_users_with_posts(conn, &listing))
             .await?;

@@ -96,7 +96,7 @@ const _: () = assert!(MOST_FIRST_POSTS <= EMBEDDED_POSTS);
 extern "SQL" {
     /// SQL's `COALESCE(value, otherwise)`: `value`, or `otherwise` where it
     /// is NULL. The query builder has no function of its own for it: this
-    /// declares it, for the stores that read a user's first posts (a user
+    /// declares it, for a store that reads a user's first posts (a user
     /// with fewer has no "11th post", and its cut is then no cut).
     fn coalesce(value: Nullable<Integer>, otherwise: Integer) -> Integer;
 }
@@ -140,8 +140,8 @@ impl UserWithPosts {
 
 /// Keeps the first [`EMBEDDED_POSTS`] of a user's posts (by ascending id)
 /// and, if there were more, says where the rest are: the user's posts
-/// route, after the last post kept. Every store's embedding goes through
-/// here, so the three answer alike.
+/// route, after the last post kept. The store's embedding goes through
+/// here, however it read the posts.
 pub fn keep_embedded_posts<P: Serialize>(user_id: i32, posts: &mut Vec<P>) -> Option<String> {
     if posts.len() <= EMBEDDED_POSTS {
         return None;

@@ -38,7 +38,7 @@ pub fn postgres_server() -> Option<(&'static str, String)> {
 }
 
 /// The pool every test app gets: small, with a short checkout timeout, so
-/// that the pool-exhaustion case runs in a second.
+/// that a test of what a full pool answers (a 503) runs in a second.
 pub const TEST_POOL: PoolSettings = PoolSettings {
     max_size: 4,
     checkout_timeout: std::time::Duration::from_millis(1000),
@@ -269,7 +269,7 @@ impl Drop for Cleanup {
     fn drop(&mut self) {
         match self {
             Cleanup::File(path) => {
-                for suffix in ["", "-wal", "-shm"] {
+                for suffix in ["", "-wal", "-shm", "-migrations.lock"] {
                     let mut file = path.clone().into_os_string();
                     file.push(suffix);
                     let _ = std::fs::remove_file(file);
@@ -283,5 +283,47 @@ impl Drop for Cleanup {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use diesel_migrations::embed_migrations;
+
+    use super::*;
+
+    /// The library's own test migrations, beside this crate (in this
+    /// repository, and in an app's `vendor/`).
+    const MIGRATIONS: Migrations = Migrations {
+        sqlite: embed_migrations!("../web-db/tests/migrations/sqlite"),
+        postgres: embed_migrations!("../web-db/tests/migrations/postgres"),
+    };
+
+    #[test]
+    fn a_sqlite_test_database_leaves_no_file_behind() {
+        let db = TestDb::on(Backend::Sqlite, MIGRATIONS).expect("a SQLite database");
+        let path = std::path::PathBuf::from(db.url.trim_start_matches("sqlite://"));
+        let folder = path.parent().expect("its folder").to_owned();
+        let name = path
+            .file_name()
+            .expect("its name")
+            .to_string_lossy()
+            .into_owned();
+        let files_of_it = || -> Vec<String> {
+            std::fs::read_dir(&folder)
+                .expect("the temporary folder")
+                .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+                .filter(|file| file.starts_with(&name))
+                .collect()
+        };
+        assert!(
+            files_of_it().len() > 1,
+            "the database and its lock: {:?}",
+            files_of_it()
+        );
+
+        drop(db);
+
+        assert_eq!(files_of_it(), Vec::<String>::new());
     }
 }

@@ -76,6 +76,9 @@ pub fn request_bytes_with(
     request.into_bytes()
 }
 
+/// Reads a reply from the bytes received so far, if they hold one.
+type ParseFn = fn(&[u8]) -> Option<Reply>;
+
 /// Sends `request` over a fresh connection and reads the reply to the end.
 /// An error means no complete reply came: refused, reset, or timed out.
 pub fn exchange(addr: &str, request: &[u8], timeout: Duration) -> io::Result<Reply> {
@@ -87,12 +90,11 @@ pub fn exchange(addr: &str, request: &[u8], timeout: Duration) -> io::Result<Rep
     let written = stream.write_all(request);
     // The answer to a HEAD has no body, whatever its headers say of one; it
     // is read to the end of the connection, so a body sent by mistake shows.
-    let (parse, complete): (fn(&[u8]) -> Option<Reply>, fn(&[u8]) -> Option<Reply>) =
-        if request.starts_with(b"HEAD ") {
-            (Reply::parse_head, |_| None)
-        } else {
-            (Reply::parse, Reply::parse_framed)
-        };
+    let (parse, complete): (ParseFn, ParseFn) = if request.starts_with(b"HEAD ") {
+        (Reply::parse_head, |_| None)
+    } else {
+        (Reply::parse, Reply::parse_framed)
+    };
     let mut raw = Vec::new();
     let mut chunk = [0_u8; 16 * 1024];
     // Read until the reply is complete, not until the server closes: after

@@ -70,6 +70,16 @@ pub struct ConnectError(pub(crate) String);
 /// multi-backend `establish` replaces the real cause of a failure with
 /// "Invalid connection url for multiconnection".
 pub fn connect(url: &DatabaseUrl, access: Access) -> Result<DbConnection, ConnectError> {
+    connect_limiting_waits(url, access, None)
+}
+
+/// [`connect`], and on PostgreSQL the statement waits limited to
+/// `wait_limit` (see [`DbConnectionManager::limiting_waits_to`]).
+fn connect_limiting_waits(
+    url: &DatabaseUrl,
+    access: Access,
+    wait_limit: Option<Duration>,
+) -> Result<DbConnection, ConnectError> {
     match url {
         DatabaseUrl::Sqlite(path) => {
             let opened = match access {
@@ -102,10 +112,17 @@ pub fn connect(url: &DatabaseUrl, access: Access) -> Result<DbConnection, Connec
                     ))
                 })?;
             conn.set_instrumentation(SqlLog::new(url));
+            let mut setup = String::new();
             if access == Access::ReadOnly {
                 // A transaction may still be opened READ WRITE explicitly:
                 // that is what the write path does, and nothing else should.
-                conn.batch_execute("SET default_transaction_read_only = on")
+                setup.push_str("; SET default_transaction_read_only = on");
+            }
+            if let Some(limit) = wait_limit {
+                setup += &wait_limits_sql(&wait_limits_left_to_the_pool(url), false, limit);
+            }
+            if !setup.is_empty() {
+                conn.batch_execute(setup.trim_start_matches("; "))
                     .map_err(|e| ConnectError(format!("cannot set up a connection: {e}")))?;
             }
             sql_log::connection_ready(&mut conn);
@@ -272,14 +289,10 @@ impl r2d2::ManageConnection for DbConnectionManager {
     type Error = ConnectError;
 
     fn connect(&self) -> Result<PoolConnection, ConnectError> {
-        let mut conn = connect(&self.url, Access::ReadOnly)?;
-        let settings = wait_limits_left_to_the_pool(&self.url);
-        if let (Some(limit), false) = (self.wait_limit, settings.is_empty()) {
-            let sql = wait_limits_sql(&settings, false, limit);
-            conn.batch_execute(sql.trim_start_matches("; "))
-                .map_err(|e| ConnectError(format!("cannot set up a connection: {e}")))?;
-        }
-        Ok(PoolConnection { conn, lost: false })
+        Ok(PoolConnection {
+            conn: connect_limiting_waits(&self.url, Access::ReadOnly, self.wait_limit)?,
+            lost: false,
+        })
     }
 
     /// Not called on every checkout (that would cost a round trip per

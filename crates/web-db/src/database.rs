@@ -399,7 +399,11 @@ impl DbPool {
         let then = self.shortened_waits(deadline);
         // A lookup has no transaction to shorten its waits in: one that
         // waited long for its connection runs in one, as a read does.
-        let kind = if then.is_empty() { kind } else { ReadKind::Snapshot };
+        let kind = if then.is_empty() {
+            kind
+        } else {
+            ReadKind::Snapshot
+        };
         let mut run = |conn: &mut DbConnection| match kind {
             ReadKind::Lookup => work(conn),
             ReadKind::Snapshot => transaction::read_snapshot(conn, &then, &mut work),

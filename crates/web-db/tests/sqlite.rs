@@ -109,13 +109,24 @@ fn instances_reaching_one_file_by_two_paths_take_one_lock() {
             .map(|url| scope.spawn(|| run_pending_migrations(url, MIGRATIONS)))
             .collect();
         runs.into_iter()
-            .map(|run| run.join().expect("no panic").expect("every instance migrates"))
+            .map(|run| {
+                run.join()
+                    .expect("no panic")
+                    .expect("every instance migrates")
+            })
             .collect()
     });
     assert_eq!(applied.iter().sum::<usize>(), 2, "{applied:?}");
-    let lock_beside = |file: &TempFile| PathBuf::from(format!("{}-migrations.lock", file.0.display()));
-    assert!(lock_beside(&real).exists(), "the lock is beside the real file");
-    assert!(!lock_beside(&link).exists(), "a second lock beside the link");
+    let lock_beside =
+        |file: &TempFile| PathBuf::from(format!("{}-migrations.lock", file.0.display()));
+    assert!(
+        lock_beside(&real).exists(),
+        "the lock is beside the real file"
+    );
+    assert!(
+        !lock_beside(&link).exists(),
+        "a second lock beside the link"
+    );
 }
 
 #[test]

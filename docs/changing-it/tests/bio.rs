@@ -33,7 +33,10 @@ fn a_bio_too_long_and_a_name_nobody_has_are_refused() {
     let nobody = app.get("/users/named/nobody");
 
     assert_eq!(too_long.status, 422);
-    assert_eq!(too_long.json()["error"], "bio must be at most 160 characters, got 161");
+    assert_eq!(
+        too_long.json()["error"],
+        "bio must be at most 160 characters, got 161"
+    );
     assert_eq!(nobody.status, 404);
     assert_eq!(nobody.json()["error"], "no user with that name");
 }

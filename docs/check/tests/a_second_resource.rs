@@ -335,7 +335,17 @@ fn the_chapter_a_second_resource_does_what_it_says() {
     let made = scratch.run_in(
         &scratch.dir,
         &cargo,
-        &["run", "-q", "-p", "new-app", "--", "declarative", app_arg],
+        &[
+            "run",
+            "-q",
+            "-p",
+            "new-app",
+            "--",
+            "declarative",
+            app_arg,
+            "--name",
+            "commented",
+        ],
     );
     assert_outcome(&made, true, "new-app declarative, with comments");
     let app_test = scratch.run_in(&app, &cargo, &["test"]);

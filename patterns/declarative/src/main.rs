@@ -6,9 +6,9 @@
 use std::process::ExitCode;
 
 use actix_web::HttpServer;
+use declarative::store::Store;
 use shared::cli::{self, DEFAULT_SQLITE_FILE};
 use shared::database::init_db;
-use declarative::store::Store;
 use web_db::{DbPool, Settings, engine, startup};
 
 /// The package name, as `cargo run -p NAME` takes it.
@@ -40,7 +40,7 @@ async fn serve(settings: &Settings, pool: DbPool) -> Result<(), String> {
     // setting it cannot work with stops the app before it says it listens.
     pool.read(Store::open)
         .await
-        .map_err(|e| format!("cannot open the store: {e}"))?;
+        .map_err(|e| format!("cannot open the store: {}", e.cause()))?;
     let app_pool = pool.clone();
     // Each worker thread builds its own app, around a handle on the one pool.
     let server = HttpServer::new(move || declarative::app(app_pool.clone()))

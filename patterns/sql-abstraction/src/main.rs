@@ -40,7 +40,7 @@ async fn serve(settings: &Settings, pool: DbPool) -> Result<(), String> {
     // setting it cannot work with stops the app before it says it listens.
     pool.read(Store::open)
         .await
-        .map_err(|e| format!("cannot open the store: {e}"))?;
+        .map_err(|e| format!("cannot open the store: {}", e.cause()))?;
     let app_pool = pool.clone();
     // Each worker thread builds its own app, around a handle on the one pool.
     let server = HttpServer::new(move || sql_abstraction::app(app_pool.clone()))

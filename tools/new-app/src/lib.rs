@@ -13,7 +13,7 @@
 //! itself.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 use std::process::Command;
 
 pub mod manifest;
@@ -167,34 +167,41 @@ pub fn generate(repo: &Path, request: &Request) -> Result<(String, Vec<String>),
         fs::write(&target, text).map_err(|e| format!("cannot write {}: {e}", target.display()))?;
     }
     format_rust(&request.dir, &app.files)?;
+    complete_the_lock_file(&request.dir);
     Ok((
         package,
         app.files.into_iter().map(|(path, _)| path).collect(),
     ))
 }
 
-/// Refuses what Cargo would refuse, before anything is written.
+/// Refuses what Cargo or Rust would refuse, before anything is written.
 fn check_package_name(name: &str) -> Result<(), String> {
-    let valid = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+    let valid = name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
         && name
             .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
     if !valid {
         return Err(format!(
-            "{name:?} cannot be a package name: use letters, digits, - and _, starting with a letter (pass --name NAME)"
+            "{name:?} cannot be a package name: use lowercase letters, digits, - and _, starting with a letter (pass --name NAME)"
         ));
     }
-    // Names the app's own dependencies or Rust's crates already take.
+    // The crate's name, as `use NAME::…` spells it: Cargo makes `-` a `_`.
+    let crate_name = name.replace('-', "_");
+    // Rust's keywords, which cannot name a crate in a path.
+    const KEYWORDS: &[&str] = &[
+        "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum",
+        "extern", "false", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod",
+        "move", "mut", "pub", "ref", "return", "self", "static", "struct", "super", "trait",
+        "true", "type", "unsafe", "use", "where", "while", "abstract", "become", "box", "do",
+        "final", "macro", "override", "priv", "typeof", "unsized", "virtual", "yield", "try",
+    ];
+    // Crates the app builds with, and Rust's own, in their `use` spelling.
     const TAKEN: &[&str] = &[
         "std",
         "core",
         "alloc",
         "test",
         "proc_macro",
-        "self",
-        "crate",
-        "super",
-        "actix-web",
         "actix_web",
         "diesel",
         "diesel_migrations",
@@ -206,26 +213,33 @@ fn check_package_name(name: &str) -> Result<(), String> {
         "thiserror",
         "log",
         "env_logger",
-        "futures-util",
         "futures_util",
-        "libsqlite3-sys",
-        "pq-sys",
-        "openssl-sys",
-        "diesel-dynamic-schema",
-        "proptest",
-        "web-db",
+        "libsqlite3_sys",
+        "pq_sys",
+        "openssl_sys",
+        "percent_encoding",
+        "diesel_dynamic_schema",
         "web_db",
-        "web-db-test",
         "web_db_test",
         "utoipa",
-        "utoipa-actix-web",
         "utoipa_actix_web",
-        "utoipa-swagger-ui",
         "utoipa_swagger_ui",
     ];
-    if TAKEN.contains(&name) {
+    // Names Cargo keeps for the folders of its build.
+    const CARGO_FOLDERS: &[&str] = &["build", "deps", "examples", "incremental"];
+    if KEYWORDS.contains(&crate_name.as_str()) {
+        return Err(format!(
+            "{name:?} is a Rust keyword, so no code could name the crate: pick another with --name NAME"
+        ));
+    }
+    if TAKEN.contains(&crate_name.as_str()) {
         return Err(format!(
             "{name:?} is the name of a crate the app uses: pick another with --name NAME"
+        ));
+    }
+    if CARGO_FOLDERS.contains(&name) {
+        return Err(format!(
+            "{name:?} is the name of a folder of Cargo's build, which Cargo refuses for a program: pick another with --name NAME"
         ));
     }
     Ok(())
@@ -244,29 +258,8 @@ fn check_target(repo: &Path, dir: &Path) -> Result<(), String> {
             ));
         }
     }
-    let absolute = |path: &Path| {
-        // The nearest existing ancestor, resolved; the rest appended.
-        let mut existing = path.to_path_buf();
-        let mut rest = Vec::new();
-        while !existing.exists() {
-            match (existing.file_name(), existing.parent()) {
-                (Some(name), Some(parent)) => {
-                    rest.push(name.to_owned());
-                    existing = if parent.as_os_str().is_empty() {
-                        PathBuf::from(".")
-                    } else {
-                        parent.to_path_buf()
-                    };
-                }
-                _ => break,
-            }
-        }
-        let mut resolved = existing.canonicalize().unwrap_or(existing);
-        resolved.extend(rest.iter().rev());
-        resolved
-    };
-    let repo = absolute(repo);
-    if absolute(dir).starts_with(&repo) {
+    let repo = resolved(repo);
+    if resolved(dir).starts_with(&repo) {
         return Err(format!(
             "{} is inside this repository ({}): generate the app outside it, e.g. ../my-service",
             dir.display(),
@@ -274,6 +267,51 @@ fn check_target(repo: &Path, dir: &Path) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// Lets cargo finish the copied `Cargo.lock`: the app's own entry added,
+/// the workspace's packages the app does not use taken out, every version
+/// kept, so that `cargo build --locked` takes it as it is. Offline first
+/// (the crates are in cargo's cache once this repository was built); if
+/// cargo cannot, the app's first build does the same.
+fn complete_the_lock_file(dir: &Path) {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    for offline in [true, false] {
+        let mut metadata = Command::new(&cargo);
+        metadata
+            .args(["metadata", "--format-version", "1"])
+            .current_dir(dir)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        if offline {
+            metadata.arg("--offline");
+        }
+        if metadata.status().is_ok_and(|status| status.success()) {
+            return;
+        }
+    }
+}
+
+/// `path` as the file system will take it: each folder that exists
+/// resolved (symbolic links followed), and each `..` taken back from what
+/// is resolved so far, whether or not the folders after it exist yet.
+fn resolved(path: &Path) -> PathBuf {
+    let mut resolved = std::env::current_dir().unwrap_or_default();
+    for component in path.components() {
+        match component {
+            Component::ParentDir => {
+                resolved.pop();
+            }
+            Component::CurDir => {}
+            other => {
+                resolved.push(other);
+                if let Ok(real) = resolved.canonicalize() {
+                    resolved = real;
+                }
+            }
+        }
+    }
+    resolved
 }
 
 /// Runs rustfmt over the app's own crate roots (it follows their modules);

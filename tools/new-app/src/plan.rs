@@ -224,7 +224,7 @@ fn without_path_attributes(text: &str) -> String {
 }
 
 /// The workspace's `Cargo.lock` without the workspace's own crates (but
-/// the vendored ones): cargo adds the app's on its first build.
+/// the vendored ones), which cargo then completes for the app.
 fn lock_file(workspace_lock: &str) -> String {
     let vendored: Vec<String> = VENDORED
         .iter()
@@ -261,14 +261,15 @@ fn rust_files(repo: &Path, dir: &str, except: &[&str]) -> Result<Vec<String>, St
 }
 
 /// Every file under `dir`, recursively, as repository paths; build output
-/// and diesel CLI's lock files left out.
+/// and hidden files (diesel CLI's lock, a local `.env`) left out.
 fn files_under(repo: &Path, dir: &str) -> Result<Vec<String>, String> {
     let mut files = Vec::new();
     let entries = fs::read_dir(repo.join(dir)).map_err(|e| format!("cannot read {dir}: {e}"))?;
     for entry in entries {
         let entry = entry.map_err(|e| format!("cannot read {dir}: {e}"))?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        if name == "target" || name == ".diesel_lock" {
+        // Build output, and what is local to one checkout (`.env`, locks).
+        if name == "target" || name.starts_with('.') {
             continue;
         }
         let path = format!("{dir}/{name}");
@@ -324,7 +325,16 @@ fn readme(names: &Names, files: &[(String, String)]) -> String {
     let mut rows = vec![
         "| `src/lib.rs` | the crate root: its modules, and `app()`, the app that `main` and the tests build |".to_string(),
     ];
-    for (path, _) in files {
+    let mut paths: Vec<&String> = files.iter().map(|(path, _)| path).collect();
+    // `src/` before `tests/`, each in name order, a folder's `main.rs` first.
+    paths.sort_by_key(|path| {
+        (
+            path.starts_with("tests/"),
+            !path.ends_with("/main.rs"),
+            *path,
+        )
+    });
+    for path in paths {
         let source = path.starts_with("src/") || path.starts_with("tests/");
         if source
             && path != "src/lib.rs"

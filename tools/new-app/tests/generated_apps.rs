@@ -224,7 +224,8 @@ fn generates_an_app_that_passes_its_tests(pattern: &str) -> (TempDir, PathBuf) {
         text(&fmt.stdout)
     );
 
-    let test = cargo_in(&dir, &["test"]);
+    // `--locked`: the lock file it came with is complete as it is.
+    let test = cargo_in(&dir, &["test", "--locked"]);
     let stdout = text(&test.stdout);
     assert!(
         test.status.success(),
@@ -424,6 +425,11 @@ fn names_cargo_would_refuse_are_refused_before_writing() {
         ("9lives", "cannot be a package name"),
         ("my service", "cannot be a package name"),
         ("diesel", "is the name of a crate the app uses"),
+        ("serde-json", "is the name of a crate the app uses"),
+        ("MyService", "cannot be a package name"),
+        ("fn", "is a Rust keyword"),
+        ("type", "is a Rust keyword"),
+        ("examples", "a folder of Cargo's build"),
     ] {
         let dir = temp.0.join("app");
         let out = new_app(&["declarative", dir.to_str().expect("UTF-8"), "--name", name]);
@@ -448,4 +454,22 @@ fn a_directory_inside_this_repository_is_refused() {
         text(&out.stderr)
     );
     assert!(!inside.exists());
+
+    // Through a folder beside it that does not exist, and back in.
+    let root = repo_root().canonicalize().expect("the repository");
+    let name = root
+        .file_name()
+        .expect("its folder's name")
+        .to_string_lossy();
+    let beside = root.parent().expect("a folder above it");
+    let missing = beside.join(format!("no-such-folder-{}", std::process::id()));
+    let back_in = missing.join(format!("../{name}/target/escaped"));
+    let out = new_app(&["declarative", back_in.to_str().expect("UTF-8")]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stderr).contains("is inside this repository"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!missing.exists(), "a folder was made for a refused app");
 }

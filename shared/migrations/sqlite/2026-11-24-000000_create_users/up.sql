@@ -1,5 +1,5 @@
--- SQLite ignores VARCHAR lengths: the app checks them (src/models.rs),
--- and these constraints stay as the last line of defence.
+-- SQLite ignores VARCHAR lengths: the app checks them (src/models.rs).
+-- NOT NULL and UNIQUE hold here whatever the app does.
 -- AUTOINCREMENT keeps ids of deleted users from coming back, as PostgreSQL does.
 CREATE TABLE users (
     id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
