@@ -3,10 +3,12 @@
 
 use actix_web::http::{StatusCode, header};
 use actix_web::test::TestRequest;
+use diesel::connection::SimpleConnection;
 use futures_util::future::join_all;
 use serde_json::{Value, json};
 
 use crate::app::{Reply, TestApp};
+use crate::db::Backend;
 
 /// Fails unless `reply` is a JSON error `{"error": "…"}` with `status`.
 pub(crate) fn assert_json_error(reply: &Reply, status: StatusCode) {
@@ -542,4 +544,60 @@ fn percent_encode(text: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+// ---- 64-bit ids ------------------------------------------------------------
+
+/// Ids are 64-bit: once 2147483647 is taken, the next user gets
+/// 2147483648, a post of it a `Location` that reads back, and the page of
+/// users that ends on it a `Link` that leads on.
+pub async fn ids_go_past_32_bits(app: &TestApp) {
+    let edge = i64::from(i32::MAX);
+    let mut conn = app.db.connection();
+    conn.batch_execute(&format!(
+        "INSERT INTO users (id, name, email) VALUES ({edge}, 'edge', 'edge@example.com')"
+    ))
+    .expect("a user with the last 32-bit id");
+    if app.db.backend == Backend::Postgres {
+        conn.batch_execute(&format!(
+            "SELECT setval(pg_get_serial_sequence('users', 'id'), {edge})"
+        ))
+        .expect("the sequence past it");
+    }
+
+    let created = app
+        .post_json(
+            "/users",
+            json!({"name": "past", "email": "past@example.com"}),
+        )
+        .await;
+
+    assert_eq!(created.status, StatusCode::CREATED, "{created:?}");
+    assert_eq!(created.body["id"], json!(edge + 1));
+    let location = created.header(header::LOCATION).to_owned();
+    assert_eq!(location, format!("/users/{}", edge + 1));
+    assert_eq!(app.get(&location).await.body, created.body);
+    let post = app
+        .post_json(
+            &format!("{location}/posts"),
+            json!({"title": "far", "body": ""}),
+        )
+        .await;
+    assert_eq!(post.status, StatusCode::CREATED, "{post:?}");
+    let post_location = post.header(header::LOCATION).to_owned();
+    assert_eq!(
+        app.get(&post_location).await.body["user_id"],
+        json!(edge + 1)
+    );
+    let page = app.get(&format!("/users?after={edge}&per_page=1")).await;
+    assert_eq!(page.body, json!([created.body]));
+    let next = page.header(header::LINK).to_owned();
+    let next = next
+        .strip_prefix('<')
+        .and_then(|link| link.split_once('>'))
+        .map(|(uri, _)| uri.to_owned())
+        .expect("a Link to the next page");
+    assert_eq!(next, format!("/users?after={}&per_page=1", edge + 1));
+    let last = app.get(&next).await;
+    assert_eq!((last.status, last.body), (StatusCode::OK, json!([])));
 }

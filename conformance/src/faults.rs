@@ -103,14 +103,14 @@ pub(crate) fn user_json(name: &str) -> String {
 
 /// The ids of the 201 answers, and whether each is in the table: every
 /// acknowledged create must be.
-fn missing_rows(db: &TestDb, created: &[i32]) -> Vec<i32> {
-    let found: HashSet<i32> = db
+fn missing_rows(db: &TestDb, created: &[i64]) -> Vec<i64> {
+    let found: HashSet<i64> = db
         .pool
         .read_blocking(|conn| {
             users::table
                 .select(users::id)
                 .filter(users::id.eq_any(created))
-                .load::<i32>(conn)
+                .load::<i64>(conn)
         })
         .expect("read the created ids")
         .into_iter()
@@ -122,10 +122,9 @@ fn missing_rows(db: &TestDb, created: &[i32]) -> Vec<i32> {
         .collect()
 }
 
-pub(crate) fn created_id(reply: &HttpReply) -> i32 {
+pub(crate) fn created_id(reply: &HttpReply) -> i64 {
     reply.json()["id"]
         .as_i64()
-        .and_then(|id| i32::try_from(id).ok())
         .unwrap_or_else(|| panic!("a 201 without an id: {}", reply.text()))
 }
 
@@ -595,7 +594,7 @@ fn serves_through_an_outage<F: AppFactory>(
         .filter(|o| o.reply.as_ref().is_ok_and(|r| r.status < 300))
         .map(|o| o.started + o.took - restored_at)
         .min();
-    let created: Vec<i32> = outcomes
+    let created: Vec<i64> = outcomes
         .iter()
         .filter_map(|o| o.reply.as_ref().ok())
         .filter(|r| r.status == 201)
@@ -838,7 +837,7 @@ pub fn many_writers_and_readers_get_no_lock_errors(binary: &str, backend: Backen
                     let mut tally = Tally::default();
                     let mut unexpected = Vec::new();
                     let (mut created, mut deleted) = (0_i64, 0_i64);
-                    let mut mine: Vec<i32> = Vec::new();
+                    let mut mine: Vec<i64> = Vec::new();
                     let mut step = 0_usize;
                     while begun.elapsed() < run_for {
                         let (method, path, body, expected) = match (step % 5, mine.last()) {

@@ -199,7 +199,7 @@ fn queries() -> impl Strategy<Value = String> {
     ];
     let value = prop_oneof![
         any::<i64>().prop_map(|n| n.to_string()),
-        (0..=i32::MAX).prop_map(|n| n.to_string()),
+        (0..=i64::MAX).prop_map(|n| n.to_string()),
         any::<i128>().prop_map(|n| n.to_string()),
         prop::collection::vec(any::<u8>(), 0..40).prop_map(|b| percent_encode(&b)),
         (1_usize..10_000).prop_map(|n| "x".repeat(n)),
@@ -463,8 +463,8 @@ fn raw_cases() -> Vec<RawCase> {
             format!("GET /users HTTP/1.1\r\n{many_headers}{close}\r\n").into_bytes(),
         ),
         app(
-            "an id past i32",
-            format!("GET /users/2147483648 HTTP/1.1\r\n{close}\r\n").into_bytes(),
+            "an id past i64",
+            format!("GET /users/9223372036854775808 HTTP/1.1\r\n{close}\r\n").into_bytes(),
         ),
         app(
             "a negative id",

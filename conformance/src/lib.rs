@@ -224,6 +224,7 @@ macro_rules! __all_cases {
     ($app:path, $bin:expr, $backend:ident) => {
         $crate::__app_cases!($app, $backend, contract;
             an_empty_database_lists_no_users,
+            ids_go_past_32_bits,
             users_are_listed_by_ascending_id,
             name_filters_by_exact_name,
             pages_split_the_list,

@@ -137,7 +137,7 @@ pub async fn a_page_by_key_is_one_select_at_any_depth(app: &TestApp) {
     for i in 0..5 {
         app.create_post(&ada, &format!("post {i}"), "").await;
     }
-    let deep = i32::MAX - 1;
+    let deep = i64::MAX - 1;
     for (uri, work) in [
         (format!("/users?after={deep}"), &["SELECT"][..]),
         (format!("/posts?after={deep}"), &["SELECT"][..]),

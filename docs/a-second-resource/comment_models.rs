@@ -13,10 +13,10 @@ fn comment_schema() -> ObjectBuilder {
 pub struct Comment {
     /// Assigned by the database.
     #[schema(minimum = 1)]
-    pub id: i32,
+    pub id: i64,
     /// The post it is about.
     #[schema(minimum = 1)]
-    pub post_id: i32,
+    pub post_id: i64,
     /// What the reader said.
     #[schema(schema_with = comment_schema)]
     pub body: String,

@@ -1,7 +1,7 @@
 /// Writes a comment on a post.
 #[utoipa::path(
     tag = "posts",
-    params(("id" = i32, Path, minimum = 1, description = "The post's id"), IdempotencyKeyHeader),
+    params(("id" = i64, Path, minimum = 1, description = "The post's id"), IdempotencyKeyHeader),
     request_body(content = NewComment, description = "The comment (at most 16 KiB of JSON)"),
     responses(
         (status = 201, description = "Created", body = Comment,
@@ -31,7 +31,7 @@ async fn create_comment(
 /// A post's comments by ascending id, a page at a time.
 #[utoipa::path(
     tag = "posts",
-    params(("id" = i32, Path, minimum = 1, description = "The post's id"), PageQuery),
+    params(("id" = i64, Path, minimum = 1, description = "The post's id"), PageQuery),
     responses(
         (status = 200, description = "The page of the post's comments", body = [Comment]),
         (status = 400, description = "A bad id, after, page or per_page", body = ErrorBody),
@@ -57,7 +57,7 @@ async fn list_post_comments(
 /// One comment, by id.
 #[utoipa::path(
     tag = "posts",
-    params(("id" = i32, Path, minimum = 1, description = "The comment's id")),
+    params(("id" = i64, Path, minimum = 1, description = "The comment's id")),
     responses(
         (status = 200, description = "The comment", body = Comment),
         (status = 404, description = "No comment with this id", body = ErrorBody),

@@ -3,7 +3,7 @@
     pub fn create_comment(
         &self,
         conn: &mut DbConnection,
-        post_id: i32,
+        post_id: i64,
         new_comment: &NewComment,
     ) -> QueryResult<Comment> {
         diesel::insert_into(comments::table)
@@ -16,7 +16,7 @@
     pub fn comments_of_post(
         &self,
         conn: &mut DbConnection,
-        post_id: i32,
+        post_id: i64,
         page: &Page,
     ) -> QueryResult<Option<Vec<Comment>>> {
         if self.find_post(conn, post_id)?.is_none() {
@@ -34,7 +34,7 @@
     }
 
     /// The comment with this id, if there is one.
-    pub fn find_comment(&self, conn: &mut DbConnection, id: i32) -> QueryResult<Option<Comment>> {
+    pub fn find_comment(&self, conn: &mut DbConnection, id: i64) -> QueryResult<Option<Comment>> {
         comments::table
             .find(id)
             .select(Comment::as_select())

@@ -3,7 +3,7 @@ pub const COMMENT_COLUMNS: (comments::id, comments::post_id, comments::body) =
     (comments::id, comments::post_id, comments::body);
 
 /// One row of [`COMMENT_COLUMNS`].
-pub type CommentRow = (i32, i32, String);
+pub type CommentRow = (i64, i64, String);
 
 /// A row becomes a `Comment`.
 pub fn comment_from_row((id, post_id, body): CommentRow) -> Comment {

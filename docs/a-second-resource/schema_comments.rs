@@ -3,9 +3,9 @@ diesel::table! {
     /// when its post goes (`ON DELETE CASCADE`).
     comments (id) {
         /// Assigned by the database.
-        id -> Integer,
+        id -> BigInt,
         /// The post it is about: a foreign key to `posts.id`.
-        post_id -> Integer,
+        post_id -> BigInt,
         /// 1 to 500 characters.
         #[max_length = 500]
         body -> Varchar,

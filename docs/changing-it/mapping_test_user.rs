@@ -1,4 +1,4 @@
-fn user(id: i32, name: &str, email: &str) -> User {
+fn user(id: i64, name: &str, email: &str) -> User {
     User {
         id,
         name: name.into(),

@@ -11,4 +11,4 @@
         .bind::<Nullable<Text>, _>(&changes.email)
         .bind::<Bool, _>(changes.bio.is_some())
         .bind::<Nullable<Text>, _>(changes.bio.as_ref().and_then(Option::as_deref))
-        .bind::<Integer, _>(id)
+        .bind::<BigInt, _>(id)

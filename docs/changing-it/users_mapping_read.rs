@@ -9,7 +9,7 @@ pub const USER_COLUMNS: UserColumns = (users::id, users::name, users::email, use
 pub const USER_COLUMN_NAMES: [&str; 4] = ["id", "name", "email", "bio"];
 
 /// One row of [`USER_COLUMNS`], as the database returns it.
-pub type UserRow = (i32, String, String, Option<String>);
+pub type UserRow = (i64, String, String, Option<String>);
 
 /// A row becomes a `User`.
 pub fn user_from_row((id, name, email, bio): UserRow) -> User {

@@ -51,7 +51,7 @@ fn an_unknown_user_is_a_404_and_an_id_that_is_not_one_a_400() {
     let unknown = app.get("/users/999999");
     assert_eq!(unknown.status, 404);
     assert!(unknown.is_json_error(), "{}", unknown.text());
-    for bad in ["abc", "0", "-1", "1.5", "2147483648"] {
+    for bad in ["abc", "0", "-1", "1.5", "9223372036854775808"] {
         let reply = app.get(&format!("/users/{bad}"));
         assert_eq!(reply.status, 400, "/users/{bad}: {}", reply.text());
         assert!(reply.is_json_error());

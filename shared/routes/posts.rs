@@ -28,7 +28,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
 #[utoipa::path(
     tag = "posts",
     params(
-        ("id" = i32, Path, minimum = 1, description = "The id of the user who writes it"),
+        ("id" = i64, Path, minimum = 1, description = "The id of the user who writes it"),
         IdempotencyKeyHeader,
     ),
     request_body(content = NewPost, description = "The new post (at most 16 KiB of JSON)"),
@@ -66,7 +66,7 @@ async fn create_post(
 /// of a full page leads to the next.
 #[utoipa::path(
     tag = "posts",
-    params(("id" = i32, Path, minimum = 1, description = "The user's id"), PageQuery),
+    params(("id" = i64, Path, minimum = 1, description = "The user's id"), PageQuery),
     responses(
         (status = 200, description = "The page of the user's posts", body = [Post],
             headers(("Link" = String, description = "While the page came back full: `<…?after=ID&per_page=N>; rel=\"next\"`, the next page"))),
@@ -119,7 +119,7 @@ async fn list_posts(
 /// One post, by id, with its author.
 #[utoipa::path(
     tag = "posts",
-    params(("id" = i32, Path, minimum = 1, description = "The post's id")),
+    params(("id" = i64, Path, minimum = 1, description = "The post's id")),
     responses(
         (status = 200, description = "The post, with its `author`", body = PostWithAuthor),
         (status = 404, description = "No post with this id", body = ErrorBody),
@@ -142,7 +142,7 @@ async fn get_post(
 /// Deletes a post.
 #[utoipa::path(
     tag = "posts",
-    params(("id" = i32, Path, minimum = 1, description = "The post's id")),
+    params(("id" = i64, Path, minimum = 1, description = "The post's id")),
     responses(
         (status = 204, description = "Deleted"),
         (status = 404, description = "No post with this id", body = ErrorBody),

@@ -82,7 +82,7 @@ async fn list_users(
 /// One user, by id.
 #[utoipa::path(
     tag = "users",
-    params(("id" = i32, Path, minimum = 1, description = "The user's id")),
+    params(("id" = i64, Path, minimum = 1, description = "The user's id")),
     responses(
         (status = 200, description = "The user", body = User),
         (status = 404, description = "No user with this id", body = ErrorBody),
@@ -144,7 +144,7 @@ async fn create_user(
 /// Changes the fields sent, and only those.
 #[utoipa::path(
     tag = "users",
-    params(("id" = i32, Path, minimum = 1, description = "The user's id")),
+    params(("id" = i64, Path, minimum = 1, description = "The user's id")),
     request_body(content = UserChanges, description = "The fields to change (at most 16 KiB of JSON)"),
     responses(
         (status = 200, description = "The user as it is now", body = User),
@@ -180,7 +180,7 @@ async fn update_user(
 /// Deletes a user, and its posts with it (`ON DELETE CASCADE`).
 #[utoipa::path(
     tag = "users",
-    params(("id" = i32, Path, minimum = 1, description = "The user's id")),
+    params(("id" = i64, Path, minimum = 1, description = "The user's id")),
     responses(
         (status = 204, description = "Deleted, with its posts"),
         (status = 404, description = "No user with this id", body = ErrorBody),

@@ -43,7 +43,7 @@ fn email_schema() -> ObjectBuilder {
 pub struct User {
     /// Assigned by the database.
     #[schema(minimum = 1)]
-    pub id: i32,
+    pub id: i64,
     /// Unique, 1 to 50 characters.
     #[schema(schema_with = name_schema)]
     pub name: String,
@@ -100,7 +100,7 @@ impl NewUser {
 }
 
 /// The 404 for a user id that does not exist.
-pub fn user_not_found(id: i32) -> AppError {
+pub fn user_not_found(id: i64) -> AppError {
     AppError::NotFound(format!("no user with id {id}"))
 }
 

@@ -7,7 +7,7 @@
 //! other patterns use the same types without them.
 
 use diesel::prelude::*;
-use diesel::sql_types::{Integer, Nullable};
+use diesel::sql_types::{BigInt, Nullable};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa::openapi::ObjectBuilder;
@@ -48,10 +48,10 @@ fn body_schema() -> ObjectBuilder {
 pub struct Post {
     /// Assigned by the database.
     #[schema(minimum = 1)]
-    pub id: i32,
+    pub id: i64,
     /// The id of the user who wrote it.
     #[schema(minimum = 1)]
-    pub user_id: i32,
+    pub user_id: i64,
     /// 1 to 200 characters, not blank.
     #[schema(schema_with = title_schema)]
     pub title: String,
@@ -98,7 +98,7 @@ extern "SQL" {
     /// is NULL. The query builder has no function of its own for it: this
     /// declares it, for a store that reads a user's first posts (a user
     /// with fewer has no "11th post", and its cut is then no cut).
-    fn coalesce(value: Nullable<Integer>, otherwise: Integer) -> Integer;
+    fn coalesce(value: Nullable<BigInt>, otherwise: BigInt) -> BigInt;
 }
 
 /// A user with its posts: each user of `GET /users?embed=posts`, and the
@@ -121,7 +121,7 @@ pub struct UserWithPosts {
 }
 
 /// The 404 for a post id that does not exist.
-pub fn post_not_found(id: i32) -> AppError {
+pub fn post_not_found(id: i64) -> AppError {
     AppError::NotFound(format!("no post with id {id}"))
 }
 
@@ -142,7 +142,7 @@ impl UserWithPosts {
 /// and, if there were more, says where the rest are: the user's posts
 /// route, after the last post kept. The store's embedding goes through
 /// here, however it read the posts.
-pub fn keep_embedded_posts<P: Serialize>(user_id: i32, posts: &mut Vec<P>) -> Option<String> {
+pub fn keep_embedded_posts<P: Serialize>(user_id: i64, posts: &mut Vec<P>) -> Option<String> {
     if posts.len() <= EMBEDDED_POSTS {
         return None;
     }
@@ -221,7 +221,7 @@ mod tests {
     #[test]
     fn a_user_embeds_its_first_ten_posts_and_says_where_the_rest_are() {
         // Posts by their ids alone: the cut reads nothing else.
-        let post = |id: i32| serde_json::json!({ "id": id });
+        let post = |id: i64| serde_json::json!({ "id": id });
         let mut ten: Vec<_> = (1..=10).map(post).collect();
         assert_eq!(keep_embedded_posts(7, &mut ten), None);
         assert_eq!(ten.len(), 10);

@@ -1,6 +1,8 @@
 //! The tables as diesel sees them: what `diesel print-schema` prints for
 //! the migrations in `migrations/` (in its order: by name), with
-//! doc comments and column lengths added.
+//! doc comments and column lengths added. Ids are 64-bit (`BigInt`):
+//! `BIGINT` on PostgreSQL; on SQLite an `INTEGER PRIMARY KEY` is 64-bit
+//! already, whatever `print-schema` calls it there.
 
 diesel::table! {
     /// The saved answers of writes sent with an `Idempotency-Key`, so that a
@@ -27,9 +29,9 @@ diesel::table! {
     /// user goes (`ON DELETE CASCADE`).
     posts (id) {
         /// Assigned by the database; never reused after a delete.
-        id -> Integer,
+        id -> BigInt,
         /// The user who wrote it: a foreign key to `users.id`.
-        user_id -> Integer,
+        user_id -> BigInt,
         /// 1 to 200 characters.
         #[max_length = 200]
         title -> Varchar,
@@ -43,7 +45,7 @@ diesel::table! {
     /// Every user of the app. `name` and `email` are unique.
     users (id) {
         /// Assigned by the database; never reused after a delete.
-        id -> Integer,
+        id -> BigInt,
         /// 1 to 50 characters.
         #[max_length = 50]
         name -> Varchar,

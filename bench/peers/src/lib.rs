@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Serialize)]
 pub struct User {
     /// Assigned by the database.
-    pub id: i32,
+    pub id: i64,
     /// Unique.
     pub name: String,
     /// Unique.

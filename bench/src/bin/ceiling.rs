@@ -5,7 +5,7 @@
 use actix_web::{App, HttpResponse, HttpServer, web};
 use serde_json::json;
 
-async fn get_user(id: web::Path<i32>) -> HttpResponse {
+async fn get_user(id: web::Path<i64>) -> HttpResponse {
     let id = id.into_inner();
     HttpResponse::Ok().json(json!({
         "id": id,

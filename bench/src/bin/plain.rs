@@ -26,7 +26,7 @@ type Pool = r2d2::Pool<DbConnectionManager>;
 /// The one connection that writes, on SQLite.
 type Writer = Arc<Mutex<DbConnection>>;
 
-async fn get_user(pool: web::Data<Pool>, id: web::Path<i32>) -> HttpResponse {
+async fn get_user(pool: web::Data<Pool>, id: web::Path<i64>) -> HttpResponse {
     let id = id.into_inner();
     let found = web::block(move || {
         let mut conn = pool.get().map_err(|e| e.to_string())?;

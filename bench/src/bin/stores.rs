@@ -22,7 +22,7 @@ use web_db::{PoolSettings, engine};
 trait TimedStore: Sized + Send + Sync + 'static {
     fn open(conn: &mut DbConnection) -> diesel::QueryResult<Self>;
     fn create_user(&self, conn: &mut DbConnection, user: &NewUser) -> diesel::QueryResult<()>;
-    fn find_user(&self, conn: &mut DbConnection, id: i32) -> diesel::QueryResult<()>;
+    fn find_user(&self, conn: &mut DbConnection, id: i64) -> diesel::QueryResult<()>;
     fn list_users(&self, conn: &mut DbConnection, listing: &UserListing)
     -> diesel::QueryResult<()>;
 }
@@ -36,7 +36,7 @@ macro_rules! timed_store {
             fn create_user(&self, conn: &mut DbConnection, user: &NewUser) -> diesel::QueryResult<()> {
                 <$store>::create_user(self, conn, user).map(drop)
             }
-            fn find_user(&self, conn: &mut DbConnection, id: i32) -> diesel::QueryResult<()> {
+            fn find_user(&self, conn: &mut DbConnection, id: i64) -> diesel::QueryResult<()> {
                 <$store>::find_user(self, conn, id).map(drop)
             }
             fn list_users(&self, conn: &mut DbConnection, listing: &UserListing) -> diesel::QueryResult<()> {
@@ -78,7 +78,7 @@ fn time<S: TimedStore>(pattern: &str) -> Result<(), String> {
     })?;
     let n = 20_000;
     let find = per_call(n, |i| {
-        store.find_user(&mut conn, 1 + (i % 1000) as i32).map(drop)
+        store.find_user(&mut conn, 1 + (i % 1000) as i64).map(drop)
     })?;
     let listing = UserListing::first_page();
     let list = per_call(n / 10, |_| store.list_users(&mut conn, &listing).map(drop))?;
@@ -89,7 +89,7 @@ fn time<S: TimedStore>(pattern: &str) -> Result<(), String> {
     })?;
     drop(conn);
     let pooled_find = per_call(n, |i| {
-        pool.read_blocking(|conn| store.find_user(conn, 1 + (i % 1000) as i32))
+        pool.read_blocking(|conn| store.find_user(conn, 1 + (i % 1000) as i64))
             .map(drop)
     })?;
     let pooled_create = per_call(n / 10, |i| {

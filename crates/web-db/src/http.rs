@@ -168,11 +168,11 @@ pub fn request_log() -> Logger {
 }
 
 /// The `{id}` of a route's path (`/users/{id}`), a handler argument:
-/// `PathId(id): PathId`. A whole number from 1 to 2147483647, as the
-/// database assigns them; anything else (`abc`, `0`, `-5`, `1.5`) is a 400
+/// `PathId(id): PathId`. A whole number from 1 to 9223372036854775807
+/// (a 64-bit id), as the database assigns them; anything else (`abc`, `0`, `-5`, `1.5`) is a 400
 /// that names the path, before the handler runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PathId(pub i32);
+pub struct PathId(pub i64);
 
 impl FromRequest for PathId {
     type Error = AppError;
@@ -180,12 +180,12 @@ impl FromRequest for PathId {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let segment = req.match_info().get("id").unwrap_or_default();
-        ready(match segment.parse::<i32>() {
+        ready(match segment.parse::<i64>() {
             Ok(id) if id >= 1 => Ok(PathId(id)),
             _ => Err(AppError::BadRequest(format!(
                 "{segment:?} in {} is not an id: ids are whole numbers from 1 to {}",
                 req.path(),
-                i32::MAX
+                i64::MAX
             ))),
         })
     }

@@ -37,7 +37,7 @@
 //!
 //! diesel::table! {
 //!     notes (id) {
-//!         id -> Integer,
+//!         id -> BigInt,
 //!         text -> Text,
 //!     }
 //! }
@@ -56,7 +56,7 @@
 //!
 //! #[derive(serde::Serialize, Queryable)]
 //! struct Note {
-//!     id: i32,
+//!     id: i64,
 //!     text: String,
 //! }
 //!

@@ -11,7 +11,7 @@
 //!
 //! #[derive(serde::Serialize, utoipa::ToSchema)]
 //! struct Note {
-//!     id: i32,
+//!     id: i64,
 //!     text: String,
 //! }
 //!
@@ -19,7 +19,7 @@
 //!     get,
 //!     path = "/notes/{id}",
 //!     tag = "notes",
-//!     params(("id" = i32, Path, minimum = 1, description = "The note's id")),
+//!     params(("id" = i64, Path, minimum = 1, description = "The note's id")),
 //!     responses(
 //!         (status = 200, description = "The note", body = Note),
 //!         (status = 404, description = "No note with this id", body = ErrorBody),
@@ -88,12 +88,15 @@ impl IntoResponses for Unavailable {
 }
 
 /// 400 for an `{id}` in the path that is not a whole number from 1 to
-/// 2147483647 ([`crate::http::PathId`]).
+/// 9223372036854775807 ([`crate::http::PathId`]).
 pub struct BadId;
 
 impl IntoResponses for BadId {
     fn responses() -> BTreeMap<String, RefOr<Response>> {
-        errors(&[(400, "The id is not a whole number from 1 to 2147483647")])
+        errors(&[(
+            400,
+            "The id is not a whole number from 1 to 9223372036854775807",
+        )])
     }
 }
 
@@ -151,7 +154,7 @@ impl IntoParams for PageQuery {
                 ParameterIn::Query,
                 "Only the rows whose id is greater than this (default 0): a page by key, as \
                  fast at any depth; the `Link` header's form",
-                integer(0, i64::from(i32::MAX)),
+                integer(0, i64::MAX),
             ),
             optional(
                 "page",

@@ -48,7 +48,7 @@ pub const MAX_PAGE: i64 = 100;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Page {
     /// Only rows whose id is greater than this.
-    pub after: i32,
+    pub after: i64,
     /// The most rows to return.
     pub limit: i64,
     /// How many of those rows (in id order) to skip first.
@@ -74,10 +74,9 @@ impl Page {
     ) -> Result<Self, AppError> {
         let page = parse_in_range("page", page, 1, MAX_PAGE, 1)?;
         let per_page = parse_in_range("per_page", per_page, 1, MAX_PER_PAGE, DEFAULT_PER_PAGE)?;
-        let after = parse_in_range("after", after, 0, i64::from(i32::MAX), 0)?;
+        let after = parse_in_range("after", after, 0, i64::MAX, 0)?;
         Ok(Page {
-            // In range of an i32: checked just above.
-            after: i32::try_from(after).unwrap_or(i32::MAX),
+            after,
             limit: per_page,
             // At most (MAX_PAGE - 1) * MAX_PER_PAGE: far from overflowing.
             offset: (page - 1) * per_page,
@@ -88,7 +87,7 @@ impl Page {
     /// rows, the last with id `last_id`): the rows after that id, as many
     /// again. A page that came back short was the end of the list, as it
     /// stood when it was read.
-    pub fn next(&self, returned: usize, last_id: Option<i32>) -> Option<Page> {
+    pub fn next(&self, returned: usize, last_id: Option<i64>) -> Option<Page> {
         let full = i64::try_from(returned).is_ok_and(|returned| returned >= self.limit);
         let last_id = last_id.filter(|_| full)?;
         Some(Page {
@@ -108,7 +107,7 @@ impl Page {
 /// ```
 /// # use web_db::paging::{Page, list_answer};
 /// #[derive(serde::Serialize)]
-/// struct Note { id: i32, text: &'static str }
+/// struct Note { id: i64, text: &'static str }
 ///
 /// let page = Page { after: 0, limit: 1, offset: 0 };
 /// let answer = list_answer("/notes", &[], &page, &[Note { id: 7, text: "hi" }]);
@@ -136,9 +135,8 @@ pub fn list_answer<T: Serialize>(
 /// A row's key: the `id` field it has as JSON, whatever its Rust type (a
 /// struct, or a JSON object read from the database); `None` if it has none.
 /// The key of a page ([`Page::after`]) and of a created row's `Location`.
-pub fn id_of(row: &impl Serialize) -> Option<i32> {
-    let id = serde_json::to_value(row).ok()?.get("id")?.as_i64()?;
-    i32::try_from(id).ok()
+pub fn id_of(row: &impl Serialize) -> Option<i64> {
+    serde_json::to_value(row).ok()?.get("id")?.as_i64()
 }
 
 /// The raw parameters. Numbers arrive as text so a bad one gets a message
@@ -228,11 +226,11 @@ mod tests {
 
     #[test]
     fn a_page_by_key_skips_nothing_at_any_depth() {
-        let deep = page(None, Some("100"), Some("2147483647")).unwrap();
+        let deep = page(None, Some("100"), Some("9223372036854775807")).unwrap();
         assert_eq!(
             deep,
             Page {
-                after: i32::MAX,
+                after: i64::MAX,
                 limit: 100,
                 offset: 0
             }
@@ -264,7 +262,7 @@ mod tests {
             );
         }
         assert!(page(Some(&i64::MAX.to_string()), Some("100"), None).is_err());
-        for after in ["-1", "2147483648", "1.5", "x", ""] {
+        for after in ["-1", "9223372036854775808", "1.5", "x", ""] {
             let error = page(None, None, Some(after)).unwrap_err();
             assert!(error.to_string().contains("after must be"), "{error}");
         }

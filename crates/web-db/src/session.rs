@@ -59,7 +59,7 @@ use crate::transaction::panic_message;
 ///
 /// diesel::table! {
 ///     notes (id) {
-///         id -> Integer,
+///         id -> BigInt,
 ///         text -> Text,
 ///     }
 /// }

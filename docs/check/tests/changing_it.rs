@@ -71,7 +71,7 @@ const MANUAL_MAPPING: &[Edit] = &[
                pub const USER_COLUMN_NAMES: [&str; 3] = [\"id\", \"name\", \"email\"];\n\
                \n\
                /// One row of [`USER_COLUMNS`], as the database returns it.\n\
-               pub type UserRow = (i32, String, String);\n\
+               pub type UserRow = (i64, String, String);\n\
                \n\
                /// A row becomes a `User`.\n\
                pub fn user_from_row((id, name, email): UserRow) -> User {\n\
@@ -81,7 +81,7 @@ const MANUAL_MAPPING: &[Edit] = &[
     },
     Edit {
         file: "patterns/manual-mapping/tests/mapping.rs",
-        find: "fn user(id: i32, name: &str, email: &str) -> User {\n\
+        find: "fn user(id: i64, name: &str, email: &str) -> User {\n\
                \x20   User {\n\
                \x20       id,\n\
                \x20       name: name.into(),\n\
@@ -130,7 +130,7 @@ const PATCH: &[Edit] = &[
     },
     Edit {
         file: "patterns/sql-abstraction/src/store.rs",
-        find: "use diesel::sql_types::{Integer, Nullable, Text};\n",
+        find: "use diesel::sql_types::{BigInt, Nullable, Text};\n",
         with: "sql_abstraction_use.rs",
     },
     Edit {
@@ -144,7 +144,7 @@ const PATCH: &[Edit] = &[
                \x20       ))\n\
                \x20       .bind::<Nullable<Text>, _>(&changes.name)\n\
                \x20       .bind::<Nullable<Text>, _>(&changes.email)\n\
-               \x20       .bind::<Integer, _>(id)\n",
+               \x20       .bind::<BigInt, _>(id)\n",
         with: "sql_abstraction_update.rs",
     },
 ];

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use conformance::{Backend, TestDb};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Integer, Text};
+use diesel::sql_types::{BigInt, Text};
 use diesel_migrations::FileBasedMigrations;
 use docs_check::repo_root;
 use web_db::database_url::DatabaseUrl;
@@ -50,10 +50,10 @@ fn copy_folders(from: &Path, to: &Path) {
 
 #[derive(QueryableByName, Debug, PartialEq, Eq)]
 struct Row {
-    #[diesel(sql_type = Integer)]
-    id: i32,
-    #[diesel(sql_type = Integer)]
-    owner: i32,
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = BigInt)]
+    owner: i64,
     #[diesel(sql_type = Text)]
     text: String,
 }

@@ -34,7 +34,7 @@ impl Store {
     pub fn create_post(
         &self,
         conn: &mut DbConnection,
-        user_id: i32,
+        user_id: i64,
         new_post: &NewPost,
     ) -> QueryResult<Post> {
         // The `NewPost` from the request, and the user from the path.
@@ -48,7 +48,7 @@ impl Store {
     pub fn posts_of_user(
         &self,
         conn: &mut DbConnection,
-        user_id: i32,
+        user_id: i64,
         page: &Page,
     ) -> QueryResult<Option<Vec<Post>>> {
         let Some(user) = self.find_user(conn, user_id)? else {
@@ -85,7 +85,7 @@ impl Store {
     pub fn find_post(
         &self,
         conn: &mut DbConnection,
-        id: i32,
+        id: i64,
     ) -> QueryResult<Option<PostWithAuthor>> {
         let row: Option<(Post, User)> = posts::table
             .inner_join(users::table)
@@ -97,7 +97,7 @@ impl Store {
     }
 
     /// Deletes a post; false if there was no such post.
-    pub fn delete_post(&self, conn: &mut DbConnection, id: i32) -> QueryResult<bool> {
+    pub fn delete_post(&self, conn: &mut DbConnection, id: i64) -> QueryResult<bool> {
         let deleted = diesel::delete(posts::table.find(id)).execute(conn)?;
         Ok(deleted > 0)
     }
@@ -121,11 +121,11 @@ impl Store {
             .order(later.field(posts::id).asc())
             .offset(EMBEDDED_POSTS as i64)
             .single_value();
-        let ids: Vec<i32> = users.iter().map(|user| user.id).collect();
+        let ids: Vec<i64> = users.iter().map(|user| user.id).collect();
         let posts: Vec<Post> = users::table
             .inner_join(posts::table)
             .filter(users::id.eq_any(ids))
-            .filter(posts::id.le(coalesce(cut, i32::MAX)))
+            .filter(posts::id.le(coalesce(cut, i64::MAX)))
             .select(Post::as_select())
             .order(posts::id.asc())
             .load(conn)?;

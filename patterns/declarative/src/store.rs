@@ -51,7 +51,7 @@ impl Store {
     }
 
     /// The user with this id, if there is one.
-    pub fn find_user(&self, conn: &mut DbConnection, id: i32) -> QueryResult<Option<User>> {
+    pub fn find_user(&self, conn: &mut DbConnection, id: i64) -> QueryResult<Option<User>> {
         users::table
             .find(id)
             .select(User::as_select())
@@ -71,7 +71,7 @@ impl Store {
     pub fn update_user(
         &self,
         conn: &mut DbConnection,
-        id: i32,
+        id: i64,
         changes: &UserChanges,
     ) -> QueryResult<Option<User>> {
         diesel::update(users::table.find(id))
@@ -81,7 +81,7 @@ impl Store {
     }
 
     /// Deletes a user, and its posts with it; false if there was no such user.
-    pub fn delete_user(&self, conn: &mut DbConnection, id: i32) -> QueryResult<bool> {
+    pub fn delete_user(&self, conn: &mut DbConnection, id: i64) -> QueryResult<bool> {
         let deleted = diesel::delete(users::table.find(id)).execute(conn)?;
         Ok(deleted > 0)
     }

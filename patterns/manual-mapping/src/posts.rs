@@ -35,7 +35,7 @@ impl Store {
     pub fn create_post(
         &self,
         conn: &mut DbConnection,
-        user_id: i32,
+        user_id: i64,
         new_post: &NewPost,
     ) -> QueryResult<Post> {
         let row: PostRow = diesel::insert_into(posts::table)
@@ -50,7 +50,7 @@ impl Store {
     pub fn posts_of_user(
         &self,
         conn: &mut DbConnection,
-        user_id: i32,
+        user_id: i64,
         page: &Page,
     ) -> QueryResult<Option<Vec<Post>>> {
         if self.find_user(conn, user_id)?.is_none() {
@@ -88,7 +88,7 @@ impl Store {
     pub fn find_post(
         &self,
         conn: &mut DbConnection,
-        id: i32,
+        id: i64,
     ) -> QueryResult<Option<PostWithAuthor>> {
         let row: Option<PostWithAuthorRow> = posts::table
             .inner_join(users::table)
@@ -100,7 +100,7 @@ impl Store {
     }
 
     /// Deletes a post; false if there was no such post.
-    pub fn delete_post(&self, conn: &mut DbConnection, id: i32) -> QueryResult<bool> {
+    pub fn delete_post(&self, conn: &mut DbConnection, id: i64) -> QueryResult<bool> {
         let deleted = diesel::delete(post_row(id)).execute(conn)?;
         Ok(deleted > 0)
     }
@@ -124,11 +124,11 @@ impl Store {
             .order(later.field(posts::id).asc())
             .offset(EMBEDDED_POSTS as i64)
             .single_value();
-        let ids: Vec<i32> = users.iter().map(|user| user.id).collect();
+        let ids: Vec<i64> = users.iter().map(|user| user.id).collect();
         let rows: Vec<PostRow> = users::table
             .inner_join(posts::table)
             .filter(users::id.eq_any(ids))
-            .filter(posts::id.le(coalesce(cut, i32::MAX)))
+            .filter(posts::id.le(coalesce(cut, i64::MAX)))
             .select(POST_COLUMNS)
             .order(posts::id.asc())
             .load(conn)?;

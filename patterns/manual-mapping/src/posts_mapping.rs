@@ -36,7 +36,7 @@ pub const POST_COLUMNS: PostColumns = (posts::id, posts::user_id, posts::title, 
 pub const POST_COLUMN_NAMES: [&str; 4] = ["id", "user_id", "title", "body"];
 
 /// One row of [`POST_COLUMNS`], as the database returns it.
-pub type PostRow = (i32, i32, String, String);
+pub type PostRow = (i64, i64, String, String);
 
 /// A row becomes a `Post`.
 pub fn post_from_row((id, user_id, title, body): PostRow) -> Post {
@@ -66,7 +66,7 @@ pub fn post_with_author_from_row((post, author): PostWithAuthorRow) -> PostWithA
 /// given, with its posts in the order given. A post of a user not in
 /// `users` is dropped.
 pub fn users_with_posts(users: Vec<User>, posts: Vec<Post>) -> Vec<UserWithPosts> {
-    let mut by_user: HashMap<i32, Vec<Post>> = HashMap::new();
+    let mut by_user: HashMap<i64, Vec<Post>> = HashMap::new();
     for post in posts {
         by_user.entry(post.user_id).or_default().push(post);
     }
@@ -82,13 +82,13 @@ pub fn users_with_posts(users: Vec<User>, posts: Vec<Post>) -> Vec<UserWithPosts
 
 /// The values of an INSERT: one assignment per column written.
 pub type InsertValues<'a> = (
-    Eq<posts::user_id, i32>,
+    Eq<posts::user_id, i64>,
     Eq<posts::title, &'a str>,
     Eq<posts::body, &'a str>,
 );
 
 /// A user id and a `NewPost` become the values of an INSERT.
-pub fn insert_values(user_id: i32, new_post: &NewPost) -> InsertValues<'_> {
+pub fn insert_values(user_id: i64, new_post: &NewPost) -> InsertValues<'_> {
     (
         posts::user_id.eq(user_id),
         posts::title.eq(new_post.title.as_str()),
@@ -97,6 +97,6 @@ pub fn insert_values(user_id: i32, new_post: &NewPost) -> InsertValues<'_> {
 }
 
 /// The row a post id names, for deletes.
-pub fn post_row(id: i32) -> Find<posts::table, i32> {
+pub fn post_row(id: i64) -> Find<posts::table, i64> {
     posts::table.find(id)
 }

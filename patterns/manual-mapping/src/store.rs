@@ -51,7 +51,7 @@ impl Store {
     }
 
     /// The user with this id, if there is one.
-    pub fn find_user(&self, conn: &mut DbConnection, id: i32) -> QueryResult<Option<User>> {
+    pub fn find_user(&self, conn: &mut DbConnection, id: i64) -> QueryResult<Option<User>> {
         let row: Option<UserRow> = user_row(id).select(USER_COLUMNS).first(conn).optional()?;
         Ok(row.map(user_from_row))
     }
@@ -70,7 +70,7 @@ impl Store {
     pub fn update_user(
         &self,
         conn: &mut DbConnection,
-        id: i32,
+        id: i64,
         changes: &UserChanges,
     ) -> QueryResult<Option<User>> {
         let row: Option<UserRow> = diesel::update(user_row(id))
@@ -82,7 +82,7 @@ impl Store {
     }
 
     /// Deletes a user, and its posts with it; false if there was no such user.
-    pub fn delete_user(&self, conn: &mut DbConnection, id: i32) -> QueryResult<bool> {
+    pub fn delete_user(&self, conn: &mut DbConnection, id: i64) -> QueryResult<bool> {
         let deleted = diesel::delete(user_row(id)).execute(conn)?;
         Ok(deleted > 0)
     }

@@ -31,7 +31,7 @@ pub const USER_COLUMNS: UserColumns = (users::id, users::name, users::email);
 pub const USER_COLUMN_NAMES: [&str; 3] = ["id", "name", "email"];
 
 /// One row of [`USER_COLUMNS`], as the database returns it.
-pub type UserRow = (i32, String, String);
+pub type UserRow = (i64, String, String);
 
 /// A row becomes a `User`.
 pub fn user_from_row((id, name, email): UserRow) -> User {
@@ -65,6 +65,6 @@ pub fn update_assignments(changes: &UserChanges) -> UpdateAssignments<'_> {
 }
 
 /// The row a user id names, for updates and deletes.
-pub fn user_row(id: i32) -> Find<users::table, i32> {
+pub fn user_row(id: i64) -> Find<users::table, i64> {
     users::table.find(id)
 }

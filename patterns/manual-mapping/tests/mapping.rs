@@ -68,7 +68,7 @@ fn the_mapping_covers_every_column_of_the_table() {
 
 /// The `User` the mapping should make of a row of these values. A field
 /// added to `User` is added here, once.
-fn user(id: i32, name: &str, email: &str) -> User {
+fn user(id: i64, name: &str, email: &str) -> User {
     User {
         id,
         name: name.into(),
@@ -78,7 +78,7 @@ fn user(id: i32, name: &str, email: &str) -> User {
 
 /// The `name` and `email` columns of a row, read by column name, without
 /// the mapping.
-fn columns_by_name(conn: &mut web_db::DbConnection, id: i32) -> (String, String) {
+fn columns_by_name(conn: &mut web_db::DbConnection, id: i64) -> (String, String) {
     users::table
         .find(id)
         .select((users::name, users::email))
@@ -97,7 +97,7 @@ fn each_field_goes_to_its_own_column_and_back() {
 
     // Written through the mapping...
     let new_user = NewUser::new("the name", "the@email");
-    let id: i32 = diesel::insert_into(users::table)
+    let id: i64 = diesel::insert_into(users::table)
         .values(insert_values(&new_user))
         .returning(users::id)
         .get_result(conn)
@@ -158,12 +158,12 @@ fn a_joined_row_maps_the_post_and_its_author_apart() {
             .execute(conn)
             .expect("insert a user");
     }
-    let author_id: i32 = users::table
+    let author_id: i64 = users::table
         .filter(users::name.eq("author"))
         .select(users::id)
         .first(conn)
         .expect("the author's id");
-    let post_id: i32 = diesel::insert_into(posts::table)
+    let post_id: i64 = diesel::insert_into(posts::table)
         .values(manual_mapping::posts_mapping::insert_values(
             author_id,
             &NewPost::new("the title", "the body"),
@@ -208,8 +208,8 @@ fn a_joined_row_maps_the_post_and_its_author_apart() {
 
 #[test]
 fn posts_are_dealt_to_their_users_in_order_and_a_user_without_gets_none() {
-    let user_numbered = |id: i32| user(id, &format!("u{id}"), &format!("u{id}@e"));
-    let post = |id: i32, user_id: i32| Post {
+    let user_numbered = |id: i64| user(id, &format!("u{id}"), &format!("u{id}@e"));
+    let post = |id: i64, user_id: i64| Post {
         id,
         user_id,
         title: format!("p{id}"),
@@ -219,7 +219,7 @@ fn posts_are_dealt_to_their_users_in_order_and_a_user_without_gets_none() {
         vec![user_numbered(2), user_numbered(1), user_numbered(3)],
         vec![post(1, 1), post(2, 2), post(3, 1), post(4, 9)],
     );
-    let dealt: Vec<(i32, Vec<i32>)> = grouped
+    let dealt: Vec<(i64, Vec<i64>)> = grouped
         .iter()
         .map(|u| (u.user.id, u.posts.iter().map(|p| p.id).collect()))
         .collect();

@@ -21,7 +21,7 @@
 //! pasted into the SQL text.
 
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Integer, Nullable, Text};
+use diesel::sql_types::{BigInt, Nullable, Text};
 use serde_json::Value;
 use shared::listing::UserListing;
 use shared::models::NewUser;
@@ -50,14 +50,14 @@ impl Store {
     pub fn create_post(
         &self,
         conn: &mut DbConnection,
-        user_id: i32,
+        user_id: i64,
         new_post: &NewPost,
     ) -> QueryResult<Value> {
         let columns = self.posts.column_list();
         let row: NamedRow = diesel::sql_query(format!(
             "INSERT INTO posts (user_id, title, body) VALUES ($1, $2, $3) RETURNING {columns}"
         ))
-        .bind::<Integer, _>(user_id)
+        .bind::<BigInt, _>(user_id)
         .bind::<Text, _>(&new_post.title)
         .bind::<Text, _>(&new_post.body)
         .get_result(conn)?;
@@ -69,7 +69,7 @@ impl Store {
     pub fn posts_of_user(
         &self,
         conn: &mut DbConnection,
-        user_id: i32,
+        user_id: i64,
         page: &Page,
     ) -> QueryResult<Option<Vec<Value>>> {
         if self.find_user(conn, user_id)?.is_none() {
@@ -78,9 +78,9 @@ impl Store {
         let posts = self.posts.table();
         let rows: Vec<NamedRow> = posts
             .select(self.posts.select_all())
-            .filter(posts.column::<Integer, _>("user_id").eq(user_id))
-            .filter(posts.column::<Integer, _>("id").gt(page.after))
-            .order(posts.column::<Integer, _>("id").asc())
+            .filter(posts.column::<BigInt, _>("user_id").eq(user_id))
+            .filter(posts.column::<BigInt, _>("id").gt(page.after))
+            .order(posts.column::<BigInt, _>("id").asc())
             .limit(page.limit)
             .offset(page.offset)
             .load(conn)?;
@@ -93,7 +93,7 @@ impl Store {
         let rows: Vec<NamedRow> = diesel::sql_query(format!(
             "{select} WHERE p.id > $1 ORDER BY p.id LIMIT $2 OFFSET $3"
         ))
-        .bind::<Integer, _>(page.after)
+        .bind::<BigInt, _>(page.after)
         .bind::<BigInt, _>(page.limit)
         .bind::<BigInt, _>(page.offset)
         .load(conn)?;
@@ -101,19 +101,19 @@ impl Store {
     }
 
     /// The post with this id and its author, if there is one.
-    pub fn find_post(&self, conn: &mut DbConnection, id: i32) -> QueryResult<Option<Value>> {
+    pub fn find_post(&self, conn: &mut DbConnection, id: i64) -> QueryResult<Option<Value>> {
         let select = self.posts_with_authors();
         let row: Option<NamedRow> = diesel::sql_query(format!("{select} WHERE p.id = $1"))
-            .bind::<Integer, _>(id)
+            .bind::<BigInt, _>(id)
             .get_result(conn)
             .optional()?;
         Ok(row.map(row_to_json))
     }
 
     /// Deletes a post; false if there was no such post.
-    pub fn delete_post(&self, conn: &mut DbConnection, id: i32) -> QueryResult<bool> {
+    pub fn delete_post(&self, conn: &mut DbConnection, id: i64) -> QueryResult<bool> {
         let deleted = diesel::sql_query("DELETE FROM posts WHERE id = $1")
-            .bind::<Integer, _>(id)
+            .bind::<BigInt, _>(id)
             .execute(conn)?;
         Ok(deleted > 0)
     }
@@ -143,14 +143,14 @@ impl Store {
                    ORDER BY id LIMIT $3 OFFSET $4) AS u \
              LEFT JOIN exposed_posts AS p ON p.user_id = u.id \
                AND p.id <= COALESCE((SELECT id FROM exposed_posts WHERE user_id = u.id \
-                                     ORDER BY id LIMIT 1 OFFSET $5), 2147483647) \
+                                     ORDER BY id LIMIT 1 OFFSET $5), 9223372036854775807) \
              ORDER BY u.id, p.id",
             self.users.qualified_column_list("u", None),
             self.posts.qualified_column_list("p", Some("posts")),
             self.users.column_list()
         ))
         .bind::<Nullable<Text>, _>(&listing.name)
-        .bind::<Integer, _>(listing.page.after)
+        .bind::<BigInt, _>(listing.page.after)
         .bind::<BigInt, _>(listing.page.limit)
         .bind::<BigInt, _>(listing.page.offset)
         .bind::<BigInt, _>(EMBEDDED_POSTS as i64)

@@ -19,7 +19,7 @@
 //! puts into SQL is the list of columns the catalog gave, quoted as names.
 
 use diesel::prelude::*;
-use diesel::sql_types::{Integer, Nullable, Text};
+use diesel::sql_types::{BigInt, Nullable, Text};
 use serde_json::Value;
 use shared::listing::UserListing;
 use shared::models::{NewUser, UserChanges};
@@ -65,8 +65,8 @@ impl Store {
         let users = self.users.table();
         let mut query = users
             .select(self.users.select_all())
-            .filter(users.column::<Integer, _>("id").gt(listing.page.after))
-            .order(users.column::<Integer, _>("id").asc())
+            .filter(users.column::<BigInt, _>("id").gt(listing.page.after))
+            .order(users.column::<BigInt, _>("id").asc())
             .limit(listing.page.limit)
             .offset(listing.page.offset)
             .into_boxed();
@@ -78,11 +78,11 @@ impl Store {
     }
 
     /// The user with this id, if there is one.
-    pub fn find_user(&self, conn: &mut DbConnection, id: i32) -> QueryResult<Option<Value>> {
+    pub fn find_user(&self, conn: &mut DbConnection, id: i64) -> QueryResult<Option<Value>> {
         let columns = self.users.column_list();
         let row: Option<NamedRow> =
             diesel::sql_query(format!("SELECT {columns} FROM exposed_users WHERE id = $1"))
-                .bind::<Integer, _>(id)
+                .bind::<BigInt, _>(id)
                 .get_result(conn)
                 .optional()?;
         Ok(row.map(row_to_json))
@@ -105,7 +105,7 @@ impl Store {
     pub fn update_user(
         &self,
         conn: &mut DbConnection,
-        id: i32,
+        id: i64,
         changes: &UserChanges,
     ) -> QueryResult<Option<Value>> {
         // One statement for every combination of fields: a NULL parameter
@@ -117,16 +117,16 @@ impl Store {
         ))
         .bind::<Nullable<Text>, _>(&changes.name)
         .bind::<Nullable<Text>, _>(&changes.email)
-        .bind::<Integer, _>(id)
+        .bind::<BigInt, _>(id)
         .get_result(conn)
         .optional()?;
         Ok(row.map(row_to_json))
     }
 
     /// Deletes a user, and its posts with it; false if there was no such user.
-    pub fn delete_user(&self, conn: &mut DbConnection, id: i32) -> QueryResult<bool> {
+    pub fn delete_user(&self, conn: &mut DbConnection, id: i64) -> QueryResult<bool> {
         let deleted = diesel::sql_query("DELETE FROM users WHERE id = $1")
-            .bind::<Integer, _>(id)
+            .bind::<BigInt, _>(id)
             .execute(conn)?;
         Ok(deleted > 0)
     }

@@ -304,10 +304,10 @@ mod tests {
                     /// A post.\n#[derive(Debug, Serialize, Queryable, Selectable)]\n\
                     // The child of `User`.\n#[derive(Identifiable, Associations)]\n\
                     #[diesel(belongs_to(User))]\n#[diesel(table_name = posts)]\npub struct Post {\n    \
-                    #[diesel(skip_insertion)]\n    pub id: i32,\n}\n";
+                    #[diesel(skip_insertion)]\n    pub id: i64,\n}\n";
         assert_eq!(
             without_diesel_mapping(text),
-            "use serde::Serialize;\n\n/// A post.\n#[derive(Debug, Serialize)]\npub struct Post {\n    pub id: i32,\n}\n"
+            "use serde::Serialize;\n\n/// A post.\n#[derive(Debug, Serialize)]\npub struct Post {\n    pub id: i64,\n}\n"
         );
     }
 

@@ -17,13 +17,13 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 
 diesel::table! {
     users (id) {
-        id -> Integer,
+        id -> BigInt,
         name -> Text,
         email -> Text,
     }
 }
 
-type UserRow = (i32, String, String);
+type UserRow = (i64, String, String);
 
 fn user((id, name, email): UserRow) -> User {
     User { id, name, email }
@@ -33,7 +33,7 @@ fn unavailable(error: impl std::fmt::Display) -> HttpResponse {
     HttpResponse::ServiceUnavailable().json(serde_json::json!({ "error": error.to_string() }))
 }
 
-async fn get_user(pool: web::Data<Pool<AsyncPgConnection>>, id: web::Path<i32>) -> HttpResponse {
+async fn get_user(pool: web::Data<Pool<AsyncPgConnection>>, id: web::Path<i64>) -> HttpResponse {
     let mut conn = match pool.get().await {
         Ok(conn) => conn,
         Err(e) => return unavailable(e),

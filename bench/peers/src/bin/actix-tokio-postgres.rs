@@ -20,7 +20,7 @@ fn unavailable(error: impl std::fmt::Display) -> HttpResponse {
     HttpResponse::ServiceUnavailable().json(serde_json::json!({ "error": error.to_string() }))
 }
 
-async fn get_user(pool: web::Data<Pool>, id: web::Path<i32>) -> HttpResponse {
+async fn get_user(pool: web::Data<Pool>, id: web::Path<i64>) -> HttpResponse {
     let client = match pool.get().await {
         Ok(client) => client,
         Err(e) => return unavailable(e),

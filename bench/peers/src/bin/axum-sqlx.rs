@@ -12,7 +12,7 @@ use bench_peers::{INSERT_USER, NewUser, SELECT_USER, Settings, User, say_listeni
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
 
-type UserRow = (i32, String, String);
+type UserRow = (i64, String, String);
 
 fn user((id, name, email): UserRow) -> User {
     User { id, name, email }
@@ -23,7 +23,7 @@ fn unavailable(error: impl std::fmt::Display) -> Response {
     (StatusCode::SERVICE_UNAVAILABLE, body).into_response()
 }
 
-async fn get_user(State(pool): State<PgPool>, Path(id): Path<i32>) -> Response {
+async fn get_user(State(pool): State<PgPool>, Path(id): Path<i64>) -> Response {
     let row: Result<Option<UserRow>, _> = sqlx::query_as(SELECT_USER)
         .bind(id)
         .fetch_optional(&pool)

@@ -19,16 +19,16 @@ use web_db::sql_log::{SqlRecording, Statement};
 trait ShownStore: Sized {
     fn open(conn: &mut DbConnection) -> diesel::QueryResult<Self>;
     fn create_user(&self, conn: &mut DbConnection, user: &NewUser) -> diesel::QueryResult<()>;
-    fn find_user(&self, conn: &mut DbConnection, id: i32) -> diesel::QueryResult<()>;
+    fn find_user(&self, conn: &mut DbConnection, id: i64) -> diesel::QueryResult<()>;
     fn list_users(&self, conn: &mut DbConnection, listing: &UserListing)
     -> diesel::QueryResult<()>;
     fn update_user(
         &self,
         conn: &mut DbConnection,
-        id: i32,
+        id: i64,
         changes: &UserChanges,
     ) -> diesel::QueryResult<()>;
-    fn delete_user(&self, conn: &mut DbConnection, id: i32) -> diesel::QueryResult<()>;
+    fn delete_user(&self, conn: &mut DbConnection, id: i64) -> diesel::QueryResult<()>;
 }
 
 macro_rules! shown_store {
@@ -40,16 +40,16 @@ macro_rules! shown_store {
             fn create_user(&self, conn: &mut DbConnection, user: &NewUser) -> diesel::QueryResult<()> {
                 <$store>::create_user(self, conn, user).map(drop)
             }
-            fn find_user(&self, conn: &mut DbConnection, id: i32) -> diesel::QueryResult<()> {
+            fn find_user(&self, conn: &mut DbConnection, id: i64) -> diesel::QueryResult<()> {
                 <$store>::find_user(self, conn, id).map(drop)
             }
             fn list_users(&self, conn: &mut DbConnection, listing: &UserListing) -> diesel::QueryResult<()> {
                 <$store>::list_users(self, conn, listing).map(drop)
             }
-            fn update_user(&self, conn: &mut DbConnection, id: i32, changes: &UserChanges) -> diesel::QueryResult<()> {
+            fn update_user(&self, conn: &mut DbConnection, id: i64, changes: &UserChanges) -> diesel::QueryResult<()> {
                 <$store>::update_user(self, conn, id, changes).map(drop)
             }
-            fn delete_user(&self, conn: &mut DbConnection, id: i32) -> diesel::QueryResult<()> {
+            fn delete_user(&self, conn: &mut DbConnection, id: i64) -> diesel::QueryResult<()> {
                 <$store>::delete_user(self, conn, id).map(drop)
             }
         }
