@@ -136,20 +136,20 @@ pub async fn a_user_is_found_by_id(app: &TestApp) {
 
 /// An id with no user is a 404 that names the id.
 pub async fn an_unknown_id_is_not_found(app: &TestApp) {
-    for id in ["999", "2147483647"] {
+    for id in ["999", "2147483648", "9223372036854775807"] {
         let reply = app.get(&format!("/users/{id}")).await;
         assert_json_error(&reply, StatusCode::NOT_FOUND);
     }
     assert!(app.get("/users/999").await.error().contains("999"));
 }
 
-/// An id that is not a whole number from 1 to 2147483647 is a 400, on
+/// An id that is not a whole number from 1 to 9223372036854775807 is a 400, on
 /// every route that takes one, and the message says what an id is.
 pub async fn a_non_numeric_id_is_a_bad_request(app: &TestApp) {
     for id in [
         "abc",
         "1.5",
-        "2147483648",
+        "9223372036854775808",
         "99999999999999999999",
         "1e3",
         "0",

@@ -213,7 +213,7 @@ pub async fn an_unknown_post_is_not_found(app: &TestApp) {
     let reply = app.get("/posts/999999").await;
     assert_json_error(&reply, StatusCode::NOT_FOUND);
     assert!(reply.error().contains("post"), "{reply:?}");
-    for id in ["abc", "2147483648", "1.5"] {
+    for id in ["abc", "9223372036854775808", "1.5"] {
         let reply = app.get(&format!("/posts/{id}")).await;
         assert_json_error(&reply, StatusCode::BAD_REQUEST);
         assert!(

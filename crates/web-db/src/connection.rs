@@ -118,8 +118,8 @@ fn connect_limiting_waits(
                 // that is what the write path does, and nothing else should.
                 setup.push_str("; SET default_transaction_read_only = on");
             }
-            if let Some(limit) = wait_limit {
-                setup += &wait_limits_sql(&wait_limits_left_to_the_pool(url), false, limit);
+            if let Some(limit) = wait_limit.filter(|_| pool_limits_waits(url)) {
+                setup += &wait_limits_sql(false, limit);
             }
             if !setup.is_empty() {
                 conn.batch_execute(setup.trim_start_matches("; "))
@@ -258,30 +258,23 @@ impl DbConnectionManager {
     }
 }
 
-/// The settings that end a statement's waits on PostgreSQL which the pool
-/// sets from the checkout timeout: those the URL does not set itself (as
-/// `options=-c lock_timeout=…`). None on SQLite, which has no such waits
-/// (its writer's queue is bounded by the checkout timeout).
-pub(crate) fn wait_limits_left_to_the_pool(url: &DatabaseUrl) -> Vec<&'static str> {
-    match url {
-        DatabaseUrl::Postgres(raw) => ["lock_timeout", "statement_timeout"]
-            .into_iter()
-            .filter(|setting| !raw.contains(setting))
-            .collect(),
-        DatabaseUrl::Sqlite(_) => Vec::new(),
-    }
+/// True when the pool limits a statement's waits on PostgreSQL from the
+/// checkout timeout: unless the URL sets `lock_timeout` or
+/// `statement_timeout` itself (`options=-c lock_timeout=…`), and then the
+/// pool sets neither. SQLite has no such waits (its writer's queue is
+/// bounded by the checkout timeout).
+pub(crate) fn pool_limits_waits(url: &DatabaseUrl) -> bool {
+    matches!(url, DatabaseUrl::Postgres(raw)
+        if !raw.contains("lock_timeout") && !raw.contains("statement_timeout"))
 }
 
-/// `; SET lock_timeout = 3000; SET statement_timeout = 3000` for
-/// `settings` (`SET LOCAL`, for the transaction alone, when `local`), to
-/// follow another statement in one round trip.
-pub(crate) fn wait_limits_sql(settings: &[&str], local: bool, limit: Duration) -> String {
+/// `; SET lock_timeout = 3000; SET statement_timeout = 3000` (`SET LOCAL`,
+/// for the transaction alone, when `local`), to follow another statement
+/// in one round trip.
+pub(crate) fn wait_limits_sql(local: bool, limit: Duration) -> String {
     let scope = if local { "LOCAL " } else { "" };
     let ms = limit.as_millis().max(1);
-    settings
-        .iter()
-        .map(|setting| format!("; SET {scope}{setting} = {ms}"))
-        .collect()
+    format!("; SET {scope}lock_timeout = {ms}; SET {scope}statement_timeout = {ms}")
 }
 
 impl r2d2::ManageConnection for DbConnectionManager {

@@ -12,7 +12,7 @@ use futures_util::future::LocalBoxFuture;
 
 use crate::connection::{
     Access, ConnectError, DbConnection, DbConnectionManager, PooledConnection, connect,
-    init_openssl_for_libpq, is_connection_lost, wait_limits_left_to_the_pool, wait_limits_sql,
+    init_openssl_for_libpq, is_connection_lost, pool_limits_waits, wait_limits_sql,
 };
 use crate::database_url::DatabaseUrl;
 use crate::db_threads::DbThreads;
@@ -20,6 +20,17 @@ use crate::error::AppError;
 use crate::migrate::Migrations;
 use crate::transaction;
 use crate::writer::SqliteWriter;
+
+/// A read's work: a closure of a connection that sends its queries and
+/// answers what it read. `FnMut`: a read may run it twice (again on a
+/// fresh connection, when the server had closed the first).
+pub trait ReadWork<T>: FnMut(&mut DbConnection) -> QueryResult<T> + Send + 'static {}
+impl<T, F: FnMut(&mut DbConnection) -> QueryResult<T> + Send + 'static> ReadWork<T> for F {}
+
+/// A write's work: a closure of a connection, run once, in the transaction
+/// made for it.
+pub trait WriteWork<T>: FnOnce(&mut DbConnection) -> QueryResult<T> + Send + 'static {}
+impl<T, F: FnOnce(&mut DbConnection) -> QueryResult<T> + Send + 'static> WriteWork<T> for F {}
 
 /// The engine every request borrows its connection from. Cloning it is
 /// cheap: every clone is a handle on the same pool.
@@ -49,9 +60,8 @@ struct Engine {
     threads: DbThreads,
     url: DatabaseUrl,
     checkout_timeout: Duration,
-    /// The PostgreSQL settings that end a statement's waits which the pool
-    /// sets itself (those the URL leaves unset).
-    wait_limits: Vec<&'static str>,
+    /// Whether the pool limits PostgreSQL's statement waits itself.
+    limits_waits: bool,
     /// When the last housekeeping started ([`DbPool::due`]).
     last_housekeeping: Mutex<Option<Instant>>,
 }
@@ -163,7 +173,7 @@ pub fn engine(url: &DatabaseUrl, settings: &PoolSettings) -> Result<DbPool, Conn
             threads,
             url: url.clone(),
             checkout_timeout: settings.checkout_timeout,
-            wait_limits: wait_limits_left_to_the_pool(url),
+            limits_waits: pool_limits_waits(url),
             last_housekeeping: Mutex::new(None),
         }),
     })
@@ -210,11 +220,7 @@ impl DbPool {
     /// transaction of its own, so anything else sent here (a `SET`) would
     /// stay on the connection. `work` may run twice on PostgreSQL: again on
     /// a fresh connection if the server had closed the first one.
-    pub async fn lookup<T, F>(&self, work: F) -> Result<T, AppError>
-    where
-        F: FnMut(&mut DbConnection) -> QueryResult<T> + Send + 'static,
-        T: Send + 'static,
-    {
+    pub async fn lookup<T: Send + 'static>(&self, work: impl ReadWork<T>) -> Result<T, AppError> {
         if self.is_sqlite()
             // Never a checkout that waits: it would stall every request on
             // this worker. With none free, the lookup waits off the worker.
@@ -237,11 +243,7 @@ impl DbPool {
     /// through here is refused by the database (a 500: it is a bug in the
     /// code). `work` may run twice on PostgreSQL: again on a fresh
     /// connection if the server had closed the first one.
-    pub async fn read<T, F>(&self, work: F) -> Result<T, AppError>
-    where
-        F: FnMut(&mut DbConnection) -> QueryResult<T> + Send + 'static,
-        T: Send + 'static,
-    {
+    pub async fn read<T: Send + 'static>(&self, work: impl ReadWork<T>) -> Result<T, AppError> {
         self.off_the_worker(move |pool, deadline| {
             pool.read_on(&mut None, deadline, ReadKind::Snapshot, work)
         })
@@ -260,11 +262,7 @@ impl DbPool {
     ///
     /// A write started from inside another write's `work` is refused at
     /// once (a 500): it would wait for the outer one forever on SQLite.
-    pub async fn write<T, F>(&self, work: F) -> Result<T, AppError>
-    where
-        F: FnOnce(&mut DbConnection) -> QueryResult<T> + Send + 'static,
-        T: Send + 'static,
-    {
+    pub async fn write<T: Send + 'static>(&self, work: impl WriteWork<T>) -> Result<T, AppError> {
         transaction::refuse_a_write_inside_a_write()?;
         if let Some(writer) = &self.engine.writer {
             return writer.write(work).await;
@@ -484,10 +482,10 @@ impl DbPool {
     fn shortened_waits(&self, deadline: Instant) -> String {
         let timeout = self.engine.checkout_timeout;
         let left = deadline.saturating_duration_since(Instant::now()) + timeout / 10;
-        if left >= timeout || self.engine.wait_limits.is_empty() {
+        if left >= timeout || !self.engine.limits_waits {
             return String::new();
         }
-        wait_limits_sql(&self.engine.wait_limits, true, left)
+        wait_limits_sql(true, left)
     }
 
     /// The connection in `slot`, checked out first if there is none.

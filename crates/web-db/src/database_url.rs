@@ -108,13 +108,11 @@ impl fmt::Display for DatabaseUrl {
 
 impl fmt::Debug for DatabaseUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            DatabaseUrl::Sqlite(path) => f.debug_tuple("Sqlite").field(path).finish(),
-            DatabaseUrl::Postgres(url) => f
-                .debug_tuple("Postgres")
-                .field(&mask_password(url))
-                .finish(),
-        }
+        let (variant, shown) = match self {
+            DatabaseUrl::Sqlite(path) => ("Sqlite", path.clone()),
+            DatabaseUrl::Postgres(url) => ("Postgres", mask_password(url)),
+        };
+        f.debug_tuple(variant).field(&shown).finish()
     }
 }
 

@@ -62,22 +62,10 @@ impl Claim {
     }
 }
 
-/// What a caller waits for: a database thread, or the SQLite writer.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum WaitingFor {
-    /// One of the [`DbThreads`].
-    Thread,
-    /// The SQLite writer thread, busy with the writes queued before.
-    Writer,
-}
-
 /// The answer a caller gets when its deadline passed before a thread (or
-/// the SQLite writer) could start its work: the work never ran.
-pub(crate) fn not_started_in_time(waiting_for: WaitingFor, waited: Duration) -> AppError {
-    let what = match waiting_for {
-        WaitingFor::Thread => "no database thread was free",
-        WaitingFor::Writer => "the SQLite writer did not get to this write",
-    };
+/// the SQLite writer) could start its work, `what` saying which: the work
+/// never ran.
+pub(crate) fn not_started(what: &str, waited: Duration) -> AppError {
     AppError::Unavailable(format!(
         "{what} within {} ms: the work was not started",
         waited.as_millis()
@@ -92,7 +80,7 @@ pub(crate) async fn await_answer<T>(
     mut answer: oneshot::Receiver<Result<T, AppError>>,
     claim: &Claim,
     deadline: Instant,
-    (waiting_for, waited): (WaitingFor, Duration),
+    not_started: impl FnOnce() -> AppError,
     stopped: fn() -> AppError,
 ) -> Result<T, AppError> {
     let patience = deadline.saturating_duration_since(Instant::now());
@@ -100,47 +88,34 @@ pub(crate) async fn await_answer<T>(
         return outcome.unwrap_or_else(|_| Err(stopped()));
     }
     if claim.abandon() {
-        return Err(not_started_in_time(waiting_for, waited));
+        return Err(not_started());
     }
     answer.await.unwrap_or_else(|_| Err(stopped()))
 }
 
-/// [`await_answer`] for a caller that blocks its thread instead.
-pub(crate) fn wait_for_answer<T>(
-    answer: std::sync::mpsc::Receiver<Result<T, AppError>>,
-    claim: &Claim,
-    deadline: Instant,
-    (waiting_for, waited): (WaitingFor, Duration),
-    stopped: fn() -> AppError,
+/// Runs `future` to its end on the calling thread, outside the async
+/// runtime: what the `_blocking` twins of the async calls do (tools,
+/// tests). It must not be called from inside the runtime.
+pub(crate) fn block_on<T>(
+    future: impl Future<Output = Result<T, AppError>>,
 ) -> Result<T, AppError> {
-    let patience = deadline.saturating_duration_since(Instant::now());
-    if let Ok(outcome) = answer.recv_timeout(patience) {
-        return outcome;
-    }
-    if claim.abandon() {
-        return Err(not_started_in_time(waiting_for, waited));
-    }
-    answer.recv().unwrap_or_else(|_| Err(stopped()))
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .map_err(|e| AppError::Internal(format!("cannot wait for the database here: {e}")))?;
+    runtime.block_on(future)
 }
 
 type Job = Box<dyn FnOnce() + Send>;
 
 /// The threads shared by every worker of the app. Cloning is cheap; the
 /// threads stop when the last clone is dropped.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub(crate) struct DbThreads {
     jobs: Sender<Job>,
     /// Joined by no one: a thread ends once the queue is closed, after the
     /// job it runs. Kept so that they are named in a debugger.
     _threads: Arc<Vec<JoinHandle<()>>>,
-}
-
-impl std::fmt::Debug for DbThreads {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DbThreads")
-            .field("threads", &self._threads.len())
-            .finish()
-    }
 }
 
 impl DbThreads {
@@ -207,14 +182,8 @@ impl DbThreads {
             }
             Err(TrySendError::Disconnected(_)) => return Err(stopped()),
         }
-        await_answer(
-            answered,
-            &claim,
-            deadline,
-            (WaitingFor::Thread, waited),
-            stopped,
-        )
-        .await
+        let not_started = || not_started("no database thread was free", waited);
+        await_answer(answered, &claim, deadline, not_started, stopped).await
     }
 }
 

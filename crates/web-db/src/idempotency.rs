@@ -178,7 +178,7 @@ impl SavedAnswer {
     fn into_response(self, replayed: bool) -> HttpResponse {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::OK);
         let mut response = HttpResponse::build(status);
-        response.content_type(mime_json());
+        response.content_type("application/json");
         if let Some(location) = self.location {
             response.insert_header((header::LOCATION, location));
         }
@@ -187,10 +187,6 @@ impl SavedAnswer {
         }
         response.body(self.body)
     }
-}
-
-fn mime_json() -> &'static str {
-    "application/json"
 }
 
 impl Once {

@@ -61,8 +61,6 @@
 //! - [`openapi`]: what every route's OpenAPI description repeats, for
 //!   `#[utoipa::path]`.
 //! - [`startup`]: [`Settings`] from the environment, logging, a graceful stop.
-//! - [`json_cell`]: a value of any column as JSON, for rows read by column
-//!   name at run time.
 //! - [`sql_log`]: every statement on the log target `sql`
 //!   (`RUST_LOG=sql=debug`), and recordings for tests.
 //! - Underneath: [`writer`] (SQLite's one writer, which commits the writes
@@ -79,7 +77,6 @@ pub mod db_threads;
 pub mod error;
 pub mod http;
 pub mod idempotency;
-pub mod json_cell;
 pub mod migrate;
 pub mod openapi;
 pub mod paging;

@@ -148,6 +148,8 @@ struct PageParams {
     after: Option<String>,
 }
 
+/// `value`, if given, as a whole number from `min` to `max` (or else a
+/// 400 naming `param`); `default` if not.
 fn parse_in_range(
     param: &str,
     value: Option<String>,
@@ -155,22 +157,19 @@ fn parse_in_range(
     max: i64,
     default: i64,
 ) -> Result<i64, AppError> {
-    let Some(text) = value else {
-        return Ok(default);
-    };
-    match text.parse::<i64>() {
-        Ok(n) if (min..=max).contains(&n) => Ok(n),
-        _ => Err(AppError::BadRequest(format!(
-            "{param} must be a whole number from {min} to {max}, got {text:?}"
-        ))),
-    }
+    value.map_or(Ok(default), |text| {
+        number_in_range(param, &text, min, max).map_err(AppError::BadRequest)
+    })
 }
 
-impl TryFrom<PageParams> for Page {
-    type Error = AppError;
-
-    fn try_from(params: PageParams) -> Result<Self, AppError> {
-        Page::parse(params.page, params.per_page, params.after)
+/// `text` as a whole number from `min` to `max`, or a message that names
+/// `name` and says what it takes.
+pub(crate) fn number_in_range(name: &str, text: &str, min: i64, max: i64) -> Result<i64, String> {
+    match text.parse::<i64>() {
+        Ok(n) if (min..=max).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "{name} must be a whole number from {min} to {max}, got {text:?}"
+        )),
     }
 }
 
@@ -186,7 +185,7 @@ impl FromRequest for Page {
                 .map_err(|e| {
                     AppError::BadRequest(format!("the query string could not be read: {e}"))
                 })
-                .and_then(|params| Page::try_from(params.into_inner())),
+                .and_then(|p| Page::parse(p.0.page, p.0.per_page, p.0.after)),
         )
     }
 }
@@ -200,11 +199,11 @@ mod tests {
         per_page: Option<&str>,
         after: Option<&str>,
     ) -> Result<Page, AppError> {
-        Page::try_from(PageParams {
-            page: page.map(Into::into),
-            per_page: per_page.map(Into::into),
-            after: after.map(Into::into),
-        })
+        Page::parse(
+            page.map(Into::into),
+            per_page.map(Into::into),
+            after.map(Into::into),
+        )
     }
 
     #[test]

@@ -25,7 +25,7 @@ use futures_util::future::{Ready, ready};
 use serde::Serialize;
 
 use crate::connection::DbConnection;
-use crate::database::DbPool;
+use crate::database::{DbPool, ReadWork, WriteWork};
 use crate::error::AppError;
 use crate::idempotency::{Idempotency, SWEEP_EVERY, SavedAnswer, forget_expired_keys};
 use crate::transaction::panic_message;
@@ -113,22 +113,14 @@ impl DbSession {
     /// Runs a read: [`DbPool::read`]. Diesel is synchronous, so the read
     /// runs on the database threads, where waiting for the disk or the
     /// network stalls no other request, whatever its size.
-    pub async fn read<T, F>(&self, work: F) -> Result<T, AppError>
-    where
-        F: FnMut(&mut DbConnection) -> QueryResult<T> + Send + 'static,
-        T: Send + 'static,
-    {
+    pub async fn read<T: Send + 'static>(&self, work: impl ReadWork<T>) -> Result<T, AppError> {
         self.still_open()?;
         self.pool.read(work).await
     }
 
     /// Runs a lookup by key: [`DbPool::lookup`]. One SELECT of at most one
     /// row by an indexed key; on SQLite it runs in place when it can.
-    pub async fn lookup<T, F>(&self, work: F) -> Result<T, AppError>
-    where
-        F: FnMut(&mut DbConnection) -> QueryResult<T> + Send + 'static,
-        T: Send + 'static,
-    {
+    pub async fn lookup<T: Send + 'static>(&self, work: impl ReadWork<T>) -> Result<T, AppError> {
         self.still_open()?;
         self.pool.lookup(work).await
     }
@@ -137,11 +129,7 @@ impl DbSession {
     /// `work` returns `Ok`, rolled back if it returns `Err`, panics, or
     /// leaves a transaction of its own open. Answers once committed:
     /// [`DbPool::write`].
-    pub async fn write<T, F>(&self, work: F) -> Result<T, AppError>
-    where
-        F: FnOnce(&mut DbConnection) -> QueryResult<T> + Send + 'static,
-        T: Send + 'static,
-    {
+    pub async fn write<T: Send + 'static>(&self, work: impl WriteWork<T>) -> Result<T, AppError> {
         self.still_open()?;
         self.pool.write(work).await
     }

@@ -25,7 +25,7 @@
 use std::collections::HashSet;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use diesel::connection::{Connection, DebugQuery, Instrumentation, InstrumentationEvent};
@@ -142,9 +142,8 @@ impl Instrumentation for SqlLog {
 /// UPDATE with nothing to set): then the log says so, instead of panicking
 /// as `to_string` would, on the thread that runs the query.
 fn shown(query: &dyn DebugQuery) -> String {
-    use std::fmt::Write;
     let mut text = String::new();
-    match write!(text, "{query}") {
+    match fmt::write(&mut text, format_args!("{query}")) {
         Ok(()) => text,
         Err(_) => "(a statement whose SQL could not be built; its error says why)".to_owned(),
     }
@@ -245,21 +244,17 @@ fn milliseconds(took: Duration) -> String {
 
 /// How many recordings are running: the one number every statement reads.
 static ACTIVE_RECORDINGS: AtomicUsize = AtomicUsize::new(0);
-static RECORDINGS: Mutex<Vec<Arc<Recorded>>> = Mutex::new(Vec::new());
+/// Each running recording: its number, its database, what it recorded.
+static RECORDINGS: Mutex<Vec<(usize, DatabaseUrl, Vec<Statement>)>> = Mutex::new(Vec::new());
+static NEXT_RECORDING: AtomicUsize = AtomicUsize::new(0);
 
-struct Recorded {
-    database: DatabaseUrl,
-    statements: Mutex<Vec<Statement>>,
+fn recordings() -> MutexGuard<'static, Vec<(usize, DatabaseUrl, Vec<Statement>)>> {
+    RECORDINGS.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 fn record(database: &DatabaseUrl, statement: Statement) {
-    let recordings = RECORDINGS.lock().unwrap_or_else(PoisonError::into_inner);
-    for recording in recordings.iter().filter(|r| r.database == *database) {
-        recording
-            .statements
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(statement.clone());
+    for (_, _, statements) in recordings().iter_mut().filter(|r| r.1 == *database) {
+        statements.push(statement.clone());
     }
 }
 
@@ -269,44 +264,30 @@ fn record(database: &DatabaseUrl, statement: Statement) {
 ///
 /// A test counts the statements a request sent; a tool prints what each
 /// step sent.
-pub struct SqlRecording {
-    recorded: Arc<Recorded>,
-}
+pub struct SqlRecording(usize);
 
 impl SqlRecording {
     /// Starts recording what is sent to `database`.
     pub fn start(database: &DatabaseUrl) -> SqlRecording {
-        let recorded = Arc::new(Recorded {
-            database: database.clone(),
-            statements: Mutex::new(Vec::new()),
-        });
-        RECORDINGS
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(Arc::clone(&recorded));
+        let number = NEXT_RECORDING.fetch_add(1, Ordering::Relaxed);
+        recordings().push((number, database.clone(), Vec::new()));
         ACTIVE_RECORDINGS.fetch_add(1, Ordering::Relaxed);
-        SqlRecording { recorded }
+        SqlRecording(number)
     }
 
     /// The statements recorded since the start or the last `take`, in the
     /// order they finished.
     pub fn take(&self) -> Vec<Statement> {
-        std::mem::take(
-            &mut *self
-                .recorded
-                .statements
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner),
-        )
+        let mut recordings = recordings();
+        let mine = recordings.iter_mut().find(|r| r.0 == self.0);
+        mine.map(|(_, _, statements)| std::mem::take(statements))
+            .unwrap_or_default()
     }
 }
 
 impl Drop for SqlRecording {
     fn drop(&mut self) {
-        RECORDINGS
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .retain(|r| !Arc::ptr_eq(r, &self.recorded));
+        recordings().retain(|r| r.0 != self.0);
         ACTIVE_RECORDINGS.fetch_sub(1, Ordering::Relaxed);
     }
 }

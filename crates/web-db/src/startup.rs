@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use crate::database::{PoolSettings, SqliteDurability};
 use crate::database_url::DatabaseUrl;
+use crate::paging::number_in_range;
 use crate::sql_log;
 
 /// Where the server listens unless `BIND_ADDR` says otherwise.
@@ -15,7 +16,7 @@ pub const DEFAULT_BIND_ADDR: &str = "127.0.0.1:8080";
 
 /// The shortest checkout timeout accepted, in milliseconds: below it, a
 /// request could not even wait for a connection to be opened.
-pub const MIN_CHECKOUT_TIMEOUT_MS: u64 = 100;
+pub const MIN_CHECKOUT_TIMEOUT_MS: i64 = 100;
 
 /// Logs to standard error: `info` (one line per request, the migrations,
 /// the errors), with what `RUST_LOG` adds or changes on top.
@@ -88,7 +89,7 @@ impl Settings {
                      answered 503"
                 ));
             }
-            pool.checkout_timeout = Duration::from_millis(ms);
+            pool.checkout_timeout = Duration::from_millis(ms as u64);
         }
         if let Ok(text) = std::env::var("DB_SQLITE_SYNCHRONOUS") {
             pool.sqlite_durability = match text.trim().to_ascii_lowercase().as_str() {
@@ -103,7 +104,7 @@ impl Settings {
             };
         }
         if let Some(ms) = number_from_env("DB_SLOW_MS", 1, 3_600_000)? {
-            sql_log::set_slow_statement_threshold(Duration::from_millis(ms));
+            sql_log::set_slow_statement_threshold(Duration::from_millis(ms as u64));
         }
         Ok(Settings {
             database,
@@ -121,16 +122,11 @@ fn in_working_dir(file: &str) -> String {
     }
 }
 
-fn number_from_env(name: &str, min: u64, max: u64) -> Result<Option<u64>, String> {
-    let Ok(text) = std::env::var(name) else {
-        return Ok(None);
-    };
-    match text.trim().parse::<u64>() {
-        Ok(n) if (min..=max).contains(&n) => Ok(Some(n)),
-        _ => Err(format!(
-            "{name} must be a whole number from {min} to {max}, got {text:?}"
-        )),
-    }
+/// The variable `name`, if set, as a whole number from `min` to `max`.
+fn number_from_env(name: &str, min: i64, max: i64) -> Result<Option<i64>, String> {
+    let text = std::env::var(name).ok();
+    text.map(|text| number_in_range(name, text.trim(), min, max))
+        .transpose()
 }
 
 /// Reads the command line of the program `name`, which takes no argument

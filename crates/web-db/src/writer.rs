@@ -33,9 +33,9 @@ use tokio::sync::oneshot;
 use diesel::connection::SimpleConnection;
 
 use crate::connection::{Access, ConnectError, DbConnection, connect};
-use crate::database::SqliteDurability;
+use crate::database::{SqliteDurability, WriteWork};
 use crate::database_url::DatabaseUrl;
-use crate::db_threads::{Claim, WaitingFor, await_answer, wait_for_answer};
+use crate::db_threads::{Claim, await_answer, block_on, not_started};
 use crate::error::AppError;
 use crate::transaction;
 
@@ -49,11 +49,12 @@ const MOST_WRITES_WAITING: usize = 1024;
 /// A handle on the writer thread of one SQLite database. Cloning it is
 /// cheap; the thread answers every queued write and stops when the last
 /// handle is dropped, or at [`SqliteWriter::stop`].
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct SqliteWriter {
     shared: Arc<Shared>,
 }
 
+#[derive(Debug)]
 struct Shared {
     queue: SyncSender<Message>,
     thread: Mutex<Option<JoinHandle<()>>>,
@@ -66,12 +67,6 @@ struct Shared {
 enum Message {
     Write(Box<dyn Job>),
     Stop,
-}
-
-impl std::fmt::Debug for SqliteWriter {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SqliteWriter").finish_non_exhaustive()
-    }
 }
 
 impl SqliteWriter {
@@ -115,37 +110,29 @@ impl SqliteWriter {
     /// Runs `work` on the writer thread, in a savepoint of its own, and
     /// answers once it is committed, or with a 503 if the writer could not
     /// start it within the checkout timeout (it then never runs).
-    pub async fn write<T, F>(&self, work: F) -> Result<T, AppError>
-    where
-        F: FnOnce(&mut DbConnection) -> QueryResult<T> + Send + 'static,
-        T: Send + 'static,
-    {
+    pub async fn write<T: Send + 'static>(&self, work: impl WriteWork<T>) -> Result<T, AppError> {
         transaction::refuse_a_write_inside_a_write()?;
         let (answer, answered) = oneshot::channel();
-        let (claim, deadline) = self.enqueue(work, Reply::Awaited(answer))?;
-        let waited = (WaitingFor::Writer, self.shared.patience);
-        await_answer(answered, &claim, deadline, waited, stopped).await
+        let (claim, deadline) = self.enqueue(work, answer)?;
+        let waited = self.shared.patience;
+        let not_started = || not_started("the SQLite writer did not get to this write", waited);
+        await_answer(answered, &claim, deadline, not_started, stopped).await
     }
 
     /// [`SqliteWriter::write`] for code outside the async runtime (a tool,
-    /// tests): blocks the calling thread until the write is committed.
-    pub fn write_blocking<T, F>(&self, work: F) -> Result<T, AppError>
-    where
-        F: FnOnce(&mut DbConnection) -> QueryResult<T> + Send + 'static,
-        T: Send + 'static,
-    {
-        transaction::refuse_a_write_inside_a_write()?;
-        let (answer, answered) = sync_channel(1);
-        let (claim, deadline) = self.enqueue(work, Reply::Blocking(answer))?;
-        let waited = (WaitingFor::Writer, self.shared.patience);
-        wait_for_answer(answered, &claim, deadline, waited, stopped)
+    /// tests): blocks the calling thread until the write is answered.
+    pub fn write_blocking<T: Send + 'static>(
+        &self,
+        work: impl WriteWork<T>,
+    ) -> Result<T, AppError> {
+        block_on(self.write(work))
     }
 
-    fn enqueue<T, F>(&self, work: F, reply: Reply<T>) -> Result<(Claim, Instant), AppError>
-    where
-        F: FnOnce(&mut DbConnection) -> QueryResult<T> + Send + 'static,
-        T: Send + 'static,
-    {
+    fn enqueue<T: Send + 'static>(
+        &self,
+        work: impl WriteWork<T>,
+        reply: Answer<T>,
+    ) -> Result<(Claim, Instant), AppError> {
         let claim = Claim::default();
         let job = WriteJob {
             work,
@@ -195,25 +182,9 @@ fn stopped() -> AppError {
     AppError::Unavailable("the SQLite writer has stopped: the app is shutting down".into())
 }
 
-/// Where a write's answer goes: an awaiting request, or a blocked thread.
-enum Reply<T> {
-    Awaited(oneshot::Sender<Result<T, AppError>>),
-    Blocking(SyncSender<Result<T, AppError>>),
-}
-
-impl<T> Reply<T> {
-    fn send(self, outcome: Result<T, AppError>) {
-        // A receiver that is gone means the client left: the write stands.
-        match self {
-            Reply::Awaited(answer) => {
-                let _ = answer.send(outcome);
-            }
-            Reply::Blocking(answer) => {
-                let _ = answer.send(outcome);
-            }
-        }
-    }
-}
+/// Where a write's answer goes. (A receiver that is gone means the client
+/// left: the write stands.)
+type Answer<T> = oneshot::Sender<Result<T, AppError>>;
 
 /// How a group of writes ended, as one write of it sees it.
 #[derive(Debug, Clone)]
@@ -244,7 +215,7 @@ trait Job: Send {
 
 struct WriteJob<F, T> {
     work: F,
-    reply: Reply<T>,
+    reply: Answer<T>,
     claim: Claim,
 }
 
@@ -262,7 +233,7 @@ where
         // The group's transaction is open (depth 1): this is a savepoint.
         let outcome = transaction::write_transaction(conn, work);
         Box::new(move |group| {
-            reply.send(match (group, outcome) {
+            let _ = reply.send(match (group, outcome) {
                 (GroupOutcome::Committed, outcome) => outcome,
                 // Whatever this write did or was refused, it was decided
                 // against data that is not on disk: ask for it again.
@@ -273,12 +244,12 @@ where
                      what it wrote after that may have been kept"
                         .into(),
                 )),
-            })
+            });
         })
     }
 
     fn refuse(self: Box<Self>, error: AppError) {
-        self.reply.send(Err(error));
+        let _ = self.reply.send(Err(error));
     }
 }
 
@@ -425,7 +396,7 @@ fn write_group(conn: &mut DbConnection, group: Vec<Box<dyn Job>>) -> (bool, Vec<
 #[cfg(test)]
 mod tests {
     use std::path::PathBuf;
-    use std::sync::mpsc::{Receiver, Sender, channel};
+    use std::sync::mpsc::{Sender, channel};
 
     use actix_web::ResponseError;
     use diesel::connection::SimpleConnection;
@@ -453,14 +424,16 @@ mod tests {
     fn queue(
         writer: &SqliteWriter,
         work: impl FnOnce(&mut DbConnection) -> QueryResult<()> + Send + 'static,
-    ) -> Result<Receiver<Result<(), AppError>>, AppError> {
-        let (answer, answered) = sync_channel(1);
-        writer.enqueue(work, Reply::Blocking(answer))?;
+    ) -> Result<oneshot::Receiver<Result<(), AppError>>, AppError> {
+        let (answer, answered) = oneshot::channel();
+        writer.enqueue(work, answer)?;
         Ok(answered)
     }
 
     /// Occupies the writer thread until the returned sender is dropped.
-    fn hold_the_writer(writer: &SqliteWriter) -> (Sender<()>, Receiver<Result<(), AppError>>) {
+    fn hold_the_writer(
+        writer: &SqliteWriter,
+    ) -> (Sender<()>, oneshot::Receiver<Result<(), AppError>>) {
         let (inside, entered) = channel();
         let (release, released) = channel::<()>();
         let answered = queue(writer, move |_| {
@@ -484,8 +457,11 @@ mod tests {
             .map(|work| queue(writer, work).unwrap())
             .collect();
         drop(release);
-        held.recv().unwrap().unwrap();
-        answers.into_iter().map(|a| a.recv().unwrap()).collect()
+        held.blocking_recv().unwrap().unwrap();
+        answers
+            .into_iter()
+            .map(|a| a.blocking_recv().unwrap())
+            .collect()
     }
 
     fn rows(url: &DatabaseUrl) -> Vec<i32> {
@@ -696,7 +672,7 @@ mod tests {
         assert_eq!(refused.status_code(), 503, "{refused:?}");
         drop(release);
         for answer in waiting {
-            answer.recv().unwrap().unwrap();
+            answer.blocking_recv().unwrap().unwrap();
         }
         let _ = std::fs::remove_dir_all(dir);
     }
@@ -718,7 +694,7 @@ mod tests {
         drop(release);
         stopping.join().unwrap();
         for answer in queued {
-            answer.recv().unwrap().unwrap();
+            answer.blocking_recv().unwrap().unwrap();
         }
         let late = writer.write_blocking(insert(99)).unwrap_err();
         assert_eq!(late.status_code(), 503, "{late:?}");

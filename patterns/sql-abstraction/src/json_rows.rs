@@ -14,9 +14,9 @@
 //! a list of them ([`parents_with_children`]). (A table's own columns never
 //! hold a `.`: `reflected_table` leaves such a column out.)
 
+use crate::json_cell::JsonCell;
 use diesel_dynamic_schema::dynamic_value::{DynamicRow, NamedField};
 use serde_json::{Map, Value};
-use web_db::json_cell::JsonCell;
 
 /// A row as read by `sql_query` or a dynamic select: its fields in order,
 /// each with its column name.

@@ -16,7 +16,7 @@
 //! decided by migrations (the views), not by the code.
 //!
 //! [`store`] (users), [`posts`] (posts, and what joins them to users),
-//! [`reflected_table`] and [`json_rows`] are this pattern's own: the data
+//! [`reflected_table`], [`json_rows`] and [`json_cell`] are this pattern's own: the data
 //! access, the files to compare with the other patterns. The rest is the
 //! app every pattern serves: [`routes`] (compiled in from `shared/routes/`),
 //! the models and migrations (the crate `shared`), and the database
@@ -37,6 +37,7 @@ use web_db::http::{AppService, head_as_get, json_error_bodies, json_errors_for, 
 // pattern's `Store` like the routes (an app `new-app` makes has none).
 #[path = "../../../shared/demo.rs"]
 pub mod demo;
+pub mod json_cell;
 pub mod json_rows;
 pub mod posts;
 pub mod reflected_table;

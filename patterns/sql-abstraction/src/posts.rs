@@ -41,9 +41,7 @@ impl Store {
             self.users.qualified_column_list("u", Some("author"))
         )
     }
-}
 
-impl Store {
     /// Inserts a post of the user `user_id`, returning it with its new id.
     /// The database refuses a user that does not exist (the foreign key),
     /// even one deleted a moment ago by another request.

@@ -25,7 +25,7 @@ use diesel_dynamic_schema::{DynamicSelectClause, Table};
 use web_db::DbConnection;
 use web_db::connection::DbBackend;
 
-use web_db::json_cell::reads_column_type;
+use crate::json_cell::reads_column_type;
 
 /// A table's name and the columns the catalog listed for it, in their order
 /// in the table.
@@ -109,8 +109,11 @@ impl ReflectedTable {
     /// an identifier (a `"` in a name doubled), so whatever the catalog
     /// said stays a name and never becomes SQL.
     pub fn column_list(&self) -> String {
-        let quoted: Vec<String> = self.columns.iter().map(|c| quote(c)).collect();
-        quoted.join(", ")
+        self.columns
+            .iter()
+            .map(|c| quote(c))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     /// The columns for SQL text that reads the table under the name `alias`
@@ -118,18 +121,19 @@ impl ReflectedTable {
     /// is given: `p."id" AS "author.id", …`. Names with a dot are how
     /// [`crate::json_rows`] nests a joined row.
     pub fn qualified_column_list(&self, alias: &str, prefix: Option<&str>) -> String {
-        let quoted: Vec<String> = self
-            .columns
+        let column = |c: &String| match prefix {
+            Some(prefix) => format!(
+                "{alias}.{} AS {}",
+                quote(c),
+                quote(&format!("{prefix}.{c}"))
+            ),
+            None => format!("{alias}.{}", quote(c)),
+        };
+        self.columns
             .iter()
-            .map(|c| {
-                let column = format!("{alias}.{}", quote(c));
-                match prefix {
-                    Some(prefix) => format!("{column} AS {}", quote(&format!("{prefix}.{c}"))),
-                    None => column,
-                }
-            })
-            .collect();
-        quoted.join(", ")
+            .map(column)
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     /// The table for `diesel-dynamic-schema`'s query builder.

@@ -13,6 +13,10 @@ pub struct PatternSpec {
     /// `User`, `NewUser` and `UserChanges`. The other patterns never use
     /// them, so their apps get the model without them.
     pub uses_model_derives: bool,
+    /// Whether its queries name the tables of `schema.rs` (the query DSL);
+    /// an app whose pattern reads its tables at run time gets no
+    /// `schema.rs`, nor the SQL functions declared for the DSL.
+    pub uses_schema: bool,
     /// What `models.rs` says about the mapping, in place of the repository's
     /// note comparing the patterns.
     pub models_note: &'static str,
@@ -29,6 +33,7 @@ pub const PATTERNS: &[PatternSpec] = &[
                       //! joins them to users): diesel's query DSL over the derives on the\n\
                       //! models, checked against `schema.rs` when the app is compiled.",
         uses_model_derives: true,
+        uses_schema: true,
         models_note: "//! The derives map `User`, `NewUser` and `UserChanges` to the `users` table:\n\
                       //! they are the mapping `store` relies on.",
         post_models_note: "//! The derives map `Post` and `NewPost` to the `posts` table, and\n\
@@ -44,6 +49,7 @@ pub const PATTERNS: &[PatternSpec] = &[
                       //! `tests/mapping.rs` fails when a mapping falls out of step with the\n\
                       //! migrations.",
         uses_model_derives: false,
+        uses_schema: true,
         models_note: "//! These types know nothing of the database: `users_mapping` maps them to\n\
                       //! the `users` table.",
         post_models_note: "//! These types know nothing of the database: `posts_mapping` maps them\n\
@@ -56,8 +62,9 @@ pub const PATTERNS: &[PatternSpec] = &[
                       //! rows: the tables are read from the database's catalog as the app\n\
                       //! starts ([`reflected_table`]), queried with diesel's query builder by\n\
                       //! name and with textual SQL, and their rows turned into JSON by\n\
-                      //! column name ([`json_rows`]).",
+                      //! column name ([`json_rows`], [`json_cell`]).",
         uses_model_derives: false,
+        uses_schema: false,
         models_note: "//! These types know nothing of the database: the store reads rows as JSON\n\
                       //! objects, and uses `NewUser` and `UserChanges` for what clients send.",
         post_models_note: "//! These types know nothing of the database: the store reads posts as\n\

@@ -7,7 +7,10 @@ use std::fs;
 use std::path::Path;
 
 use crate::patterns::PatternSpec;
-use crate::rewrite::{Names, Place, apply_edits, edits_for, rewrite_paths, without_diesel_mapping};
+use crate::rewrite::{
+    Names, Place, apply_edits, edits_for, rewrite_paths, without_diesel_mapping,
+    without_sql_functions,
+};
 use crate::{manifest, read, words};
 
 /// The crates an app depends on by copy, and where they land in it.
@@ -49,7 +52,12 @@ impl App {
         }
 
         // The app's modules: `shared`'s and the pattern's side by side.
-        let shared_modules = rust_files(repo, "shared/src", &["lib.rs"])?;
+        let unused = if pattern.uses_schema {
+            "lib.rs"
+        } else {
+            "schema.rs"
+        };
+        let shared_modules = rust_files(repo, "shared/src", &["lib.rs", unused])?;
         let pattern_modules =
             rust_files(repo, &format!("{pattern_dir}/src"), &["lib.rs", "main.rs"])?;
         if let Some(clash) = pattern_modules.iter().find(|m| shared_modules.contains(m)) {
@@ -61,6 +69,9 @@ impl App {
             let mut text = copy(&format!("shared/src/{name}"), Place::Library)?;
             if !pattern.uses_model_derives && name != "schema.rs" {
                 text = without_diesel_mapping(&text);
+            }
+            if !pattern.uses_schema {
+                text = without_sql_functions(&text);
             }
             files.push((format!("src/{name}"), text));
         }
@@ -140,7 +151,15 @@ fn library_root(
 ) -> Result<String, String> {
     let doc = include_str!("../templates/lib_doc.rs")
         .replace("{{name}}", names.package)
-        .replace("{{data_access}}", names.pattern.data_access);
+        .replace("{{data_access}}", names.pattern.data_access)
+        .replace(
+            "{{tables}}",
+            if names.pattern.uses_schema {
+                "[`schema`] and `migrations/`"
+            } else {
+                "`migrations/`"
+            },
+        );
     let body = without_path_attributes(&strip_doc(pattern_lib));
     let mut modules: Vec<String> = shared_modules
         .iter()

@@ -85,6 +85,33 @@ const MAPPING_DERIVES: &[&str] = &[
     "Associations",
 ];
 
+/// `text` without the SQL functions it declares for diesel's query DSL
+/// (`#[diesel::declare_sql_function] extern "SQL" { … }`) and their SQL
+/// types' import: the app of a pattern that writes its SQL as text has
+/// no use for them.
+pub fn without_sql_functions(text: &str) -> String {
+    let mut kept: Vec<&str> = Vec::new();
+    let mut lines = text.lines();
+    while let Some(line) = lines.next() {
+        if line.starts_with("use diesel::sql_types::") {
+            continue;
+        }
+        if line == "#[diesel::declare_sql_function]" {
+            lines.by_ref().find(|l| *l == "}");
+            while kept.last().is_some_and(|l| l.is_empty()) {
+                kept.pop();
+            }
+            continue;
+        }
+        kept.push(line);
+    }
+    let mut out = kept.join("\n");
+    if text.ends_with('\n') {
+        out.push('\n');
+    }
+    out
+}
+
 /// A model file without its mapping to the tables, for an app whose store
 /// maps rows itself: no diesel derive, no `#[diesel(…)]` attribute, no `use`
 /// of the schema or of diesel's prelude they needed. Whatever the models
@@ -255,6 +282,15 @@ fn replace_path(text: &str, from: &str, to: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sql_functions_for_the_dsl_go_with_their_import() {
+        let text = "use diesel::sql_types::{BigInt, Nullable};\nuse serde::Serialize;\n\npub const N: usize = 1;\n\n#[diesel::declare_sql_function]\nextern \"SQL\" {\n    /// Doc.\n    fn coalesce(value: Nullable<BigInt>, otherwise: BigInt) -> BigInt;\n}\n\n/// Next.\npub fn next() {}\n";
+        assert_eq!(
+            without_sql_functions(text),
+            "use serde::Serialize;\n\npub const N: usize = 1;\n\n/// Next.\npub fn next() {}\n"
+        );
+    }
     use crate::patterns::find;
 
     fn names() -> Names<'static> {

@@ -8,7 +8,7 @@
 //! The rest is the same whatever the data access: [`routes`] (one module
 //! per resource, each handler with its part of the OpenAPI document),
 //! [`models`] and [`post_models`] (what clients send and get, and the rules
-//! their values keep), [`schema`] and `migrations/` (the tables), and
+//! their values keep), {{tables}} (the tables), and
 //! [`database`], [`listing`], [`openapi`] and [`cli`]. Under all of it is
 //! the crate `web_db` (in `vendor/web-db`): the pool, the request session
 //! and its hook, the SQLite writer, migrations, idempotent writes, pages by

@@ -8,6 +8,7 @@
 //! error that names it. [`reads_column_type`] tells, from a catalog's
 //! description of a column, whether its values can be read here.
 
+use diesel::backend::Backend;
 use diesel::deserialize::{self, FromSql};
 use diesel::pg::Pg;
 use diesel::sql_types::{BigInt, Bool, Double, Integer, SmallInt, Text};
@@ -15,7 +16,7 @@ use diesel::sqlite::{Sqlite, SqliteType};
 use diesel_dynamic_schema::dynamic_value::Any;
 use serde_json::Value;
 
-use crate::connection::{DbBackend, DbConnection, DbRawValue};
+use web_db::connection::{DbBackend, DbConnection, DbRawValue};
 
 /// One value of a row, already turned into JSON.
 #[derive(Debug, Clone, PartialEq)]
@@ -65,36 +66,30 @@ impl FromSql<Any, DbBackend> for JsonCell {
     fn from_sql(value: DbRawValue<'_>) -> deserialize::Result<Self> {
         match value {
             DbRawValue::Sqlite(value) => match value.value_type() {
-                Some(SqliteType::Long) => {
-                    <i64 as FromSql<BigInt, Sqlite>>::from_sql(value).map(|n| JsonCell(n.into()))
-                }
-                Some(SqliteType::Double) => {
-                    <f64 as FromSql<Double, Sqlite>>::from_sql(value).map(|n| JsonCell(n.into()))
-                }
-                Some(SqliteType::Text) => {
-                    <String as FromSql<Text, Sqlite>>::from_sql(value).map(|s| JsonCell(s.into()))
-                }
+                Some(SqliteType::Long) => cell::<i64, BigInt, Sqlite>(value),
+                Some(SqliteType::Double) => cell::<f64, Double, Sqlite>(value),
+                Some(SqliteType::Text) => cell::<String, Text, Sqlite>(value),
                 other => Err(format!("no JSON form for a SQLite value of type {other:?}").into()),
             },
             DbRawValue::Postgres(value) => match value.get_oid().get() {
-                PG_INT4 => {
-                    <i32 as FromSql<Integer, Pg>>::from_sql(value).map(|n| JsonCell(n.into()))
-                }
-                PG_INT8 => {
-                    <i64 as FromSql<BigInt, Pg>>::from_sql(value).map(|n| JsonCell(n.into()))
-                }
-                PG_INT2 => {
-                    <i16 as FromSql<SmallInt, Pg>>::from_sql(value).map(|n| JsonCell(n.into()))
-                }
-                PG_TEXT | PG_VARCHAR => {
-                    <String as FromSql<Text, Pg>>::from_sql(value).map(|s| JsonCell(s.into()))
-                }
-                PG_BOOL => <bool as FromSql<Bool, Pg>>::from_sql(value).map(|b| JsonCell(b.into())),
-                PG_FLOAT8 => {
-                    <f64 as FromSql<Double, Pg>>::from_sql(value).map(|n| JsonCell(n.into()))
-                }
+                PG_INT4 => cell::<i32, Integer, Pg>(value),
+                PG_INT8 => cell::<i64, BigInt, Pg>(value),
+                PG_INT2 => cell::<i16, SmallInt, Pg>(value),
+                PG_TEXT | PG_VARCHAR => cell::<String, Text, Pg>(value),
+                PG_BOOL => cell::<bool, Bool, Pg>(value),
+                PG_FLOAT8 => cell::<f64, Double, Pg>(value),
                 oid => Err(format!("no JSON form for a PostgreSQL value of type oid {oid}").into()),
             },
         }
     }
+}
+
+/// `value` read as the Rust type `R` (diesel's reading of the SQL type `S`
+/// on the backend `B`), as JSON.
+fn cell<R, S, B>(value: B::RawValue<'_>) -> deserialize::Result<JsonCell>
+where
+    R: FromSql<S, B> + Into<Value>,
+    B: Backend,
+{
+    R::from_sql(value).map(|read| JsonCell(read.into()))
 }
