@@ -109,8 +109,12 @@ impl TcpProxy {
         self.state.reset.load(Ordering::SeqCst)
     }
 
-    /// The next COMMIT any client sends ends that client's connection,
-    /// `when` says at which moment; later ones go through.
+    /// The next COMMIT any client sends of a transaction that inserted a
+    /// row (a request's create, whose `INSERT INTO idempotency_keys` is sent
+    /// as text every time) ends that client's connection, `when` says at
+    /// which moment; later ones go through, and so do the COMMITs of
+    /// transactions that only delete (the app's sweep of forgotten keys,
+    /// which may run at any moment).
     pub fn cut_at_next_commit(&self, when: CommitCut) {
         *self
             .state
@@ -216,11 +220,17 @@ enum Direction {
 fn pump(mut from: TcpStream, mut to: TcpStream, direction: Direction) {
     std::thread::spawn(move || {
         let mut chunk = [0u8; 16 * 1024];
+        // Whether the transaction under way inserted a row.
+        let mut inserted = false;
         while let Ok(read @ 1..) = from.read(&mut chunk) {
             let data = &chunk[..read];
             match &direction {
                 Direction::ToServer(state, muted) => {
-                    if let Some(cut) = take_commit_trap(state, data) {
+                    if contains(data, b"BEGIN") {
+                        inserted = false;
+                    }
+                    inserted |= contains(data, b"INSERT INTO");
+                    if let Some(cut) = take_commit_trap(state, data, inserted) {
                         if cut == CommitCut::AfterTheServerHasIt {
                             muted.store(true, Ordering::SeqCst);
                             let _ = to.write_all(data);
@@ -246,17 +256,19 @@ fn pump(mut from: TcpStream, mut to: TcpStream, direction: Direction) {
     });
 }
 
-/// The armed trap, disarmed, if `data` carries a COMMIT.
-fn take_commit_trap(state: &ProxyState, data: &[u8]) -> Option<CommitCut> {
+/// True when `data` holds `text`.
+fn contains(data: &[u8], text: &[u8]) -> bool {
+    data.windows(text.len()).any(|w| w == text)
+}
+
+/// The armed trap, disarmed, if `data` carries the COMMIT of a transaction
+/// that `inserted` a row.
+fn take_commit_trap(state: &ProxyState, data: &[u8], inserted: bool) -> Option<CommitCut> {
     let mut trap = state
         .commit_trap
         .lock()
         .unwrap_or_else(PoisonError::into_inner);
-    if trap.is_some()
-        && data
-            .windows(COMMIT_MESSAGE.len())
-            .any(|w| w == COMMIT_MESSAGE)
-    {
+    if inserted && contains(data, COMMIT_MESSAGE) {
         return trap.take();
     }
     None

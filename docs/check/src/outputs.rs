@@ -86,6 +86,7 @@ const DATA_ACCESS: &[(&str, &[&str])] = &[
             "patterns/sql-abstraction/src/posts.rs",
             "patterns/sql-abstraction/src/reflected_table.rs",
             "patterns/sql-abstraction/src/json_rows.rs",
+            "patterns/sql-abstraction/src/json_cell.rs",
         ],
     ),
 ];

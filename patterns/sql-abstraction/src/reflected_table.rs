@@ -109,11 +109,8 @@ impl ReflectedTable {
     /// an identifier (a `"` in a name doubled), so whatever the catalog
     /// said stays a name and never becomes SQL.
     pub fn column_list(&self) -> String {
-        self.columns
-            .iter()
-            .map(|c| quote(c))
-            .collect::<Vec<_>>()
-            .join(", ")
+        let quoted: Vec<String> = self.columns.iter().map(|c| quote(c)).collect();
+        quoted.join(", ")
     }
 
     /// The columns for SQL text that reads the table under the name `alias`
