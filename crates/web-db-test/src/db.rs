@@ -136,7 +136,8 @@ impl EmptyDb {
     /// no server is named.
     ///
     /// # Panics
-    /// When a server is named but cannot be reached (see [`TestDb::postgres`]).
+    /// When a server is named but cannot be reached: a test told to run on
+    /// PostgreSQL fails rather than passes without it.
     pub fn postgres() -> Option<EmptyDb> {
         let (var, server_url) = postgres_server()?;
         let schema = unique_name("test");

@@ -74,7 +74,7 @@ fn integer(min: i64, max: i64) -> ObjectBuilder {
     ObjectBuilder::new()
         .schema_type(Type::Integer)
         .minimum(Some(min))
-        .maximum(Some(max).filter(|max| *max < i64::MAX))
+        .maximum(Some(max))
 }
 
 /// 503 with `Retry-After`: no database connection in time
