@@ -264,8 +264,13 @@ impl DbConnectionManager {
 /// pool sets neither. SQLite has no such waits (its writer's queue is
 /// bounded by the checkout timeout).
 pub(crate) fn pool_limits_waits(url: &DatabaseUrl) -> bool {
+    let sets = |raw: &str, setting: &str| {
+        ["=", "%3D", "%3d"]
+            .iter()
+            .any(|equals| raw.contains(&format!("{setting}{equals}")))
+    };
     matches!(url, DatabaseUrl::Postgres(raw)
-        if !raw.contains("lock_timeout") && !raw.contains("statement_timeout"))
+        if !sets(raw, "lock_timeout") && !sets(raw, "statement_timeout"))
 }
 
 /// `; SET lock_timeout = 3000; SET statement_timeout = 3000` (`SET LOCAL`,
@@ -317,4 +322,28 @@ pub(crate) fn is_connection_lost(error: &diesel::result::Error) -> bool {
             _
         )
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn postgres(url: &str) -> DatabaseUrl {
+        DatabaseUrl::parse(url).expect("a PostgreSQL URL")
+    }
+
+    #[test]
+    fn the_pool_limits_waits_unless_the_url_sets_a_limit_itself() {
+        assert!(pool_limits_waits(&postgres("postgres://app@db/prod")));
+        assert!(pool_limits_waits(&postgres(
+            "postgres://app@db/prod?application_name=no_lock_timeout_here"
+        )));
+        for set in [
+            "postgres://app@db/prod?options=-c%20lock_timeout%3D500",
+            "postgres://app@db/prod?options=-c%20statement_timeout=0",
+        ] {
+            assert!(!pool_limits_waits(&postgres(set)), "{set}");
+        }
+        assert!(!pool_limits_waits(&DatabaseUrl::Sqlite("app.db".into())));
+    }
 }

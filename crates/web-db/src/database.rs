@@ -349,11 +349,8 @@ impl DbPool {
     /// housekeeping (the sweep of forgotten idempotency keys): the first
     /// call, then the first after `every` has passed since the last true.
     pub(crate) fn due(&self, every: Duration) -> bool {
-        let mut last = self
-            .engine
-            .last_housekeeping
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
+        let housekeeping = &self.engine.last_housekeeping;
+        let mut last = housekeeping.lock().unwrap_or_else(PoisonError::into_inner);
         if last.is_some_and(|at| at.elapsed() < every) {
             return false;
         }
@@ -477,8 +474,9 @@ impl DbPool {
     /// timeout): nothing while the connection's own limits, the checkout
     /// timeout, end its waits by then; once it waited longer than that tenth
     /// for its thread and connection, `SET LOCAL`s that shorten them to what
-    /// is left. So no call waits, for a thread, a connection and a lock
-    /// together, more than 1.1 times the checkout timeout (and a round trip).
+    /// is left. So no call waits, for a thread, a connection and one lock
+    /// together, more than 1.1 times the checkout timeout (and a round
+    /// trip); each later statement of a write may wait that long again.
     fn shortened_waits(&self, deadline: Instant) -> String {
         let timeout = self.engine.checkout_timeout;
         let left = deadline.saturating_duration_since(Instant::now()) + timeout / 10;
