@@ -72,13 +72,13 @@ fn insert(conn: &mut web_db::DbConnection, text: &str) -> QueryResult<usize> {
         .execute(conn)
 }
 
-#[test]
-fn instances_starting_together_apply_each_migration_once() {
-    let file = TempFile::new();
-    let url = file.url();
-    let applied: Vec<usize> = std::thread::scope(|scope| {
-        let runs: Vec<_> = (0..4)
-            .map(|_| scope.spawn(|| run_pending_migrations(&url, MIGRATIONS)))
+/// Runs the migrations at `urls`, one instance per URL, all at the same
+/// moment: how many each applied.
+fn migrate_at_once(urls: &[DatabaseUrl]) -> Vec<usize> {
+    std::thread::scope(|scope| {
+        let runs: Vec<_> = urls
+            .iter()
+            .map(|url| scope.spawn(|| run_pending_migrations(url, MIGRATIONS)))
             .collect();
         runs.into_iter()
             .map(|run| {
@@ -87,7 +87,14 @@ fn instances_starting_together_apply_each_migration_once() {
                     .expect("every instance migrates")
             })
             .collect()
-    });
+    })
+}
+
+#[test]
+fn instances_starting_together_apply_each_migration_once() {
+    let file = TempFile::new();
+    let url = file.url();
+    let applied = migrate_at_once(&[url.clone(), url.clone(), url.clone(), url.clone()]);
     assert_eq!(applied.iter().sum::<usize>(), 2, "{applied:?}");
     let pool = engine(&url, &PoolSettings::default()).expect("open the database");
     assert_eq!(notes(&pool), 0);
@@ -102,20 +109,7 @@ fn instances_reaching_one_file_by_two_paths_take_one_lock() {
     let real = TempFile::new();
     let link = TempFile::new();
     std::os::unix::fs::symlink(&real.0, &link.0).expect("link to the database");
-    let paths = [real.url(), link.url(), real.url(), link.url()];
-    let applied: Vec<usize> = std::thread::scope(|scope| {
-        let runs: Vec<_> = paths
-            .iter()
-            .map(|url| scope.spawn(|| run_pending_migrations(url, MIGRATIONS)))
-            .collect();
-        runs.into_iter()
-            .map(|run| {
-                run.join()
-                    .expect("no panic")
-                    .expect("every instance migrates")
-            })
-            .collect()
-    });
+    let applied = migrate_at_once(&[real.url(), link.url(), real.url(), link.url()]);
     assert_eq!(applied.iter().sum::<usize>(), 2, "{applied:?}");
     let lock_beside =
         |file: &TempFile| PathBuf::from(format!("{}-migrations.lock", file.0.display()));
