@@ -1138,6 +1138,50 @@ pub fn a_lock_held_long_is_waited_for_no_longer_than_the_checkout_timeout(
     );
 }
 
+/// The binary on PostgreSQL with a checkout timeout of 1 s, while one
+/// session holds a lock on `users` for 0.9 s and another holds one on
+/// `posts` until the end: a user created with a post meets the first lock,
+/// then the second. Each statement alone would give up after a second, 1.9 s
+/// in all; the watchdog ends the whole write 1 s after it began: a 503 with
+/// `Retry-After`, and neither the user nor the post is kept.
+pub fn a_write_meeting_several_locks_ends_within_the_checkout_timeout(
+    binary: &str,
+    backend: Backend,
+) {
+    let Some(db) = TestDb::on(backend) else {
+        return crate::skipped();
+    };
+    let server = cli::start_with(binary, &db.url, &[("DB_CHECKOUT_TIMEOUT_MS", "1000")]);
+    let mut posts_locker = ada_created_then_locked(&server, &db, "posts");
+    let mut users_locker = db.connection();
+    users_locker
+        .batch_execute("BEGIN; LOCK TABLE users IN ACCESS EXCLUSIVE MODE")
+        .expect("lock users");
+    let users_released = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(900));
+        users_locker.batch_execute("COMMIT").expect("release users");
+    });
+    let body = r#"{"name":"bob","email":"bob@example.com","posts":[{"title":"t","body":"b"}]}"#;
+    let started = Instant::now();
+    let reply = exchange(
+        &server.addr,
+        &request_bytes("POST", "/users", Some(body)),
+        Duration::from_secs(30),
+    )
+    .expect("an answer");
+    let took = started.elapsed();
+    users_released.join().expect("the thread holding users");
+    println!("a write meeting two locks was answered in {took:?} (checkout timeout 1 s)");
+    assert_eq!(reply.status, 503, "{}", reply.text());
+    assert_eq!(reply.header("retry-after"), Some("1"), "{reply:?}");
+    assert!(
+        took < Duration::from_millis(1_500),
+        "the write was answered after {took:?}: each statement waited out a limit of its own"
+    );
+    posts_locker.batch_execute("COMMIT").expect("release posts");
+    assert_eq!(db.count_users(), 1, "a create that answered 503 was written");
+}
+
 /// The binary on PostgreSQL with a `lock_timeout` set in its URL (half a
 /// second), while another session holds a lock on `users`: a create, and a
 /// read by id, wait for it no longer than that, and answer 503 with

@@ -192,6 +192,7 @@ macro_rules! conformance_suite {
             $crate::__binary_backend_cases!($bin, Postgres, faults;
                 stuck_reads_hold_up_no_other_request,
                 a_lock_held_long_is_waited_for_no_longer_than_the_checkout_timeout,
+                a_write_meeting_several_locks_ends_within_the_checkout_timeout,
                 a_lock_timeout_answers_503_and_writes_nothing
             );
         }

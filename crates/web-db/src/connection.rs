@@ -13,9 +13,11 @@ use std::ops::{Deref, DerefMut};
 use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
+use diesel::dsl::sql;
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use diesel::r2d2::R2D2Connection;
+use diesel::sql_types::Integer;
 use diesel::sqlite::SqliteConnection;
 
 use crate::database_url::DatabaseUrl;
@@ -70,16 +72,18 @@ pub struct ConnectError(pub(crate) String);
 /// multi-backend `establish` replaces the real cause of a failure with
 /// "Invalid connection url for multiconnection".
 pub fn connect(url: &DatabaseUrl, access: Access) -> Result<DbConnection, ConnectError> {
-    connect_limiting_waits(url, access, None)
+    open(url, access, None).map(|opened| opened.conn)
 }
 
 /// [`connect`], and on PostgreSQL the statement waits limited to
 /// `wait_limit` (see [`DbConnectionManager::limiting_waits_to`]).
-fn connect_limiting_waits(
+fn open(
     url: &DatabaseUrl,
     access: Access,
     wait_limit: Option<Duration>,
-) -> Result<DbConnection, ConnectError> {
+) -> Result<PoolConnection, ConnectError> {
+    let setup_failed =
+        |e: diesel::result::Error| ConnectError(format!("cannot set up a connection: {e}"));
     match url {
         DatabaseUrl::Sqlite(path) => {
             let opened = match access {
@@ -98,7 +102,7 @@ fn connect_limiting_waits(
                 ConnectError(format!("cannot set up the SQLite database {path:?}: {e}"))
             })?;
             sql_log::connection_ready(&mut conn);
-            Ok(DbConnection::Sqlite(conn))
+            Ok(PoolConnection::new(DbConnection::Sqlite(conn), 0))
         }
         DatabaseUrl::Postgres(raw) => {
             let mut conn =
@@ -119,14 +123,20 @@ fn connect_limiting_waits(
                 setup.push_str("; SET default_transaction_read_only = on");
             }
             if let Some(limit) = wait_limit.filter(|_| pool_limits_waits(url)) {
-                setup += &wait_limits_sql(false, limit);
+                setup += &wait_limits_sql(limit);
             }
             if !setup.is_empty() {
                 conn.batch_execute(setup.trim_start_matches("; "))
-                    .map_err(|e| ConnectError(format!("cannot set up a connection: {e}")))?;
+                    .map_err(setup_failed)?;
             }
+            let backend_pid = diesel::select(sql::<Integer>("pg_backend_pid()"))
+                .get_result(&mut conn)
+                .map_err(setup_failed)?;
             sql_log::connection_ready(&mut conn);
-            Ok(DbConnection::Postgres(conn))
+            Ok(PoolConnection::new(
+                DbConnection::Postgres(conn),
+                backend_pid,
+            ))
         }
     }
 }
@@ -206,9 +216,21 @@ pub struct PoolConnection {
     /// Set when a query found the connection closed by the server: the pool
     /// drops it on return instead of lending it again.
     lost: bool,
+    /// The PostgreSQL server process that serves it, for the watchdog
+    /// ([`crate::watchdog`]); 0 on SQLite.
+    pub(crate) backend_pid: i32,
 }
 
 impl PoolConnection {
+    fn new(conn: DbConnection, backend_pid: i32) -> Self {
+        let lost = false;
+        PoolConnection {
+            conn,
+            lost,
+            backend_pid,
+        }
+    }
+
     /// Marks the connection as closed by the server, to be discarded.
     pub(crate) fn mark_lost(&mut self) {
         self.lost = true;
@@ -273,13 +295,11 @@ pub(crate) fn pool_limits_waits(url: &DatabaseUrl) -> bool {
         if !sets(raw, "lock_timeout") && !sets(raw, "statement_timeout"))
 }
 
-/// `; SET lock_timeout = 3000; SET statement_timeout = 3000` (`SET LOCAL`,
-/// for the transaction alone, when `local`), to follow another statement
-/// in one round trip.
-pub(crate) fn wait_limits_sql(local: bool, limit: Duration) -> String {
-    let scope = if local { "LOCAL " } else { "" };
+/// `; SET lock_timeout = 3000; SET statement_timeout = 3000`, to follow
+/// another statement in one round trip.
+fn wait_limits_sql(limit: Duration) -> String {
     let ms = limit.as_millis().max(1);
-    format!("; SET {scope}lock_timeout = {ms}; SET {scope}statement_timeout = {ms}")
+    format!("; SET lock_timeout = {ms}; SET statement_timeout = {ms}")
 }
 
 impl r2d2::ManageConnection for DbConnectionManager {
@@ -287,10 +307,7 @@ impl r2d2::ManageConnection for DbConnectionManager {
     type Error = ConnectError;
 
     fn connect(&self) -> Result<PoolConnection, ConnectError> {
-        Ok(PoolConnection {
-            conn: connect_limiting_waits(&self.url, Access::ReadOnly, self.wait_limit)?,
-            lost: false,
-        })
+        open(&self.url, Access::ReadOnly, self.wait_limit)
     }
 
     /// Not called on every checkout (that would cost a round trip per

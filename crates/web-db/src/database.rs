@@ -11,14 +11,15 @@ use diesel::r2d2::R2D2Connection;
 use futures_util::future::LocalBoxFuture;
 
 use crate::connection::{
-    Access, ConnectError, DbConnection, DbConnectionManager, PooledConnection, connect,
-    init_openssl_for_libpq, is_connection_lost, pool_limits_waits, wait_limits_sql,
+    Access, ConnectError, DbConnection, DbConnectionManager, PoolConnection, PooledConnection,
+    connect, init_openssl_for_libpq, is_connection_lost, pool_limits_waits,
 };
 use crate::database_url::DatabaseUrl;
 use crate::db_threads::DbThreads;
 use crate::error::AppError;
 use crate::migrate::Migrations;
 use crate::transaction;
+use crate::watchdog::{Watch, Watchdog};
 use crate::writer::SqliteWriter;
 
 /// A read's work: a closure of a connection that sends its queries and
@@ -60,8 +61,9 @@ struct Engine {
     threads: DbThreads,
     url: DatabaseUrl,
     checkout_timeout: Duration,
-    /// Whether the pool limits PostgreSQL's statement waits itself.
-    limits_waits: bool,
+    /// On PostgreSQL, unless the URL sets its own limits: what cancels a
+    /// call still running when its time is up.
+    watchdog: Option<Watchdog>,
     /// When the last housekeeping started ([`DbPool::due`]).
     last_housekeeping: Mutex<Option<Instant>>,
 }
@@ -166,6 +168,10 @@ pub fn engine(url: &DatabaseUrl, settings: &PoolSettings) -> Result<DbPool, Conn
     // connection is, and no thread waits for one another thread holds.
     let threads = DbThreads::start(settings.max_size as usize)
         .map_err(|e| ConnectError(format!("cannot start the database threads: {e}")))?;
+    let watchdog = pool_limits_waits(url)
+        .then(|| Watchdog::start(url, settings.checkout_timeout / 20))
+        .transpose()
+        .map_err(|e| ConnectError(format!("cannot start the database watchdog: {e}")))?;
     Ok(DbPool {
         engine: Arc::new(Engine {
             connections,
@@ -173,7 +179,7 @@ pub fn engine(url: &DatabaseUrl, settings: &PoolSettings) -> Result<DbPool, Conn
             threads,
             url: url.clone(),
             checkout_timeout: settings.checkout_timeout,
-            limits_waits: pool_limits_waits(url),
+            watchdog,
             last_housekeeping: Mutex::new(None),
         }),
     })
@@ -390,20 +396,18 @@ impl DbPool {
         kind: ReadKind,
         mut work: impl FnMut(&mut DbConnection) -> QueryResult<T>,
     ) -> Result<T, AppError> {
-        let conn = self.lend(slot, deadline)?;
-        let then = self.shortened_waits(deadline);
-        // A lookup has no transaction to shorten its waits in: one that
-        // waited long for its connection runs in one, as a read does.
-        let kind = if then.is_empty() {
-            kind
-        } else {
-            ReadKind::Snapshot
+        let mut run = |conn: &mut PoolConnection| {
+            let watch = self.watch(conn, deadline);
+            let outcome = match kind {
+                ReadKind::Lookup => work(conn),
+                ReadKind::Snapshot => transaction::read_snapshot(conn, &mut work),
+            };
+            if watch.is_some_and(Watch::end) {
+                conn.mark_lost();
+            }
+            outcome
         };
-        let mut run = |conn: &mut DbConnection| match kind {
-            ReadKind::Lookup => work(conn),
-            ReadKind::Snapshot => transaction::read_snapshot(conn, &then, &mut work),
-        };
-        let outcome = run(conn);
+        let outcome = run(self.lend(slot, deadline)?);
         let outcome = match outcome {
             // The statement did not run to completion, and a read changes
             // nothing: run it again on a connection that answers.
@@ -447,19 +451,23 @@ impl DbPool {
     ) -> Result<T, AppError> {
         let slot = &mut None;
         let outer = transaction::depth(self.lend(slot, deadline)?)?;
-        let then = self.shortened_waits(deadline);
-        match transaction::begin(self.lend(slot, deadline)?, &then) {
+        match transaction::begin(self.lend(slot, deadline)?) {
             Ok(()) => {}
             // BEGIN failed, so nothing of the write ran: safe to start over
             // on a connection that answers.
             Err(error) if is_connection_lost(&error) => {
                 log::info!("a pooled connection was closed by the server; retrying the write");
                 self.replace_lost(slot, deadline)?;
-                transaction::begin(self.lend(slot, deadline)?, &then)?;
+                transaction::begin(self.lend(slot, deadline)?)?;
             }
             Err(error) => return Err(error.into()),
         }
-        let outcome = transaction::finish(self.lend(slot, deadline)?, outer, work);
+        let conn = self.lend(slot, deadline)?;
+        let watch = self.watch(conn, deadline);
+        let outcome = transaction::finish(conn, outer, work);
+        if watch.is_some_and(Watch::end) {
+            conn.mark_lost();
+        }
         if let (Err(AppError::Unavailable(_) | AppError::OutcomeUnknown(_)), Some(conn)) =
             (&outcome, slot.as_mut())
         {
@@ -469,21 +477,15 @@ impl DbPool {
         outcome
     }
 
-    /// On PostgreSQL, what follows the `BEGIN` of a call that must finish by
-    /// `deadline` (its checkout deadline plus a tenth of the checkout
-    /// timeout): nothing while the connection's own limits, the checkout
-    /// timeout, end its waits by then; once it waited longer than that tenth
-    /// for its thread and connection, `SET LOCAL`s that shorten them to what
-    /// is left. So no call waits, for a thread, a connection and one lock
-    /// together, more than 1.1 times the checkout timeout (and a round
-    /// trip); each later statement of a write may wait that long again.
-    fn shortened_waits(&self, deadline: Instant) -> String {
-        let timeout = self.engine.checkout_timeout;
-        let left = deadline.saturating_duration_since(Instant::now()) + timeout / 10;
-        if left >= timeout || !self.engine.limits_waits {
-            return String::new();
-        }
-        wait_limits_sql(true, left)
+    /// Has the watchdog ([`crate::watchdog`]) cancel the statement `conn`
+    /// still runs at `deadline`: a call's checkout deadline is also the end
+    /// of its database work. So no call waits, for a thread, a connection
+    /// and locks together, more than the checkout timeout and a twentieth
+    /// (the watchdog's round), plus the cancel's round trip. A connection
+    /// that was sent a cancel is never lent again ([`Watch::end`]).
+    fn watch(&self, conn: &PoolConnection, deadline: Instant) -> Option<Watch<'_>> {
+        let watchdog = self.engine.watchdog.as_ref()?;
+        Some(watchdog.watch(conn.backend_pid, deadline))
     }
 
     /// The connection in `slot`, checked out first if there is none.
@@ -491,7 +493,7 @@ impl DbPool {
         &self,
         slot: &'slot mut Option<PooledConnection>,
         deadline: Instant,
-    ) -> Result<&'slot mut DbConnection, AppError> {
+    ) -> Result<&'slot mut PoolConnection, AppError> {
         let conn = match slot {
             Some(conn) => conn,
             empty => empty.insert(self.checkout(deadline)?),

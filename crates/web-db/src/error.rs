@@ -163,13 +163,13 @@ impl From<DieselError> for AppError {
             }
             // PostgreSQL gave up on this transaction and rolled it back, for
             // reasons of the moment: it lost a deadlock, or a serializable
-            // conflict, or waited past a `lock_timeout` or
-            // `statement_timeout` set on the connection. Nothing was kept,
-            // and the same request may succeed now.
+            // conflict, or cancelled the statement: it waited past a
+            // `lock_timeout` or `statement_timeout`, or the pool's watchdog
+            // stopped a call past its time. Nothing was kept, and the same
+            // request may succeed now.
             DatabaseErrorKind::SerializationFailure => AppError::Unavailable(message.to_owned()),
             _ if message.contains("deadlock detected")
-                || message.contains("canceling statement due to lock timeout")
-                || message.contains("canceling statement due to statement timeout") =>
+                || message.contains("canceling statement due to") =>
             {
                 AppError::Unavailable(message.to_owned())
             }
@@ -362,6 +362,10 @@ mod tests {
             (
                 DatabaseErrorKind::Unknown,
                 "canceling statement due to statement timeout",
+            ),
+            (
+                DatabaseErrorKind::Unknown,
+                "canceling statement due to user request",
             ),
         ] {
             let error = reported(kind, message);

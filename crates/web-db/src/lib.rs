@@ -85,6 +85,7 @@ pub mod sql_log;
 pub mod startup;
 pub mod text;
 pub mod transaction;
+pub mod watchdog;
 pub mod writer;
 
 pub use connection::DbConnection;

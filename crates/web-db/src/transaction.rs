@@ -31,9 +31,8 @@ pub(crate) fn depth(conn: &mut DbConnection) -> QueryResult<u32> {
 ///   later, and under concurrent writers that fails at once with "database
 ///   is locked" instead of waiting.
 /// - PostgreSQL: `BEGIN READ WRITE`, since the pool's connections read only
-///   unless told otherwise; followed by `then` in the same round trip
-///   (the `SET LOCAL`s of a call that has little time left).
-pub(crate) fn begin(conn: &mut DbConnection, then: &str) -> QueryResult<()> {
+///   unless told otherwise.
+pub(crate) fn begin(conn: &mut DbConnection) -> QueryResult<()> {
     if depth(conn)? > 0 {
         return Transactions::begin_transaction(conn);
     }
@@ -42,7 +41,7 @@ pub(crate) fn begin(conn: &mut DbConnection, then: &str) -> QueryResult<()> {
             AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")
         }
         DbConnection::Postgres(pg) => {
-            AnsiTransactionManager::begin_transaction_sql(pg, &format!("BEGIN READ WRITE{then}"))
+            AnsiTransactionManager::begin_transaction_sql(pg, "BEGIN READ WRITE")
         }
     }
 }
@@ -144,13 +143,12 @@ pub(crate) fn finish<T>(
 /// - PostgreSQL: `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY`: under
 ///   the default `READ COMMITTED`, each statement would see the commits made
 ///   since the one before (a user deleted between reading it and reading
-///   its posts). Followed by `then`, as in [`begin`].
+///   its posts).
 ///
 /// A read that ended this transaction, or left one of its own open, is a
 /// bug: everything is rolled back and the read fails.
 pub(crate) fn read_snapshot<T>(
     conn: &mut DbConnection,
-    then: &str,
     work: &mut impl FnMut(&mut DbConnection) -> QueryResult<T>,
 ) -> QueryResult<T> {
     match conn {
@@ -159,7 +157,7 @@ pub(crate) fn read_snapshot<T>(
         }
         DbConnection::Postgres(pg) => AnsiTransactionManager::begin_transaction_sql(
             pg,
-            &format!("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY{then}"),
+            "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
         ),
     }?;
     let outcome = work(conn);
@@ -186,7 +184,7 @@ pub(crate) fn write_transaction<T>(
     work: impl FnOnce(&mut DbConnection) -> QueryResult<T>,
 ) -> Result<T, AppError> {
     let outer = depth(conn)?;
-    begin(conn, "")?;
+    begin(conn)?;
     finish(conn, outer, work)
 }
 

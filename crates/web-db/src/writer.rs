@@ -345,7 +345,7 @@ fn write_group(conn: &mut DbConnection, group: Vec<Box<dyn Job>>) -> (bool, Vec<
     if group.is_empty() {
         return (true, Vec::new());
     }
-    if let Err(error) = transaction::begin(conn, "") {
+    if let Err(error) = transaction::begin(conn) {
         // Another process holds the write lock past busy_timeout.
         refuse_all(group, &format!("the database is busy: {error}"));
         return (transaction::roll_back_to(conn, 0), Vec::new());
