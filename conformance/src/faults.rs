@@ -1179,7 +1179,11 @@ pub fn a_write_meeting_several_locks_ends_within_the_checkout_timeout(
         "the write was answered after {took:?}: each statement waited out a limit of its own"
     );
     posts_locker.batch_execute("COMMIT").expect("release posts");
-    assert_eq!(db.count_users(), 1, "a create that answered 503 was written");
+    assert_eq!(
+        db.count_users(),
+        1,
+        "a create that answered 503 was written"
+    );
 }
 
 /// The binary on PostgreSQL with a `lock_timeout` set in its URL (half a

@@ -84,7 +84,7 @@ fn open(
 ) -> Result<PoolConnection, ConnectError> {
     let setup_failed =
         |e: diesel::result::Error| ConnectError(format!("cannot set up a connection: {e}"));
-    match url {
+    let (conn, backend_pid) = match url {
         DatabaseUrl::Sqlite(path) => {
             let opened = match access {
                 Access::ReadWrite => path.clone(),
@@ -102,7 +102,7 @@ fn open(
                 ConnectError(format!("cannot set up the SQLite database {path:?}: {e}"))
             })?;
             sql_log::connection_ready(&mut conn);
-            Ok(PoolConnection::new(DbConnection::Sqlite(conn), 0))
+            (DbConnection::Sqlite(conn), 0)
         }
         DatabaseUrl::Postgres(raw) => {
             let mut conn =
@@ -133,12 +133,14 @@ fn open(
                 .get_result(&mut conn)
                 .map_err(setup_failed)?;
             sql_log::connection_ready(&mut conn);
-            Ok(PoolConnection::new(
-                DbConnection::Postgres(conn),
-                backend_pid,
-            ))
+            (DbConnection::Postgres(conn), backend_pid)
         }
-    }
+    };
+    Ok(PoolConnection {
+        conn,
+        lost: false,
+        backend_pid,
+    })
 }
 
 /// The SQLite URI that opens `path` read-only (`mode=ro`): the file itself
@@ -222,15 +224,6 @@ pub struct PoolConnection {
 }
 
 impl PoolConnection {
-    fn new(conn: DbConnection, backend_pid: i32) -> Self {
-        let lost = false;
-        PoolConnection {
-            conn,
-            lost,
-            backend_pid,
-        }
-    }
-
     /// Marks the connection as closed by the server, to be discarded.
     pub(crate) fn mark_lost(&mut self) {
         self.lost = true;

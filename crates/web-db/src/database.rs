@@ -138,13 +138,10 @@ impl Default for PoolSettings {
 /// A connection is opened first, so that a wrong URL, a server that is down
 /// or an unwritable file is reported at once with its real cause.
 pub fn engine(url: &DatabaseUrl, settings: &PoolSettings) -> Result<DbPool, ConnectError> {
+    let (patience, durability) = (settings.checkout_timeout, settings.sqlite_durability);
     let writer = match url {
         // The writer's connection is the first one opened.
-        DatabaseUrl::Sqlite(_) => Some(SqliteWriter::start(
-            url,
-            settings.checkout_timeout,
-            settings.sqlite_durability,
-        )?),
+        DatabaseUrl::Sqlite(_) => Some(SqliteWriter::start(url, patience, durability)?),
         DatabaseUrl::Postgres(_) => {
             init_openssl_for_libpq();
             drop(connect(url, Access::ReadOnly)?);
@@ -525,19 +522,15 @@ impl DbPool {
         }
         loop {
             let mut candidate = self.checkout(deadline)?;
-            match candidate.ping() {
-                Ok(()) => {
-                    *slot = Some(candidate);
-                    return Ok(());
-                }
-                Err(error) => {
-                    candidate.mark_lost();
-                    if Instant::now() >= deadline {
-                        return Err(AppError::Unavailable(format!(
-                            "no connection to the database answers: {error}"
-                        )));
-                    }
-                }
+            let Err(error) = candidate.ping() else {
+                *slot = Some(candidate);
+                return Ok(());
+            };
+            candidate.mark_lost();
+            if Instant::now() >= deadline {
+                return Err(AppError::Unavailable(format!(
+                    "no connection to the database answers: {error}"
+                )));
             }
         }
     }

@@ -65,6 +65,25 @@ impl DatabaseUrl {
             DatabaseUrl::Postgres(_) => "PostgreSQL",
         }
     }
+
+    /// `text` with the URL's password, as written and as decoded, replaced
+    /// by `***`: for a driver's error message, which may quote the part of
+    /// the URL it could not read (libpq does, for a bad `%` escape).
+    pub fn hide_password_in(&self, text: &str) -> String {
+        let DatabaseUrl::Postgres(url) = self else {
+            return text.to_owned();
+        };
+        let mut text = text.to_owned();
+        for password in passwords(url) {
+            let decoded = percent_decode(&password);
+            for secret in [password, decoded] {
+                if !secret.is_empty() {
+                    text = text.replace(&secret, "***");
+                }
+            }
+        }
+        text
+    }
 }
 
 /// The file a SQLite location names: a path as it is, or, for a `file:` URI,
@@ -113,27 +132,6 @@ impl fmt::Debug for DatabaseUrl {
             DatabaseUrl::Postgres(url) => ("Postgres", mask_password(url)),
         };
         f.debug_tuple(variant).field(&shown).finish()
-    }
-}
-
-impl DatabaseUrl {
-    /// `text` with the URL's password, as written and as decoded, replaced
-    /// by `***`: for a driver's error message, which may quote the part of
-    /// the URL it could not read (libpq does, for a bad `%` escape).
-    pub fn hide_password_in(&self, text: &str) -> String {
-        let DatabaseUrl::Postgres(url) = self else {
-            return text.to_owned();
-        };
-        let mut text = text.to_owned();
-        for password in passwords(url) {
-            let decoded = percent_decode(&password);
-            for secret in [password, decoded] {
-                if !secret.is_empty() {
-                    text = text.replace(&secret, "***");
-                }
-            }
-        }
-        text
     }
 }
 

@@ -132,9 +132,8 @@ impl ResponseError for AppError {
         if let AppError::Unavailable(_) = self {
             response.insert_header((header::RETRY_AFTER, "1"));
         }
-        response.json(ErrorBody {
-            error: self.to_string(),
-        })
+        let error = self.to_string();
+        response.json(ErrorBody { error })
     }
 }
 
@@ -153,44 +152,37 @@ impl From<DieselError> for AppError {
             // connection was terminated), or the query could not be sent:
             // the pool drops this connection, and a retry gets a fresh one.
             // (A COMMIT that went unanswered is not this: see
-            // `AppError::OutcomeUnknown`.)
-            DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand => {
-                AppError::Unavailable(message.to_owned())
-            }
+            // `AppError::OutcomeUnknown`.) Or PostgreSQL gave up on this
+            // transaction and rolled it back, for reasons of the moment: a
+            // serializable conflict (or the reasons below).
+            DatabaseErrorKind::ClosedConnection
+            | DatabaseErrorKind::UnableToSendCommand
+            | DatabaseErrorKind::SerializationFailure => AppError::Unavailable(message.to_owned()),
             // Another process holds SQLite's write lock past busy_timeout.
-            _ if message.contains("database is locked") || message.contains("database is busy") => {
-                AppError::Unavailable(message.to_owned())
-            }
-            // PostgreSQL gave up on this transaction and rolled it back, for
-            // reasons of the moment: it lost a deadlock, or a serializable
-            // conflict, or cancelled the statement: it waited past a
-            // `lock_timeout` or `statement_timeout`, or the pool's watchdog
-            // stopped a call past its time. Nothing was kept, and the same
-            // request may succeed now.
-            DatabaseErrorKind::SerializationFailure => AppError::Unavailable(message.to_owned()),
-            _ if message.contains("deadlock detected")
+            // Or PostgreSQL lost a deadlock, or cancelled the statement: it
+            // waited past a `lock_timeout` or `statement_timeout`, or the
+            // pool's watchdog stopped a call past its time. Nothing was
+            // kept, and the same request may succeed now.
+            _ if message.contains("database is locked")
+                || message.contains("database is busy")
+                || message.contains("deadlock detected")
                 || message.contains("canceling statement due to") =>
             {
                 AppError::Unavailable(message.to_owned())
             }
             // The connection reads only: PostgreSQL's read-only default, or
             // SQLite's `query_only`. A bug in the code, named plainly in the log.
-            DatabaseErrorKind::ReadOnlyTransaction => {
-                AppError::Internal(write_on_read_path(message))
-            }
-            _ if message.contains("attempt to write a readonly database") => {
-                AppError::Internal(write_on_read_path(message))
+            _ if *kind == DatabaseErrorKind::ReadOnlyTransaction
+                || message.contains("attempt to write a readonly database") =>
+            {
+                AppError::Internal(format!(
+                    "a write was sent through the read path ({message}): \
+                     writes go through DbSession::write, which commits them"
+                ))
             }
             _ => AppError::Database(error),
         }
     }
-}
-
-fn write_on_read_path(message: &str) -> String {
-    format!(
-        "a write was sent through the read path ({message}): \
-         writes go through DbSession::write, which commits them"
-    )
 }
 
 /// "this email is already taken", from the column the database names:

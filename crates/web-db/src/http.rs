@@ -251,11 +251,8 @@ fn json_error(error: JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
 }
 
 fn path_error(error: PathError, req: &HttpRequest) -> actix_web::Error {
-    AppError::BadRequest(format!(
-        "the path {} could not be read: {error}",
-        req.path()
-    ))
-    .into()
+    let path = req.path();
+    AppError::BadRequest(format!("the path {path} could not be read: {error}")).into()
 }
 
 fn query_error(error: QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
@@ -266,20 +263,15 @@ async fn no_such_route(
     req: HttpRequest,
     known: web::Data<KnownRoutes>,
 ) -> Result<HttpResponse, AppError> {
-    if let Some(methods) = known.methods_at(req.path()) {
+    let (method, path) = (req.method(), req.path());
+    if let Some(methods) = known.methods_at(path) {
         let allow: Vec<&str> = methods.iter().map(Method::as_str).collect();
-        let body = ErrorBody {
-            error: format!("{} is not served at {}", req.method(), req.path()),
-        };
+        let error = format!("{method} is not served at {path}");
         return Ok(HttpResponse::MethodNotAllowed()
             .insert_header((header::ALLOW, allow.join(", ")))
-            .json(body));
+            .json(ErrorBody { error }));
     }
-    Err(AppError::NotFound(format!(
-        "no route for {} {}",
-        req.method(),
-        req.path()
-    )))
+    Err(AppError::NotFound(format!("no route for {method} {path}")))
 }
 
 /// Gives a JSON body to the error responses actix builds itself (405 from a
@@ -292,21 +284,13 @@ fn json_error_body<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandler
     if is_json {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
-    let status = res.status();
-    let message = status
-        .canonical_reason()
-        .unwrap_or("request failed")
-        .to_lowercase();
+    let reason = res.status().canonical_reason().unwrap_or("request failed");
+    let error = reason.to_lowercase();
+    let body = serde_json::to_string(&ErrorBody { error });
     let (req, mut res) = res.into_parts();
-    res.headers_mut().insert(
-        header::CONTENT_TYPE,
-        header::HeaderValue::from_static("application/json"),
-    );
-    let body = ErrorBody { error: message };
-    let res = res.set_body(serde_json::to_string(&body).unwrap_or_default());
-    Ok(ErrorHandlerResponse::Response(
-        ServiceResponse::new(req, res)
-            .map_into_boxed_body()
-            .map_into_right_body(),
-    ))
+    let json = header::HeaderValue::from_static("application/json");
+    res.headers_mut().insert(header::CONTENT_TYPE, json);
+    let res = res.set_body(body.unwrap_or_default());
+    let res = ServiceResponse::new(req, res).map_into_boxed_body();
+    Ok(ErrorHandlerResponse::Response(res.map_into_right_body()))
 }

@@ -377,16 +377,13 @@ impl FromRequest for Idempotency {
         let route = format!("{} {}", req.method(), req.path());
         let mut values = req.headers().get_all(HEADER);
         let key = match (values.next(), values.next()) {
-            (None, _) => Ok(Idempotency { key: None, route }),
-            (Some(value), None) => parse_key(value.as_bytes()).map(|key| Idempotency {
-                key: Some(key),
-                route,
-            }),
+            (None, _) => Ok(None),
+            (Some(value), None) => parse_key(value.as_bytes()).map(Some),
             (Some(_), Some(_)) => Err(AppError::BadRequest(format!(
                 "send one {HEADER} header, not several"
             ))),
         };
-        ready(key)
+        ready(key.map(|key| Idempotency { key, route }))
     }
 }
 

@@ -65,7 +65,8 @@
 //!   (`RUST_LOG=sql=debug`), and recordings for tests.
 //! - Underneath: [`writer`] (SQLite's one writer, which commits the writes
 //!   waiting together), [`db_threads`] (where database work runs, off the
-//!   async workers) and [`transaction`].
+//!   async workers), [`transaction`] and [`watchdog`] (which ends a
+//!   PostgreSQL call still running when its time is up).
 //!
 //! The version is in `Cargo.toml`, and what changed in each in
 //! `CHANGELOG.md`, beside this crate's sources.

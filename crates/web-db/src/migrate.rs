@@ -33,6 +33,7 @@ use std::fs::{self, File, OpenOptions, TryLockError};
 use std::path::{Path, PathBuf};
 
 use diesel::connection::SimpleConnection;
+use diesel::dsl::sql;
 use diesel::migration::MigrationSource;
 use diesel::pg::{Pg, PgConnection};
 use diesel::prelude::*;
@@ -98,18 +99,6 @@ pub fn run_migrations(
     Ok(applied)
 }
 
-#[derive(QueryableByName)]
-struct TryLock {
-    #[diesel(sql_type = Bool)]
-    locked: bool,
-}
-
-#[derive(QueryableByName)]
-struct Schema {
-    #[diesel(sql_type = Nullable<Text>)]
-    name: Option<String>,
-}
-
 /// The advisory lock of one schema's migration runs. diesel records what
 /// ran in the schema the connection creates tables in (the first of its
 /// `search_path`), so apps in different schemas of one database migrate
@@ -137,23 +126,22 @@ fn migrate_postgres(
         .map_err(|e| format!("cannot connect to PostgreSQL at {url}: {e}"))?;
     // Logged on the `sql` target; never recorded: no request's work.
     conn.set_instrumentation(SqlLog::new(url));
-    let schema = diesel::sql_query("SELECT current_schema() AS name")
-        .get_result::<Schema>(&mut conn)
-        .map_err(|e| e.to_string())?
-        .name
-        .unwrap_or_default();
-    let key = postgres_lock_key(&schema);
-    let lock = |sql: &str, conn: &mut PgConnection| {
-        diesel::sql_query(sql)
+    let schema: Option<String> = diesel::select(sql::<Nullable<Text>>("current_schema()"))
+        .get_result(&mut conn)
+        .map_err(|e| e.to_string())?;
+    let key = postgres_lock_key(&schema.unwrap_or_default());
+    let lock = |statement: &str, conn: &mut PgConnection| {
+        diesel::sql_query(statement)
             .bind::<BigInt, _>(key)
             .execute(conn)
             .map_err(|e| e.to_string())
     };
-    let locked = diesel::sql_query("SELECT pg_try_advisory_lock($1) AS locked")
+    let try_lock = sql::<Bool>("pg_try_advisory_lock(")
         .bind::<BigInt, _>(key)
-        .get_result::<TryLock>(&mut conn)
-        .map_err(|e| e.to_string())?
-        .locked;
+        .sql(")");
+    let locked: bool = diesel::select(try_lock)
+        .get_result(&mut conn)
+        .map_err(|e| e.to_string())?;
     if !locked {
         log::info!(target: LOG_TARGET, "waiting for another instance to finish migrating {url}");
         lock("SELECT pg_advisory_lock($1)", &mut conn)?;

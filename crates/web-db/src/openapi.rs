@@ -93,10 +93,8 @@ pub struct BadId;
 
 impl IntoResponses for BadId {
     fn responses() -> BTreeMap<String, RefOr<Response>> {
-        errors(&[(
-            400,
-            "The id is not a whole number from 1 to 9223372036854775807",
-        )])
+        let description = "The id is not a whole number from 1 to 9223372036854775807";
+        errors(&[(400, description)])
     }
 }
 
@@ -121,12 +119,10 @@ pub struct OutcomeUnknown;
 
 impl IntoResponses for OutcomeUnknown {
     fn responses() -> BTreeMap<String, RefOr<Response>> {
-        errors(&[(
-            500,
-            "The connection to the database was lost while the write was committed: it may \
-             or may not have been saved. Retry with the same Idempotency-Key to find out \
-             without writing twice",
-        )])
+        let description = "The connection to the database was lost while the write was \
+                           committed: it may or may not have been saved. Retry with the same \
+                           Idempotency-Key to find out without writing twice";
+        errors(&[(500, description)])
     }
 }
 

@@ -103,13 +103,6 @@ pub struct DbSession {
 }
 
 impl DbSession {
-    fn new(pool: DbPool) -> Self {
-        DbSession {
-            pool,
-            ended: Arc::new(AtomicBool::new(false)),
-        }
-    }
-
     /// Runs a read: [`DbPool::read`]. Diesel is synchronous, so the read
     /// runs on the database threads, where waiting for the disk or the
     /// network stalls no other request, whatever its size.
@@ -222,7 +215,10 @@ pub async fn shutdown_session(
     let Some(pool) = req.app_data::<web::Data<DbPool>>() else {
         return Err(AppError::Internal("the App has no DbPool in its app_data".into()).into());
     };
-    let session = DbSession::new(DbPool::clone(pool));
+    let session = DbSession {
+        pool: DbPool::clone(pool),
+        ended: Arc::new(AtomicBool::new(false)),
+    };
     req.extensions_mut().insert(session.clone());
 
     // Runs the rest of the app, catching a panic as a value instead of

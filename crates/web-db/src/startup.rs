@@ -70,12 +70,10 @@ impl Settings {
         {
             return Err(format!("cannot read .env: {e}"));
         }
+        let default = DatabaseUrl::Sqlite(in_working_dir(default_sqlite_file));
         let (database, database_is_default) = match std::env::var("DATABASE_URL") {
             Ok(url) if !url.trim().is_empty() => (DatabaseUrl::parse(&url)?, false),
-            _ => (
-                DatabaseUrl::Sqlite(in_working_dir(default_sqlite_file)),
-                true,
-            ),
+            _ => (default, true),
         };
         let mut pool = PoolSettings::for_backend(&database);
         if let Some(size) = number_from_env("DB_POOL_SIZE", 1, 1000)? {
@@ -112,6 +110,22 @@ impl Settings {
             bind_addr: std::env::var("BIND_ADDR").unwrap_or_else(|_| DEFAULT_BIND_ADDR.to_owned()),
             pool,
         })
+    }
+
+    /// HTTP worker threads: one per core.
+    pub fn workers(&self) -> usize {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    }
+
+    /// Where the database is, for the start-up lines.
+    pub fn describe_database(&self) -> String {
+        let note = if self.database_is_default {
+            " (DATABASE_URL is not set)"
+        } else {
+            ""
+        };
+        let database = &self.database;
+        format!("{database} on {}{note}", database.backend_name())
     }
 }
 
@@ -175,27 +189,6 @@ const ENVIRONMENT: &str = "environment (or .env):
   RUST_LOG                log verbosity, e.g. debug or warn (default info);
                           RUST_LOG=sql=debug adds every SQL statement with its values";
 
-impl Settings {
-    /// HTTP worker threads: one per core.
-    pub fn workers(&self) -> usize {
-        std::thread::available_parallelism().map_or(1, |n| n.get())
-    }
-
-    /// Where the database is, for the start-up lines.
-    pub fn describe_database(&self) -> String {
-        let note = if self.database_is_default {
-            " (DATABASE_URL is not set)"
-        } else {
-            ""
-        };
-        format!(
-            "{} on {}{note}",
-            self.database,
-            self.database.backend_name()
-        )
-    }
-}
-
 /// The message for a `bind` that failed, with a hint for the usual cause.
 pub fn cannot_listen(bind_addr: &str, error: std::io::Error) -> String {
     let hint = if error.kind() == std::io::ErrorKind::AddrInUse {
@@ -217,11 +210,9 @@ pub fn base_url(addrs: &[SocketAddr], settings: &Settings) -> String {
 
 /// The lines to print once the server listens: where, and on which database.
 pub fn announcement(name: &str, addrs: &[SocketAddr], settings: &Settings) -> String {
-    format!(
-        "{name} listening on {}\ndatabase: {}",
-        base_url(addrs, settings),
-        settings.describe_database()
-    )
+    let url = base_url(addrs, settings);
+    let database = settings.describe_database();
+    format!("{name} listening on {url}\ndatabase: {database}")
 }
 
 /// Resolves on the first Ctrl-C (SIGINT) or, on Unix, SIGTERM: what

@@ -36,13 +36,14 @@ pub(crate) fn begin(conn: &mut DbConnection) -> QueryResult<()> {
     if depth(conn)? > 0 {
         return Transactions::begin_transaction(conn);
     }
+    begin_with(conn, "BEGIN IMMEDIATE", "BEGIN READ WRITE")
+}
+
+/// Opens a transaction with the `BEGIN` of the connection's backend.
+fn begin_with(conn: &mut DbConnection, sqlite: &str, postgres: &str) -> QueryResult<()> {
     match conn {
-        DbConnection::Sqlite(sqlite) => {
-            AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")
-        }
-        DbConnection::Postgres(pg) => {
-            AnsiTransactionManager::begin_transaction_sql(pg, "BEGIN READ WRITE")
-        }
+        DbConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, sqlite),
+        DbConnection::Postgres(c) => AnsiTransactionManager::begin_transaction_sql(c, postgres),
     }
 }
 
@@ -99,38 +100,29 @@ pub(crate) fn finish<T>(
         catch_unwind(AssertUnwindSafe(|| work(&mut *conn)))
     };
     let closed_cleanly = depth(conn).is_ok_and(|d| d == outer + 1);
-    match outcome {
+    let failure = match outcome {
         Ok(Ok(value)) if closed_cleanly => match commit(conn) {
-            Ok(()) => Ok(value),
+            Ok(()) => return Ok(value),
             // The COMMIT was sent and no answer came back: the server may
             // have committed before the connection went. Only a top-level
             // COMMIT can be in doubt; a savepoint's release keeps nothing.
             Err(error) if outer == 0 && commit_went_unanswered(&error) => {
-                Err(AppError::OutcomeUnknown(error.to_string()))
+                return Err(AppError::OutcomeUnknown(error.to_string()));
             }
-            Err(error) => {
-                roll_back_to(conn, outer);
-                Err(error.into())
-            }
+            Err(error) => AppError::from(error),
         },
-        Ok(Ok(_)) => {
-            roll_back_to(conn, outer);
-            Err(AppError::Internal(
-                "a write left a transaction of its own open, so none of it was kept".into(),
-            ))
-        }
-        Ok(Err(error)) => {
-            roll_back_to(conn, outer);
-            Err(error.into())
-        }
-        Err(panic) => {
-            roll_back_to(conn, outer);
-            Err(AppError::Internal(format!(
-                "a write panicked and was rolled back: {}",
-                panic_message(panic.as_ref())
-            )))
-        }
-    }
+        Ok(Ok(_)) => AppError::Internal(
+            "a write left a transaction of its own open, so none of it was kept".into(),
+        ),
+        Ok(Err(error)) => AppError::from(error),
+        Err(panic) => AppError::Internal(format!(
+            "a write panicked and was rolled back: {}",
+            panic_message(panic.as_ref())
+        )),
+    };
+    // Every other way it ended, nothing of the write is kept.
+    roll_back_to(conn, outer);
+    Err(failure)
 }
 
 /// Runs a read in a transaction that sees one moment of the database and
@@ -151,15 +143,8 @@ pub(crate) fn read_snapshot<T>(
     conn: &mut DbConnection,
     work: &mut impl FnMut(&mut DbConnection) -> QueryResult<T>,
 ) -> QueryResult<T> {
-    match conn {
-        DbConnection::Sqlite(sqlite) => {
-            AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN")
-        }
-        DbConnection::Postgres(pg) => AnsiTransactionManager::begin_transaction_sql(
-            pg,
-            "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
-        ),
-    }?;
+    let repeatable_read = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+    begin_with(conn, "BEGIN", repeatable_read)?;
     let outcome = work(conn);
     let still_its_own = depth(conn).is_ok_and(|d| d == 1);
     // If this fails the connection is broken: the pool will not lend it
@@ -207,17 +192,12 @@ pub(crate) fn commit(conn: &mut DbConnection) -> QueryResult<()> {
 /// Rolls back every transaction and savepoint above depth `outer`. Returns
 /// false when that failed and the connection should not be used again.
 pub(crate) fn roll_back_to(conn: &mut DbConnection, outer: u32) -> bool {
-    loop {
-        match depth(conn) {
-            Ok(d) if d <= outer => return true,
-            Ok(_) => {
-                if Transactions::rollback_transaction(conn).is_err() {
-                    return false;
-                }
-            }
-            Err(_) => return false,
+    while depth(conn).is_ok_and(|d| d > outer) {
+        if Transactions::rollback_transaction(conn).is_err() {
+            return false;
         }
     }
+    depth(conn).is_ok()
 }
 
 /// The message a panic carried, if it was text.

@@ -82,11 +82,8 @@ impl SqliteWriter {
                 let mut conn = connect(&url, Access::ReadWrite)?;
                 // Another process holding the write lock is waited for as
                 // long as a request waits for its turn, no longer.
-                let settings = format!(
-                    "{}; PRAGMA busy_timeout = {}",
-                    durability.pragma(),
-                    patience.as_millis()
-                );
+                let pragma = durability.pragma();
+                let settings = format!("{pragma}; PRAGMA busy_timeout = {}", patience.as_millis());
                 conn.batch_execute(&settings)
                     .map_err(|e| ConnectError(format!("cannot set up the writer: {e}")))?;
                 Ok(conn)

@@ -59,14 +59,11 @@ pub fn parents_with_children(rows: Vec<NamedRow>, children: &str) -> Vec<(Value,
 /// object `parent` where its first column was.
 fn nested_fields(row: NamedRow) -> Map<String, Value> {
     let mut object = Map::new();
-    for index in 0..row.len() {
-        let Some(field) = row.get(index) else {
-            continue;
-        };
-        if field.value.0.is_null() {
+    for field in row {
+        let value = field.value.0;
+        if value.is_null() {
             continue;
         }
-        let value = field.value.0.clone();
         match field.name.split_once('.') {
             Some((parent, column)) => {
                 let nested = object
@@ -77,7 +74,7 @@ fn nested_fields(row: NamedRow) -> Map<String, Value> {
                 }
             }
             None => {
-                object.insert(field.name.clone(), value);
+                object.insert(field.name, value);
             }
         }
     }

@@ -126,11 +126,8 @@ impl ReflectedTable {
             ),
             None => format!("{alias}.{}", quote(c)),
         };
-        self.columns
-            .iter()
-            .map(column)
-            .collect::<Vec<_>>()
-            .join(", ")
+        let listed: Vec<String> = self.columns.iter().map(column).collect();
+        listed.join(", ")
     }
 
     /// The table for `diesel-dynamic-schema`'s query builder.

@@ -45,14 +45,10 @@ impl Store {
     /// `body`, so a view without them fails here, not on a request.
     pub fn open(conn: &mut DbConnection) -> QueryResult<Store> {
         // A user's answer may nest its `posts`, a post's its `author`.
-        let users =
-            ReflectedTable::read(conn, "exposed_users", &["id", "name", "email"], &["posts"])?;
-        let posts = ReflectedTable::read(
-            conn,
-            "exposed_posts",
-            &["id", "user_id", "title", "body"],
-            &["author"],
-        )?;
+        let user_columns = ["id", "name", "email"];
+        let users = ReflectedTable::read(conn, "exposed_users", &user_columns, &["posts"])?;
+        let post_columns = ["id", "user_id", "title", "body"];
+        let posts = ReflectedTable::read(conn, "exposed_posts", &post_columns, &["author"])?;
         Ok(Store { users, posts })
     }
 

@@ -6,6 +6,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::{Mutex, PoisonError};
 
 use new_app::patterns::PATTERNS;
 
@@ -55,7 +56,15 @@ impl Drop for TempDir {
 /// so nothing of the workspace's is replaced.) So no `RUSTFLAGS` (they would make every
 /// dependency a different build): warnings are looked for in what cargo
 /// prints instead ([`assert_no_warnings`]).
+///
+/// One cargo at a time, though: every app vendors `web-db` at the same place
+/// in its own folder, so that each app's build of it has the same name in
+/// the shared folder, and one app's build would replace the library while
+/// another app's tests are reading it ("extern location for web_db does
+/// not exist").
 fn cargo_in(dir: &Path, args: &[&str]) -> Output {
+    static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(PoisonError::into_inner);
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
     Command::new(cargo)
