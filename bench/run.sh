@@ -12,8 +12,6 @@ if ! command -v wrk >/dev/null; then
     fi
 fi
 cargo build --release --quiet -p bench -p declarative -p manual-mapping -p sql-abstraction
-# On PostgreSQL, the peers too (a workspace of their own, bench/peers).
-if [[ "${DATABASE_URL:-}" == postgres* ]]; then
-    cargo build --release --quiet --manifest-path bench/peers/Cargo.toml --target-dir target/peers
-fi
+# The peers too (a workspace of their own, bench/peers).
+cargo build --release --quiet --manifest-path bench/peers/Cargo.toml --target-dir target/peers
 exec target/release/bench

@@ -19,7 +19,9 @@ pub struct Panel {
 
 const WIDTH: f64 = 760.0;
 const LABEL_WIDTH: f64 = 150.0;
-/// Pixels for a ratio of 1.0.
+/// Pixels for a ratio of 1.0, in a panel whose ratios all stay under 1.25;
+/// a panel with larger ones (creates on SQLite, 3 to 6 times a peer's) is
+/// drawn smaller, to fit the same width.
 const SCALE: f64 = 480.0;
 const BAR: f64 = 18.0;
 const GAP: f64 = 6.0;
@@ -57,8 +59,12 @@ fn draw_panel(out: &mut String, panel: &Panel, top: f64) -> f64 {
     );
     let mut y = top + 38.0;
     let bars_top = y;
+    let largest = (panel.bars.iter())
+        .map(|(_, ratio)| *ratio)
+        .fold(panel.target.max(1.25), f64::max);
+    let scale = SCALE * 1.25 / largest;
     for (name, ratio) in &panel.bars {
-        let length = (ratio.clamp(0.0, 1.25) * SCALE).max(1.0);
+        let length = (ratio.clamp(0.0, largest) * scale).max(1.0);
         let colour = if *ratio >= panel.target {
             "#4a7ebb"
         } else {
@@ -78,7 +84,7 @@ fn draw_panel(out: &mut String, panel: &Panel, top: f64) -> f64 {
         (1.0, "", "1.0".to_owned()),
         (panel.target, "4 3", format!("target {}", panel.target)),
     ] {
-        let x = x0 + at * SCALE;
+        let x = x0 + at * scale;
         let _ = writeln!(
             out,
             r##"<line x1="{x:.1}" y1="{}" x2="{x:.1}" y2="{y}" stroke="#888" stroke-dasharray="{dash}"/><text x="{:.1}" y="{}" fill="#888" font-size="10">{label}</text>"##,

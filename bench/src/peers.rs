@@ -1,17 +1,25 @@
-//! The peers: the fastest web stacks Rust people run against PostgreSQL,
-//! built from `bench/peers` (a workspace of its own) by `just bench` on
-//! PostgreSQL and measured in the same run as the patterns, on the same
-//! routes, the same table and as many pooled connections.
+//! The peers: the fastest web stacks Rust people run against PostgreSQL and
+//! SQLite, built from `bench/peers` (a workspace of its own) by `just bench`
+//! and measured in the same run as the patterns, on the same routes, the
+//! same table, as many pooled connections and, on SQLite, the same WAL and
+//! `synchronous` settings.
 
 use std::path::{Path, PathBuf};
 
-/// Each peer: its binary, and its name in the table.
-pub const PEERS: [(&str, &str); 3] = [
+/// Each peer on PostgreSQL: its binary, and its name in the table.
+pub const POSTGRES_PEERS: [(&str, &str); 3] = [
     ("actix-tokio-postgres", "actix-web + tokio-postgres"),
     // The patterns' own query builder on an async connection, with no
     // database threads.
     ("actix-diesel-async", "actix-web + diesel-async"),
     ("axum-sqlx", "axum + sqlx"),
+];
+
+/// Each peer on SQLite: its binary, and its name in the table.
+pub const SQLITE_PEERS: [(&str, &str); 2] = [
+    // A blocking pool of rusqlite connections and one writer behind a mutex.
+    ("actix-rusqlite", "actix-web + rusqlite"),
+    ("axum-sqlx-sqlite", "axum + sqlx"),
 ];
 
 /// What one peer served, in requests per second.
@@ -20,7 +28,8 @@ pub struct Figures {
     /// `GET /users/{id}`.
     pub read: f64,
     /// `POST /users` with the INSERT between `BEGIN` and `COMMIT`, as the
-    /// patterns' every write: the like-for-like create.
+    /// patterns' every write: the like-for-like create. (On SQLite an
+    /// autocommitted INSERT, a transaction of its own.)
     pub create_in_transaction: f64,
 }
 
@@ -28,8 +37,7 @@ pub struct Figures {
 /// the benchmark's own `target/release`.
 pub fn binaries(bench_binaries: &Path) -> Option<PathBuf> {
     let folder = bench_binaries.parent()?.join("peers").join("release");
-    PEERS
-        .iter()
+    (POSTGRES_PEERS.iter().chain(&SQLITE_PEERS))
         .all(|(binary, _)| folder.join(binary).exists())
         .then_some(folder)
 }

@@ -25,13 +25,16 @@ pub struct NewUser {
 
 /// What the benchmark passes: the database, the address, the pool size.
 pub struct Settings {
-    /// `DATABASE_URL`, a `postgres://` URL.
+    /// `DATABASE_URL`: a `postgres://` URL, or `sqlite://` and a file.
     pub database_url: String,
     /// `BIND_ADDR`, `127.0.0.1:0` for any free port.
     pub bind_addr: String,
     /// `POOL_SIZE`: the patterns' pool size, so both sides hold as many
     /// connections.
     pub pool_size: usize,
+    /// `SQLITE_SYNCHRONOUS`: `full` (the default, as the patterns') or
+    /// `normal`.
+    pub sqlite_synchronous: String,
 }
 
 impl Settings {
@@ -45,7 +48,15 @@ impl Settings {
                 .ok()
                 .and_then(|size| size.parse().ok())
                 .unwrap_or(10),
+            sqlite_synchronous: var("SQLITE_SYNCHRONOUS").unwrap_or_else(|_| "full".to_owned()),
         })
+    }
+
+    /// The SQLite file `DATABASE_URL` names.
+    pub fn sqlite_path(&self) -> Result<String, String> {
+        let path = self.database_url.strip_prefix("sqlite://");
+        path.map(str::to_owned)
+            .ok_or_else(|| format!("not a sqlite:// URL: {}", self.database_url))
     }
 }
 
@@ -55,8 +66,9 @@ pub fn say_listening(address: std::net::SocketAddr) {
 }
 
 /// The two statements of the peers that write their SQL by hand
-/// (tokio-postgres, sqlx); the diesel-async peer builds its own with
-/// diesel's query builder, as the patterns do.
+/// (tokio-postgres, sqlx, rusqlite: SQLite reads `$1` as the first
+/// parameter too); the diesel-async peer builds its own with diesel's query
+/// builder, as the patterns do.
 pub const SELECT_USER: &str = "SELECT id, name, email FROM users WHERE id = $1";
 /// `POST /users`, autocommitted, or inside `BEGIN … COMMIT` on `/tx/users`.
 pub const INSERT_USER: &str =
