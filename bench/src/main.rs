@@ -56,6 +56,8 @@ const DURABILITIES: [(&str, &str); 2] = [
     ("full", "POST /users (FULL)"),
     ("normal", "POST /users (NORMAL)"),
 ];
+/// wrk's connections, unless `BENCH_CONNECTIONS` says otherwise (256, say,
+/// for the tail under eight times the load).
 const CONNECTIONS: u32 = 32;
 
 /// One wrk run, as its `done` hook reported it.
@@ -114,6 +116,8 @@ struct Bench {
     binaries: PathBuf,
     script: PathBuf,
     seconds: u64,
+    /// wrk's connections (`BENCH_CONNECTIONS`, or [`CONNECTIONS`]).
+    connections: u32,
     // Every wrk run gets its own prefix for the users it creates, so runs
     // never collide on the unique name.
     runs: std::cell::Cell<u64>,
@@ -174,6 +178,14 @@ fn run() -> Result<(), String> {
             .map_err(|_| format!("BENCH_SECONDS must be a whole number, got {s:?}"))?,
         Err(_) => 10,
     };
+    let connections = match std::env::var("BENCH_CONNECTIONS") {
+        Ok(c) => c
+            .parse()
+            .ok()
+            .filter(|&c| c >= 2)
+            .ok_or_else(|| format!("BENCH_CONNECTIONS must be a whole number from 2, got {c:?}"))?,
+        Err(_) => CONNECTIONS,
+    };
     let work = std::env::temp_dir().join(format!("bench-{}", std::process::id()));
     std::fs::create_dir_all(&work).map_err(|e| format!("cannot create {}: {e}", work.display()))?;
     let script = work.join("wrk.lua");
@@ -187,6 +199,7 @@ fn run() -> Result<(), String> {
         binaries,
         script,
         seconds,
+        connections,
         runs: std::cell::Cell::new(0),
         checkpoint_refused: std::cell::Cell::new(false),
         started: std::time::SystemTime::now()
@@ -204,7 +217,7 @@ fn run() -> Result<(), String> {
         today()
     );
     println!(
-        "machine: {machine}; wrk -c{CONNECTIONS}, {seconds} s per workload after a 2 s warm-up\n"
+        "machine: {machine}; wrk -c{connections}, {seconds} s per workload after a 2 s warm-up\n"
     );
     // The yardsticks are measured again before each server (the rows
     // `(no database)` and `(peer) …` of the tables); these cells hold the
@@ -637,7 +650,7 @@ impl Bench {
 
     fn wrk(&self, server: &Server, workload: &str, seconds: u64) -> Result<Run, String> {
         let output = self
-            .wrk_command(server, workload, seconds, CONNECTIONS)
+            .wrk_command(server, workload, seconds, self.connections)
             .output()
             .map_err(|e| format!("cannot run wrk: {e}"))?;
         Self::wrk_result(&output)
@@ -672,7 +685,7 @@ impl Bench {
     /// `others` (`deep-read` for the baseline, `deep-page` for clients
     /// walking the list): what a read by key costs beside them.
     fn reads_beside(&self, server: &Server, others: &str) -> Result<Run, String> {
-        let half = CONNECTIONS / 2;
+        let half = self.connections / 2;
         let others = self
             .wrk_command(server, others, self.seconds, half)
             .stdout(Stdio::null())
