@@ -178,14 +178,13 @@ fn run() -> Result<(), String> {
             .map_err(|_| format!("BENCH_SECONDS must be a whole number, got {s:?}"))?,
         Err(_) => 10,
     };
-    let connections = match std::env::var("BENCH_CONNECTIONS") {
-        Ok(c) => c
-            .parse()
-            .ok()
-            .filter(|&c| c >= 2)
-            .ok_or_else(|| format!("BENCH_CONNECTIONS must be a whole number from 2, got {c:?}"))?,
-        Err(_) => CONNECTIONS,
-    };
+    let connections =
+        match std::env::var("BENCH_CONNECTIONS") {
+            Ok(c) => c.parse().ok().filter(|&c| c >= 2).ok_or_else(|| {
+                format!("BENCH_CONNECTIONS must be a whole number from 2, got {c:?}")
+            })?,
+            Err(_) => CONNECTIONS,
+        };
     let work = std::env::temp_dir().join(format!("bench-{}", std::process::id()));
     std::fs::create_dir_all(&work).map_err(|e| format!("cannot create {}: {e}", work.display()))?;
     let script = work.join("wrk.lua");
@@ -312,15 +311,19 @@ fn run() -> Result<(), String> {
         // machine): each server's ratios are taken to the ceiling and the
         // peers measured just before it, rows of the table.
         let remeasure_yardsticks = || -> Result<(), String> {
-            ceiling.set(bench.ceiling()?);
+            let no_database = bench.ceiling()?;
+            ceiling.set(no_database.per_second());
             println!(
-                "{:<22} {:<20} {:>7.2} {:>7} {:>7} {:>9.0}",
+                "{:<22} {:<20} {:>7.2} {:>7} {:>7} {:>9.0} {:>9.2} {:>9.2} {:>7}",
                 "(no database)",
                 "GET /users/{id}",
                 1.0,
                 "",
                 "",
-                ceiling.get()
+                no_database.per_second(),
+                no_database.p50_us as f64 / 1000.0,
+                no_database.p99_us as f64 / 1000.0,
+                no_database.non2xx
             );
             if !running_peers.is_empty() {
                 fastest_peer.set(Some(bench.measure_peers(&running_peers)?));
@@ -450,11 +453,11 @@ fn run() -> Result<(), String> {
 }
 
 impl Bench {
-    /// The ceiling's reads by id per second: a server with no database,
+    /// The ceiling's reads by id: a server with no database,
     /// started for this measurement alone.
-    fn ceiling(&self) -> Result<f64, String> {
+    fn ceiling(&self) -> Result<Run, String> {
         let server = start(&self.binaries.join("ceiling"), &[])?;
-        Ok(self.load(&server, "read")?.measured.per_second())
+        Ok(self.load(&server, "read")?.measured)
     }
 
     /// A warm-up, then the measured run.
