@@ -193,6 +193,7 @@ macro_rules! conformance_suite {
                 stuck_reads_hold_up_no_other_request,
                 a_lock_held_long_is_waited_for_no_longer_than_the_checkout_timeout,
                 a_write_meeting_several_locks_ends_within_the_checkout_timeout,
+                a_role_the_url_takes_on_keeps_the_write_bounded,
                 a_lock_timeout_answers_503_and_writes_nothing
             );
         }

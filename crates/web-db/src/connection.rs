@@ -17,7 +17,7 @@ use diesel::dsl::sql;
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use diesel::r2d2::R2D2Connection;
-use diesel::sql_types::Integer;
+use diesel::sql_types::{BigInt, Integer};
 use diesel::sqlite::SqliteConnection;
 
 use crate::database_url::DatabaseUrl;
@@ -122,7 +122,7 @@ fn open(
                 // that is what the write path does, and nothing else should.
                 setup.push_str("; SET default_transaction_read_only = on");
             }
-            if let Some(limit) = wait_limit.filter(|_| pool_limits_waits(url)) {
+            if let Some(limit) = wait_limit {
                 setup += &wait_limits_sql(limit);
             }
             if !setup.is_empty() {
@@ -273,19 +273,21 @@ impl DbConnectionManager {
     }
 }
 
-/// True when the pool limits a statement's waits on PostgreSQL from the
-/// checkout timeout: unless the URL sets `lock_timeout` or
-/// `statement_timeout` itself (`options=-c lock_timeout=…`), and then the
-/// pool sets neither. SQLite has no such waits (its writer's queue is
-/// bounded by the checkout timeout).
-pub(crate) fn pool_limits_waits(url: &DatabaseUrl) -> bool {
-    let sets = |raw: &str, setting: &str| {
-        ["=", "%3D", "%3d"]
-            .iter()
-            .any(|equals| raw.contains(&format!("{setting}{equals}")))
-    };
-    matches!(url, DatabaseUrl::Postgres(raw)
-        if !sets(raw, "lock_timeout") && !sets(raw, "statement_timeout"))
+/// True when PostgreSQL already limits the waits of the statements of `pg`
+/// (a PostgreSQL connection): `lock_timeout` or `statement_timeout` set by
+/// the URL (`options=-c lock_timeout=…`, in any spelling the server
+/// accepts), for the role or the database, or in the server's configuration
+/// (where a 0 only says the default again, and does not count), as the
+/// server itself reports. The pool then sets neither, and keeps no
+/// watchdog. (SQLite has no such waits: its writer's queue is bounded by
+/// the checkout timeout.)
+pub(crate) fn sets_its_own_limits(pg: &mut DbConnection) -> Result<bool, ConnectError> {
+    let set = "(SELECT count(*) FROM pg_settings \
+               WHERE name IN ('lock_timeout', 'statement_timeout') AND source <> 'default' \
+               AND NOT (source = 'configuration file' AND setting = '0'))";
+    let count: i64 = (diesel::select(sql::<BigInt>(set)).get_result(pg))
+        .map_err(|e| ConnectError(format!("cannot read the connection's settings: {e}")))?;
+    Ok(count > 0)
 }
 
 /// `; SET lock_timeout = 3000; SET statement_timeout = 3000`, to follow
@@ -332,28 +334,4 @@ pub(crate) fn is_connection_lost(error: &diesel::result::Error) -> bool {
             _
         )
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn postgres(url: &str) -> DatabaseUrl {
-        DatabaseUrl::parse(url).expect("a PostgreSQL URL")
-    }
-
-    #[test]
-    fn the_pool_limits_waits_unless_the_url_sets_a_limit_itself() {
-        assert!(pool_limits_waits(&postgres("postgres://app@db/prod")));
-        assert!(pool_limits_waits(&postgres(
-            "postgres://app@db/prod?application_name=no_lock_timeout_here"
-        )));
-        for set in [
-            "postgres://app@db/prod?options=-c%20lock_timeout%3D500",
-            "postgres://app@db/prod?options=-c%20statement_timeout=0",
-        ] {
-            assert!(!pool_limits_waits(&postgres(set)), "{set}");
-        }
-        assert!(!pool_limits_waits(&DatabaseUrl::Sqlite("app.db".into())));
-    }
 }

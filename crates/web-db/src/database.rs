@@ -12,7 +12,7 @@ use futures_util::future::LocalBoxFuture;
 
 use crate::connection::{
     Access, ConnectError, DbConnection, DbConnectionManager, PoolConnection, PooledConnection,
-    connect, init_openssl_for_libpq, is_connection_lost, pool_limits_waits,
+    connect, init_openssl_for_libpq, is_connection_lost, sets_its_own_limits,
 };
 use crate::database_url::DatabaseUrl;
 use crate::db_threads::DbThreads;
@@ -139,15 +139,25 @@ impl Default for PoolSettings {
 /// or an unwritable file is reported at once with its real cause.
 pub fn engine(url: &DatabaseUrl, settings: &PoolSettings) -> Result<DbPool, ConnectError> {
     let (patience, durability) = (settings.checkout_timeout, settings.sqlite_durability);
-    let writer = match url {
+    let (writer, watchdog) = match url {
         // The writer's connection is the first one opened.
-        DatabaseUrl::Sqlite(_) => Some(SqliteWriter::start(url, patience, durability)?),
+        DatabaseUrl::Sqlite(_) => (Some(SqliteWriter::start(url, patience, durability)?), None),
         DatabaseUrl::Postgres(_) => {
             init_openssl_for_libpq();
-            drop(connect(url, Access::ReadOnly)?);
-            None
+            let mut first = connect(url, Access::ReadOnly)?;
+            // Kept by the watchdog to cancel from: the pool's connections
+            // and one more.
+            let watchdog = match sets_its_own_limits(&mut first)? {
+                true => None,
+                false => Some(Watchdog::start(url, first, patience / 20)?),
+            };
+            (None, watchdog)
         }
     };
+    let mut manager = DbConnectionManager::new(url.clone());
+    if watchdog.is_some() {
+        manager = manager.limiting_waits_to(patience);
+    }
     let connections = r2d2::Pool::builder()
         .max_size(settings.max_size)
         // Open connections as requests need them rather than all at start-up.
@@ -158,17 +168,11 @@ pub fn engine(url: &DatabaseUrl, settings: &PoolSettings) -> Result<DbPool, Conn
         // nothing ran) is run again on a connection that answers.
         .test_on_check_out(false)
         .connection_timeout(settings.checkout_timeout)
-        .build_unchecked(
-            DbConnectionManager::new(url.clone()).limiting_waits_to(settings.checkout_timeout),
-        );
+        .build_unchecked(manager);
     // As many threads as connections: a thread is free whenever a
     // connection is, and no thread waits for one another thread holds.
     let threads = DbThreads::start(settings.max_size as usize)
         .map_err(|e| ConnectError(format!("cannot start the database threads: {e}")))?;
-    let watchdog = pool_limits_waits(url)
-        .then(|| Watchdog::start(url, settings.checkout_timeout / 20))
-        .transpose()
-        .map_err(|e| ConnectError(format!("cannot start the database watchdog: {e}")))?;
     Ok(DbPool {
         engine: Arc::new(Engine {
             connections,

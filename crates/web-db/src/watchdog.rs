@@ -14,9 +14,9 @@
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use diesel::RunQueryDsl;
+use diesel::connection::SimpleConnection;
 
-use crate::connection::{Access, DbConnection, connect};
+use crate::connection::{Access, ConnectError, DbConnection, connect};
 use crate::database_url::DatabaseUrl;
 
 /// A call being watched: the server process serving its connection, when
@@ -38,11 +38,17 @@ pub(crate) struct Watchdog(Arc<Calls>);
 pub(crate) struct Watch<'a>(&'a Calls, i32);
 
 impl Watchdog {
-    /// Starts the thread, which looks at the calls every `every`.
-    pub(crate) fn start(url: &DatabaseUrl, every: Duration) -> std::io::Result<Self> {
+    /// Starts the thread, which looks at the calls every `every` and
+    /// cancels from `canceller`, a connection of its own (opened again
+    /// from `url` if it breaks).
+    pub(crate) fn start(
+        url: &DatabaseUrl,
+        canceller: DbConnection,
+        every: Duration,
+    ) -> Result<Self, ConnectError> {
         let calls = Arc::new(Calls::default());
         let (watched, url) = (Arc::downgrade(&calls), url.clone());
-        let mut canceller = None;
+        let mut canceller = Some(canceller);
         std::thread::Builder::new()
             .name("db-watchdog".into())
             .spawn(move || {
@@ -67,7 +73,8 @@ impl Watchdog {
                     }
                     std::thread::sleep(every);
                 }
-            })?;
+            })
+            .map_err(|e| ConnectError(format!("cannot start the database watchdog: {e}")))?;
         Ok(Watchdog(calls))
     }
 
@@ -106,16 +113,16 @@ impl Drop for Watch<'_> {
     }
 }
 
+/// Cancels the statement of process `pid` as the user the URL logs in as,
+/// whatever role its `options=-c role=…` takes on: PostgreSQL lets a user
+/// cancel the processes of its own logins, not a role another login took.
 fn cancel(url: &DatabaseUrl, canceller: &mut Option<DbConnection>, pid: i32) -> Result<(), String> {
     let conn = match canceller {
         Some(conn) => conn,
         empty => empty.insert(connect(url, Access::ReadOnly).map_err(|e| e.to_string())?),
     };
-    let sql = format!("SELECT pg_cancel_backend({pid})");
-    diesel::sql_query(sql)
-        .execute(conn)
-        .map(drop)
-        .map_err(|e| e.to_string())
+    let sql = format!("SET ROLE NONE; SELECT pg_cancel_backend({pid})");
+    conn.batch_execute(&sql).map_err(|e| e.to_string())
 }
 
 fn lock(calls: &Calls) -> MutexGuard<'_, Vec<Call>> {
