@@ -19,10 +19,11 @@ pub struct Panel {
 
 const WIDTH: f64 = 760.0;
 const LABEL_WIDTH: f64 = 150.0;
-/// Pixels for a ratio of 1.0, in a panel whose ratios all stay under 1.25;
-/// a panel with larger ones (creates on SQLite, 3 to 6 times a peer's) is
-/// drawn smaller, to fit the same width.
+/// Pixels for a ratio of 1.0, in a panel whose ratios all stay under
+/// [`WIDEST`]; a panel with larger ones (creates on SQLite, several times a
+/// peer's) is drawn smaller, to fit the same width with its labels.
 const SCALE: f64 = 480.0;
+const WIDEST: f64 = 1.15;
 const BAR: f64 = 18.0;
 const GAP: f64 = 6.0;
 
@@ -61,8 +62,8 @@ fn draw_panel(out: &mut String, panel: &Panel, top: f64) -> f64 {
     let bars_top = y;
     let largest = (panel.bars.iter())
         .map(|(_, ratio)| *ratio)
-        .fold(panel.target.max(1.25), f64::max);
-    let scale = SCALE * 1.25 / largest;
+        .fold(panel.target.max(WIDEST), f64::max);
+    let scale = SCALE * WIDEST / largest;
     for (name, ratio) in &panel.bars {
         let length = (ratio.clamp(0.0, largest) * scale).max(1.0);
         let colour = if *ratio >= panel.target {
@@ -80,10 +81,11 @@ fn draw_panel(out: &mut String, panel: &Panel, top: f64) -> f64 {
         );
         y += BAR + GAP;
     }
-    for (at, dash, label) in [
-        (1.0, "", "1.0".to_owned()),
-        (panel.target, "4 3", format!("target {}", panel.target)),
-    ] {
+    let mut lines = vec![(panel.target, "4 3", format!("target {}", panel.target))];
+    if panel.target != 1.0 {
+        lines.push((1.0, "", "1.0".to_owned()));
+    }
+    for (at, dash, label) in lines {
         let x = x0 + at * scale;
         let _ = writeln!(
             out,

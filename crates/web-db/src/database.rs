@@ -61,7 +61,7 @@ struct Engine {
     threads: DbThreads,
     url: DatabaseUrl,
     checkout_timeout: Duration,
-    /// On PostgreSQL, unless the URL sets its own limits: what cancels a
+    /// On PostgreSQL, unless the database sets its own limits: what cancels a
     /// call still running when its time is up.
     watchdog: Option<Watchdog>,
     /// When the last housekeeping started ([`DbPool::due`]).
