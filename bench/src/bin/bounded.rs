@@ -148,15 +148,7 @@ async fn longest_answer_behind_a_lock(url: &DatabaseUrl) -> Result<(), String> {
             }
         })
         .collect();
-    let answers = join_all(requests).await;
-    let longest = answers
-        .iter()
-        .map(|(_, took)| *took)
-        .max()
-        .unwrap_or_default();
-    let mut statuses: Vec<u16> = answers.iter().map(|(status, _)| *status).collect();
-    statuses.sort_unstable();
-    statuses.dedup();
+    let (statuses, longest) = statuses_and_longest(&join_all(requests).await);
     // Hold the lock for its 12 s, as the review did, then let it go.
     actix_web::rt::time::sleep(Duration::from_secs(12).saturating_sub(held.elapsed())).await;
     locker.batch_execute("COMMIT").map_err(|e| e.to_string())?;
@@ -210,13 +202,7 @@ async fn longest_write_behind_two_locks(url: &DatabaseUrl) -> Result<(), String>
     };
     let (answers, released) = futures_util::future::join(join_all(requests), release_users).await;
     released?;
-    let longest = answers
-        .iter()
-        .map(|(_, took)| *took)
-        .max()
-        .unwrap_or_default();
-    let mut statuses: Vec<u16> = answers.iter().map(|(status, _)| *status).collect();
-    statuses.dedup();
+    let (statuses, longest) = statuses_and_longest(&answers);
     actix_web::rt::time::sleep(Duration::from_secs(12).saturating_sub(held.elapsed())).await;
     lockers[0]
         .batch_execute("COMMIT")
@@ -226,6 +212,15 @@ async fn longest_write_behind_two_locks(url: &DatabaseUrl) -> Result<(), String>
          3 s): statuses {statuses:?}, the longest answer {longest:?}"
     );
     Ok(())
+}
+
+/// The statuses answered (each once) and the longest answer.
+fn statuses_and_longest(answers: &[(u16, Duration)]) -> (Vec<u16>, Duration) {
+    let mut statuses: Vec<u16> = answers.iter().map(|(status, _)| *status).collect();
+    statuses.sort_unstable();
+    statuses.dedup();
+    let longest = answers.iter().map(|(_, took)| *took).max();
+    (statuses, longest.unwrap_or_default())
 }
 
 /// Adds `count` keys forgotten a minute ago, in one statement.

@@ -263,8 +263,9 @@ impl DbConnectionManager {
 
     /// On PostgreSQL, each connection it opens gives up on a statement that
     /// waited `limit` for a lock, or ran that long (`lock_timeout`,
-    /// `statement_timeout`), unless the URL sets those itself. Without it
-    /// a statement waits for a lock as long as the lock is held.
+    /// `statement_timeout`); [`crate::engine`] asks for it unless the
+    /// database sets those itself. Without it a statement waits for a lock
+    /// as long as the lock is held.
     pub fn limiting_waits_to(self, limit: Duration) -> Self {
         DbConnectionManager {
             wait_limit: Some(limit),
