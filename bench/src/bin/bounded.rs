@@ -195,7 +195,7 @@ async fn longest_write_behind_two_locks(url: &DatabaseUrl) -> Result<(), String>
     });
     let release_users = async {
         actix_web::rt::time::sleep(Duration::from_millis(2_700)).await;
-        let mut users_locker = lockers.pop().expect("the users lock");
+        let mut users_locker = lockers.pop().ok_or("no session holds the users lock")?;
         users_locker
             .batch_execute("COMMIT")
             .map_err(|e| e.to_string())
