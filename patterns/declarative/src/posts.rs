@@ -87,12 +87,15 @@ impl Store {
         conn: &mut DbConnection,
         id: i64,
     ) -> QueryResult<Option<PostWithAuthor>> {
-        let row: Option<(Post, User)> = posts::table
-            .inner_join(users::table)
-            .filter(posts::id.eq(id))
-            .select((Post::as_select(), User::as_select()))
-            .first(conn)
-            .optional()?;
+        let row: Option<(Post, User)> = web_db::on_backend!(
+            conn,
+            posts::table
+                .inner_join(users::table)
+                .filter(posts::id.eq(id))
+                .select((Post::as_select(), User::as_select()))
+                .first(conn)
+                .optional()
+        )?;
         Ok(row.map(with_author))
     }
 

@@ -52,11 +52,14 @@ impl Store {
 
     /// The user with this id, if there is one.
     pub fn find_user(&self, conn: &mut DbConnection, id: i64) -> QueryResult<Option<User>> {
-        users::table
-            .find(id)
-            .select(User::as_select())
-            .first(conn)
-            .optional()
+        web_db::on_backend!(
+            conn,
+            users::table
+                .find(id)
+                .select(User::as_select())
+                .first(conn)
+                .optional()
+        )
     }
 
     /// Inserts a user, returning it with its new id.

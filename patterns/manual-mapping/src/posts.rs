@@ -90,12 +90,15 @@ impl Store {
         conn: &mut DbConnection,
         id: i64,
     ) -> QueryResult<Option<PostWithAuthor>> {
-        let row: Option<PostWithAuthorRow> = posts::table
-            .inner_join(users::table)
-            .filter(posts::id.eq(id))
-            .select(POST_WITH_AUTHOR_COLUMNS)
-            .first(conn)
-            .optional()?;
+        let row: Option<PostWithAuthorRow> = web_db::on_backend!(
+            conn,
+            posts::table
+                .inner_join(users::table)
+                .filter(posts::id.eq(id))
+                .select(POST_WITH_AUTHOR_COLUMNS)
+                .first(conn)
+                .optional()
+        )?;
         Ok(row.map(post_with_author_from_row))
     }
 

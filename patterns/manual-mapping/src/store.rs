@@ -52,7 +52,10 @@ impl Store {
 
     /// The user with this id, if there is one.
     pub fn find_user(&self, conn: &mut DbConnection, id: i64) -> QueryResult<Option<User>> {
-        let row: Option<UserRow> = user_row(id).select(USER_COLUMNS).first(conn).optional()?;
+        let row: Option<UserRow> = web_db::on_backend!(
+            conn,
+            user_row(id).select(USER_COLUMNS).first(conn).optional()
+        )?;
         Ok(row.map(user_from_row))
     }
 
