@@ -91,7 +91,10 @@ async fn main() -> std::io::Result<()> {
     };
     let pool = Pool::builder()
         .max_size(10)
-        .build(DbConnectionManager::new(url))
+        .build(DbConnectionManager {
+            url,
+            wait_limit: None,
+        })
         .map_err(std::io::Error::other)?;
     let addr = std::env::var("BIND_ADDR").unwrap_or_else(|_| "127.0.0.1:8091".to_owned());
     let server = HttpServer::new(move || {

@@ -96,7 +96,7 @@ pub fn connect(url: &DatabaseUrl, access: Access) -> Result<DbConnection, Connec
 }
 
 /// [`connect`], and on PostgreSQL the statement waits limited to
-/// `wait_limit` (see [`DbConnectionManager::limiting_waits_to`]).
+/// `wait_limit` (see [`DbConnectionManager::wait_limit`]).
 fn open(
     url: &DatabaseUrl,
     access: Access,
@@ -142,8 +142,8 @@ fn open(
                 // that is what the write path does, and nothing else should.
                 setup.push_str("; SET default_transaction_read_only = on");
             }
-            if let Some(limit) = wait_limit {
-                setup += &wait_limits_sql(limit);
+            if let Some(ms) = wait_limit.map(|limit| limit.as_millis().max(1)) {
+                setup += &format!("; SET lock_timeout = {ms}; SET statement_timeout = {ms}");
             }
             if !setup.is_empty() {
                 conn.batch_execute(setup.trim_start_matches("; "))
@@ -235,19 +235,13 @@ pub fn init_openssl_for_libpq() {
 /// A connection as the pool keeps it.
 pub struct PoolConnection {
     conn: DbConnection,
-    /// Set when a query found the connection closed by the server: the pool
-    /// drops it on return instead of lending it again.
-    lost: bool,
+    /// Set when a query found the connection closed by the server, or it
+    /// was sent a cancel: the pool drops it on return instead of lending it
+    /// again.
+    pub(crate) lost: bool,
     /// The PostgreSQL server process that serves it, for the watchdog
     /// ([`crate::watchdog`]); 0 on SQLite.
     pub(crate) backend_pid: i32,
-}
-
-impl PoolConnection {
-    /// Marks the connection as closed by the server, to be discarded.
-    pub(crate) fn mark_lost(&mut self) {
-        self.lost = true;
-    }
 }
 
 impl Deref for PoolConnection {
@@ -267,31 +261,14 @@ impl DerefMut for PoolConnection {
 /// Opens the pool's read-only connections.
 #[derive(Debug)]
 pub struct DbConnectionManager {
-    url: DatabaseUrl,
-    /// How long a statement may wait on PostgreSQL, for a lock or in all.
-    wait_limit: Option<Duration>,
-}
-
-impl DbConnectionManager {
-    /// A manager for the database at `url`.
-    pub fn new(url: DatabaseUrl) -> Self {
-        DbConnectionManager {
-            url,
-            wait_limit: None,
-        }
-    }
-
+    /// The database.
+    pub url: DatabaseUrl,
     /// On PostgreSQL, each connection it opens gives up on a statement that
-    /// waited `limit` for a lock, or ran that long (`lock_timeout`,
-    /// `statement_timeout`); [`crate::engine`] asks for it unless the
-    /// database sets those itself. Without it a statement waits for a lock
-    /// as long as the lock is held.
-    pub fn limiting_waits_to(self, limit: Duration) -> Self {
-        DbConnectionManager {
-            wait_limit: Some(limit),
-            ..self
-        }
-    }
+    /// waited this long for a lock, or ran this long (`lock_timeout`,
+    /// `statement_timeout`); [`crate::engine`] sets it unless the database
+    /// sets those itself. Without it a statement waits for a lock as long as
+    /// the lock is held.
+    pub wait_limit: Option<Duration>,
 }
 
 /// True when PostgreSQL already limits the waits of the statements of `pg`
@@ -309,13 +286,6 @@ pub(crate) fn sets_its_own_limits(pg: &mut DbConnection) -> Result<bool, Connect
     let count: i64 = (diesel::select(sql::<BigInt>(set)).get_result(pg))
         .map_err(|e| ConnectError(format!("cannot read the connection's settings: {e}")))?;
     Ok(count > 0)
-}
-
-/// `; SET lock_timeout = 3000; SET statement_timeout = 3000`, to follow
-/// another statement in one round trip.
-fn wait_limits_sql(limit: Duration) -> String {
-    let ms = limit.as_millis().max(1);
-    format!("; SET lock_timeout = {ms}; SET statement_timeout = {ms}")
 }
 
 impl r2d2::ManageConnection for DbConnectionManager {

@@ -154,10 +154,10 @@ pub fn engine(url: &DatabaseUrl, settings: &PoolSettings) -> Result<DbPool, Conn
             (None, watchdog)
         }
     };
-    let mut manager = DbConnectionManager::new(url.clone());
-    if watchdog.is_some() {
-        manager = manager.limiting_waits_to(patience);
-    }
+    let manager = DbConnectionManager {
+        url: url.clone(),
+        wait_limit: watchdog.is_some().then_some(patience),
+    };
     let connections = r2d2::Pool::builder()
         .max_size(settings.max_size)
         // Open connections as requests need them rather than all at start-up.
@@ -404,7 +404,7 @@ impl DbPool {
                 ReadKind::Snapshot => transaction::read_snapshot(conn, &mut work),
             };
             if watch.is_some_and(Watch::end) {
-                conn.mark_lost();
+                conn.lost = true;
             }
             outcome
         };
@@ -425,7 +425,7 @@ impl DbPool {
             // its transaction was left in.
             Err(error) if is_connection_lost(&error) => {
                 if let Some(conn) = slot.as_mut() {
-                    conn.mark_lost();
+                    conn.lost = true;
                 }
                 Err(error.into())
             }
@@ -435,7 +435,7 @@ impl DbPool {
                 // stands, a failure is the database's, not the request's.
                 Err(AppError::Unavailable(cause)) => {
                     if let Some(conn) = slot.as_mut() {
-                        conn.mark_lost();
+                        conn.lost = true;
                     }
                     outcome.map_err(|_| AppError::Unavailable(cause))
                 }
@@ -467,13 +467,13 @@ impl DbPool {
         let watch = self.watch(conn, deadline);
         let outcome = transaction::finish(conn, outer, work);
         if watch.is_some_and(Watch::end) {
-            conn.mark_lost();
+            conn.lost = true;
         }
         if let (Err(AppError::Unavailable(_) | AppError::OutcomeUnknown(_)), Some(conn)) =
             (&outcome, slot.as_mut())
         {
             // The connection broke mid-write: never lend it again.
-            conn.mark_lost();
+            conn.lost = true;
         }
         outcome
     }
@@ -521,8 +521,8 @@ impl DbPool {
         slot: &mut Option<PooledConnection>,
         deadline: Instant,
     ) -> Result<(), AppError> {
-        if let Some(mut lost) = slot.take() {
-            lost.mark_lost();
+        if let Some(mut old) = slot.take() {
+            old.lost = true;
         }
         loop {
             let mut candidate = self.checkout(deadline)?;
@@ -530,7 +530,7 @@ impl DbPool {
                 *slot = Some(candidate);
                 return Ok(());
             };
-            candidate.mark_lost();
+            candidate.lost = true;
             if Instant::now() >= deadline {
                 return Err(AppError::Unavailable(format!(
                     "no connection to the database answers: {error}"

@@ -30,7 +30,7 @@ use web_db::DbConnection;
 use web_db::paging::{Page, id_of};
 
 use crate::json_rows::{NamedRow, parents_with_children, row_to_json};
-use crate::store::Store;
+use crate::store::{ById, Store};
 
 impl Store {
     /// The SELECT of posts joined to their authors, up to its WHERE.
@@ -100,19 +100,15 @@ impl Store {
 
     /// The post with this id and its author, if there is one.
     pub fn find_post(&self, conn: &mut DbConnection, id: i64) -> QueryResult<Option<Value>> {
-        let select = self.posts_with_authors();
-        let row: Option<NamedRow> = diesel::sql_query(format!("{select} WHERE p.id = $1"))
-            .bind::<BigInt, _>(id)
-            .get_result(conn)
-            .optional()?;
+        let sql = format!("{} WHERE p.id = ", self.posts_with_authors());
+        let row: Option<NamedRow> = ById { sql, id }.get_result(conn).optional()?;
         Ok(row.map(row_to_json))
     }
 
     /// Deletes a post; false if there was no such post.
     pub fn delete_post(&self, conn: &mut DbConnection, id: i64) -> QueryResult<bool> {
-        let deleted = diesel::sql_query("DELETE FROM posts WHERE id = $1")
-            .bind::<BigInt, _>(id)
-            .execute(conn)?;
+        let sql = "DELETE FROM posts WHERE id = ".to_owned();
+        let deleted = ById { sql, id }.execute(conn)?;
         Ok(deleted > 0)
     }
 
