@@ -130,7 +130,7 @@ const PATCH: &[Edit] = &[
     },
     Edit {
         file: "patterns/sql-abstraction/src/store.rs",
-        find: "use diesel::sql_types::{BigInt, Nullable, Text};\n",
+        find: "use diesel::sql_types::{BigInt, Nullable, Text, Untyped};\n",
         with: "sql_abstraction_use.rs",
     },
     Edit {
