@@ -59,6 +59,12 @@ const DURABILITIES: [(&str, &str); 2] = [
 /// wrk's connections, unless `BENCH_CONNECTIONS` says otherwise (256, say,
 /// for the tail under eight times the load).
 const CONNECTIONS: u32 = 32;
+/// The patterns log every statement slower than this (`DB_SLOW_MS`), in the
+/// run's output under the row it slowed: a stall of the writer (a commit
+/// held up by a checkpoint or by the disk's sync) shows there as a `COMMIT`
+/// with its time, as a p99 of hundreds of milliseconds shows that it
+/// happened.
+const SLOW_STATEMENT_MS: &str = "50";
 
 /// One wrk run, as its `done` hook reported it.
 #[derive(Debug, Default, Clone, Copy)]
@@ -375,6 +381,7 @@ fn run() -> Result<(), String> {
                 &[
                     ("DATABASE_URL", database_url.as_str()),
                     ("RUST_LOG", "warn"),
+                    ("DB_SLOW_MS", SLOW_STATEMENT_MS),
                 ],
             )?;
             settle();
@@ -401,6 +408,7 @@ fn run() -> Result<(), String> {
                     &[
                         ("DATABASE_URL", database_url.as_str()),
                         ("RUST_LOG", "warn"),
+                        ("DB_SLOW_MS", SLOW_STATEMENT_MS),
                         ("DB_SQLITE_SYNCHRONOUS", synchronous),
                     ],
                 )?;

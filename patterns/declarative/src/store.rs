@@ -64,9 +64,12 @@ impl Store {
 
     /// Inserts a user, returning it with its new id.
     pub fn create_user(&self, conn: &mut DbConnection, new_user: &NewUser) -> QueryResult<User> {
-        diesel::insert_into(users::table)
-            .values(new_user)
-            .get_result(conn)
+        web_db::on_backend!(
+            conn,
+            diesel::insert_into(users::table)
+                .values(new_user)
+                .get_result(conn)
+        )
     }
 
     /// Applies the changes that are present (never none: the route answers

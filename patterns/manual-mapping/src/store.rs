@@ -61,10 +61,13 @@ impl Store {
 
     /// Inserts a user, returning it with its new id.
     pub fn create_user(&self, conn: &mut DbConnection, new_user: &NewUser) -> QueryResult<User> {
-        let row: UserRow = diesel::insert_into(users::table)
-            .values(insert_values(new_user))
-            .returning(USER_COLUMNS)
-            .get_result(conn)?;
+        let row: UserRow = web_db::on_backend!(
+            conn,
+            diesel::insert_into(users::table)
+                .values(insert_values(new_user))
+                .returning(USER_COLUMNS)
+                .get_result(conn)
+        )?;
         Ok(user_from_row(row))
     }
 
