@@ -12,7 +12,7 @@
 //!   ([`Store::list_users`]);
 //! - **textual SQL** with bound parameters (`$1, $2, …`, numbered in order of
 //!   appearance, so the same text runs on SQLite and PostgreSQL) for the
-//!   writes, and for a row by id ([`ById`]), kept prepared.
+//!   writes, and for a row by id (`ById`, below), kept prepared.
 //!
 //! Values always travel as bound parameters, never inside the SQL text: a
 //! quote, `;` or `--` in a name is data, not SQL. The only text the program
