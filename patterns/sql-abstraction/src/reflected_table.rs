@@ -12,7 +12,10 @@
 //! keeps selecting the columns it found: a column added meanwhile is not
 //! served, and a column dropped meanwhile makes the queries that name it
 //! fail (a 500 whose log line names the column) until the app starts again;
-//! never an answer with a made-up value.
+//! never an answer with a made-up value. On PostgreSQL a column whose type
+//! changed meanwhile does the same to the statements kept prepared
+//! (`store::ById`): PostgreSQL refuses to run them again ("cached plan must
+//! not change result type").
 //!
 //! Why a view and not a list of names to hide: no list of forbidden names
 //! is ever complete (`userpwd`, `refreshTok`, `cvv`, a fullwidth
