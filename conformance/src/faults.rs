@@ -1163,6 +1163,10 @@ pub fn a_role_the_url_takes_on_keeps_the_write_bounded(binary: &str, backend: Ba
     let Some(db) = TestDb::on(backend) else {
         return crate::skipped();
     };
+    // Set-up the test cannot go on without (the crate's rule, lib.rs): a
+    // TestDb URL always names its schema, and the login user is a superuser
+    // that may create and drop roles; `expect` fails the test saying which
+    // step did not happen.
     let schema = db
         .url
         .split("search_path%3D")
