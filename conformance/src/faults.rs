@@ -14,11 +14,12 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use actix_web::http::{StatusCode, header};
 use actix_web::test::TestRequest;
 use actix_web::{HttpResponse, web};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use futures_util::future::{Either, select};
+use futures_util::future::{Either, join_all, select};
 use serde_json::json;
 use shared::schema::users;
 use web_db::database_url::DatabaseUrl;
@@ -1273,4 +1274,93 @@ pub fn a_lock_timeout_answers_503_and_writes_nothing(binary: &str, backend: Back
     );
     let reply = exchange(&server.addr, &create, Duration::from_secs(30)).expect("an answer");
     assert_eq!(reply.status, 201, "{}", reply.text());
+}
+
+/// A migration that changes the type of a column the app reads (here a
+/// longer `VARCHAR` for `users.name`, the view over it made again around
+/// the change, as a migration does), run while the app serves. PostgreSQL
+/// refuses to run a statement a connection keeps prepared once the columns
+/// it returns changed type ("cached plan must not change result type"),
+/// and every connection of the pool keeps some. The app must go on: a read
+/// is run again, prepared afresh, and answered as if nothing had happened;
+/// a write that meets such a statement has run nothing and is answered 503
+/// (nothing written, `Retry-After`), its retry 201; once the change has
+/// been met, every connection prepares its statements again, so every later
+/// request succeeds. Never a 500.
+pub async fn a_column_type_changed_under_the_app_is_served_on(app: &TestApp) {
+    let ada = app.create_user("ada", "ada@example.com").await;
+    let by_id = format!("/users/{}", ada["id"]);
+    // Every pooled connection prepares the statements of the routes below.
+    for round in 0..3 {
+        let reads = join_all((0..8).map(|_| app.get(&by_id)));
+        let lists = join_all((0..8).map(|_| app.get("/users")));
+        let writes = join_all((0..8).map(|i| {
+            let name = format!("warm{round}x{i}");
+            app.post_json(
+                "/users",
+                json!({"name": name, "email": format!("{name}@example.com")}),
+            )
+        }));
+        let (reads, lists, writes) = futures_util::future::join3(reads, lists, writes).await;
+        assert!(
+            reads
+                .iter()
+                .chain(&lists)
+                .all(|r| r.status == StatusCode::OK)
+        );
+        assert!(writes.iter().all(|r| r.status == StatusCode::CREATED));
+    }
+    app.db
+        .connection()
+        .batch_execute(
+            "BEGIN; DROP VIEW exposed_users; ALTER TABLE users ALTER COLUMN name TYPE VARCHAR(60); \
+             CREATE VIEW exposed_users AS SELECT id, name, email FROM users; COMMIT",
+        )
+        .expect("the migration runs");
+
+    // Writes first, all at once: each meets a connection that still keeps
+    // the old statements. A 503 is followed by a retry that must succeed.
+    let names: Vec<String> = (0..8).map(|i| format!("after{i}")).collect();
+    let create = |name: &String| {
+        app.post_json(
+            "/users",
+            json!({"name": name, "email": format!("{name}@example.com")}),
+        )
+    };
+    let mut refused = 0;
+    for (name, reply) in names.iter().zip(join_all(names.iter().map(create)).await) {
+        if reply.status == StatusCode::SERVICE_UNAVAILABLE {
+            refused += 1;
+            assert_eq!(reply.header(header::RETRY_AFTER), "1", "{reply:?}");
+            let again = create(name).await;
+            assert_eq!(
+                again.status,
+                StatusCode::CREATED,
+                "the retry of {name}: {again:?}"
+            );
+        } else {
+            assert_eq!(
+                reply.status,
+                StatusCode::CREATED,
+                "creating {name}: {reply:?}"
+            );
+        }
+    }
+    eprintln!("{refused} of 8 creates met a statement prepared before the change (503)");
+    let reads = join_all((0..8).map(|_| app.get(&by_id)));
+    let lists = join_all((0..8).map(|_| app.get("/users?per_page=100")));
+    let (reads, lists) = futures_util::future::join(reads, lists).await;
+    for reply in reads.iter().chain(&lists) {
+        assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+    }
+    // Each create was written once, and none that was refused.
+    let listed = &lists[0].body;
+    assert_eq!(
+        listed.as_array().map(Vec::len),
+        Some(1 + 24 + 8),
+        "{listed}"
+    );
+    // From now on nothing meets the old statements.
+    let later = create(&"later".to_owned()).await;
+    assert_eq!(later.status, StatusCode::CREATED, "{later:?}");
 }

@@ -185,6 +185,9 @@ macro_rules! conformance_suite {
                 a_database_outage_answers_503_then_recovers,
                 a_slow_database_never_stalls_the_worker
             );
+            $crate::__app_cases!($app, Postgres, faults;
+                a_column_type_changed_under_the_app_is_served_on
+            );
             $crate::__restart_drill!($app);
             $crate::__binary_backend_cases!($bin, Postgres, secrets;
                 a_password_in_the_url_never_shows

@@ -10,9 +10,10 @@
 //! in a `BEGIN READ WRITE` transaction.
 
 use std::ops::{Deref, DerefMut};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use diesel::connection::SimpleConnection;
+use diesel::connection::{CacheSize, SimpleConnection};
 use diesel::dsl::sql;
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
@@ -160,6 +161,7 @@ fn open(
         conn,
         lost: false,
         backend_pid,
+        schema_changes_seen: SCHEMA_CHANGES.load(Ordering::Relaxed),
     })
 }
 
@@ -242,6 +244,25 @@ pub struct PoolConnection {
     /// The PostgreSQL server process that serves it, for the watchdog
     /// ([`crate::watchdog`]); 0 on SQLite.
     pub(crate) backend_pid: i32,
+    /// [`SCHEMA_CHANGES`] when this connection last forgot its prepared
+    /// statements (or opened).
+    schema_changes_seen: u64,
+}
+
+impl PoolConnection {
+    /// Forgets the statements this connection keeps prepared if a schema
+    /// change was met since it last did: each is prepared again, against the
+    /// columns as they are now, the next time it runs. (PostgreSQL keeps the
+    /// old ones until the connection closes; diesel names the new ones anew.)
+    pub(crate) fn prepare_again_after_schema_changes(&mut self) {
+        let changes = SCHEMA_CHANGES.load(Ordering::Relaxed);
+        if std::mem::replace(&mut self.schema_changes_seen, changes) != changes {
+            // A cache of another size starts empty; then the usual one again.
+            for size in [CacheSize::Disabled, CacheSize::Unbounded] {
+                self.conn.set_prepared_statement_cache_size(size);
+            }
+        }
+    }
 }
 
 impl Deref for PoolConnection {
@@ -325,4 +346,23 @@ pub(crate) fn is_connection_lost(error: &diesel::result::Error) -> bool {
             _
         )
     )
+}
+
+/// How many times this process met a statement PostgreSQL refused because
+/// the schema changed under it ([`met_a_schema_change`]).
+static SCHEMA_CHANGES: AtomicU64 = AtomicU64::new(0);
+
+/// True when PostgreSQL refused to run a statement the connection keeps
+/// prepared because a migration changed the type of a column it returns
+/// (a longer `VARCHAR`, `INTEGER` to `BIGINT`). The statement ran nothing,
+/// and runs once prepared again. Every other connection of the process
+/// keeps such statements too: this counts the change, so that each forgets
+/// its own when next lent ([`PoolConnection::prepare_again_after_schema_changes`]).
+pub(crate) fn met_a_schema_change(error: &diesel::result::Error) -> bool {
+    let met = matches!(error, diesel::result::Error::DatabaseError(_, info)
+        if info.message() == "cached plan must not change result type");
+    if met {
+        SCHEMA_CHANGES.fetch_add(1, Ordering::Relaxed);
+    }
+    met
 }

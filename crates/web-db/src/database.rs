@@ -12,7 +12,7 @@ use futures_util::future::LocalBoxFuture;
 
 use crate::connection::{
     Access, ConnectError, DbConnection, DbConnectionManager, PoolConnection, PooledConnection,
-    connect, init_openssl_for_libpq, is_connection_lost, sets_its_own_limits,
+    connect, init_openssl_for_libpq, is_connection_lost, met_a_schema_change, sets_its_own_limits,
 };
 use crate::database_url::DatabaseUrl;
 use crate::db_threads::DbThreads;
@@ -226,7 +226,9 @@ impl DbPool {
     /// goes through [`DbPool::read`]. Unlike a read it runs in no
     /// transaction of its own, so anything else sent here (a `SET`) would
     /// stay on the connection. `work` may run twice on PostgreSQL: again on
-    /// a fresh connection if the server had closed the first one.
+    /// another connection if the server had closed the first one, or had
+    /// refused a statement it kept prepared because a migration changed
+    /// the columns it returns.
     pub async fn lookup<T: Send + 'static>(&self, work: impl ReadWork<T>) -> Result<T, AppError> {
         if self.is_sqlite()
             // Never a checkout that waits: it would stall every request on
@@ -248,8 +250,10 @@ impl DbPool {
     /// `REPEATABLE READ`), and that transaction is rolled back at the end:
     /// a read keeps nothing, not even a setting it changed. A write sent
     /// through here is refused by the database (a 500: it is a bug in the
-    /// code). `work` may run twice on PostgreSQL: again on a fresh
-    /// connection if the server had closed the first one.
+    /// code). `work` may run twice on PostgreSQL: again on another
+    /// connection if the server had closed the first one, or had refused a
+    /// statement it kept prepared because a migration changed the columns
+    /// it returns.
     pub async fn read<T: Send + 'static>(&self, work: impl ReadWork<T>) -> Result<T, AppError> {
         self.off_the_worker(move |pool, deadline| {
             pool.read_on(&mut None, deadline, ReadKind::Snapshot, work)
@@ -269,6 +273,9 @@ impl DbPool {
     ///
     /// A write started from inside another write's `work` is refused at
     /// once (a 500): it would wait for the outer one forever on SQLite.
+    /// `work` runs once: on PostgreSQL, a write that meets a statement kept
+    /// prepared from before a migration changed its columns is a 503 (it
+    /// ran nothing; a retry runs it on statements prepared again).
     pub async fn write<T: Send + 'static>(&self, work: impl WriteWork<T>) -> Result<T, AppError> {
         transaction::refuse_a_write_inside_a_write()?;
         if let Some(writer) = &self.engine.writer {
@@ -411,9 +418,11 @@ impl DbPool {
         let outcome = run(self.lend(slot, deadline)?);
         let outcome = match outcome {
             // The statement did not run to completion, and a read changes
-            // nothing: run it again on a connection that answers.
-            Err(error) if is_connection_lost(&error) => {
-                log::info!("a pooled connection was closed by the server; retrying the read");
+            // nothing: run it again on a connection that answers. Or a
+            // migration changed what a statement the connection keeps
+            // prepared returns: the next connection prepares it again.
+            Err(error) if is_connection_lost(&error) || met_a_schema_change(&error) => {
+                log::info!("retrying the read on another connection: {error}");
                 self.replace_lost(slot, deadline)?;
                 run(self.lend(slot, deadline)?)
             }
@@ -465,7 +474,11 @@ impl DbPool {
         }
         let conn = self.lend(slot, deadline)?;
         let watch = self.watch(conn, deadline);
-        let outcome = transaction::finish(conn, outer, work);
+        // A write is run once: one that met a schema change is a 503 (it ran
+        // nothing), and no connection lent after it meets that change again.
+        let outcome = transaction::finish(conn, outer, |conn| {
+            work(conn).inspect_err(|error| _ = met_a_schema_change(error))
+        });
         if watch.is_some_and(Watch::end) {
             conn.lost = true;
         }
@@ -510,7 +523,9 @@ impl DbPool {
                 "no connection could be had before the checkout timeout".into(),
             ));
         }
-        Ok(self.engine.connections.get_timeout(left)?)
+        let mut conn = self.engine.connections.get_timeout(left)?;
+        conn.prepare_again_after_schema_changes();
+        Ok(conn)
     }
 
     /// Discards the lost connection in `slot` and puts one that answers a

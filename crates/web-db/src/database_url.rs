@@ -1,6 +1,7 @@
 //! Which database a URL names, and how to show it without its password.
 
 use std::fmt;
+use std::ops::Range;
 
 /// A database location, with the backend decided from the URL at run time.
 ///
@@ -74,7 +75,8 @@ impl DatabaseUrl {
             return text.to_owned();
         };
         let mut text = text.to_owned();
-        for password in passwords(url) {
+        for span in password_spans(url) {
+            let password = url[span].to_owned();
             let decoded = percent_decode(&password);
             for secret in [password, decoded] {
                 if !secret.is_empty() {
@@ -135,29 +137,32 @@ impl fmt::Debug for DatabaseUrl {
     }
 }
 
-/// The passwords a URL carries: in its user info, and in `password=`.
-fn passwords(url: &str) -> Vec<String> {
-    let mut found = Vec::new();
-    let Some((_, rest)) = url.split_once("://") else {
-        return found;
+/// Where the passwords of a URL are, as byte ranges: in its user info
+/// (`USER:PASSWORD@`), and in any `password=` of its query string.
+fn password_spans(url: &str) -> Vec<Range<usize>> {
+    let mut spans = Vec::new();
+    let Some(start) = url.find("://").map(|scheme_end| scheme_end + 3) else {
+        return spans;
     };
-    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
-    let (authority, tail) = rest.split_at(authority_end);
-    if let Some((userinfo, _)) = authority.rsplit_once('@')
-        && let Some((_, password)) = userinfo.split_once(':')
+    let end = start + url[start..].find(['/', '?']).unwrap_or(url.len() - start);
+    if let Some(at) = url[start..end].rfind('@')
+        && let Some(colon) = url[start..start + at].find(':')
     {
-        found.push(password.to_owned());
+        spans.push(start + colon + 1..start + at);
     }
-    if let Some((_, query)) = tail.split_once('?') {
-        for pair in query.split('&') {
-            if let Some((key, value)) = pair.split_once('=')
-                && key.eq_ignore_ascii_case("password")
-            {
-                found.push(value.to_owned());
-            }
+    let Some(query) = url[end..].find('?').map(|mark| end + mark + 1) else {
+        return spans;
+    };
+    let mut pair_start = query;
+    for pair in url[query..].split('&') {
+        if let Some((key, _)) = pair.split_once('=')
+            && key.eq_ignore_ascii_case("password")
+        {
+            spans.push(pair_start + key.len() + 1..pair_start + pair.len());
         }
+        pair_start += pair.len() + 1;
     }
-    found
+    spans
 }
 
 /// `%XX` escapes decoded; anything that is not one (`100%`, `%+1`) is
@@ -171,34 +176,12 @@ fn percent_decode(text: &str) -> String {
 /// `postgres://user:secret@host/db` → `postgres://user:***@host/db`; also
 /// masks a `password=` query parameter.
 fn mask_password(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
-    let (authority, tail) = rest.split_at(authority_end);
-    let authority = match authority.rsplit_once('@') {
-        Some((userinfo, host)) => match userinfo.split_once(':') {
-            Some((user, _password)) => format!("{user}:***@{host}"),
-            None => format!("{userinfo}@{host}"),
-        },
-        None => authority.to_owned(),
-    };
-    let tail = match tail.split_once('?') {
-        Some((path, query)) => {
-            let query: Vec<String> = query
-                .split('&')
-                .map(|pair| match pair.split_once('=') {
-                    Some((key, _)) if key.eq_ignore_ascii_case("password") => {
-                        format!("{key}=***")
-                    }
-                    _ => pair.to_owned(),
-                })
-                .collect();
-            format!("{path}?{}", query.join("&"))
-        }
-        None => tail.to_owned(),
-    };
-    format!("{scheme}://{authority}{tail}")
+    let mut masked = url.to_owned();
+    // From the last, so that the ranges before it stay where they are.
+    for span in password_spans(url).into_iter().rev() {
+        masked.replace_range(span, "***");
+    }
+    masked
 }
 
 #[cfg(test)]

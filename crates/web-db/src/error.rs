@@ -166,7 +166,9 @@ impl From<DieselError> for AppError {
             _ if message.contains("database is locked")
                 || message.contains("database is busy")
                 || message.contains("deadlock detected")
-                || message.contains("canceling statement due to") =>
+                || message.contains("canceling statement due to")
+                // A migration changed a column under a prepared statement.
+                || message == "cached plan must not change result type" =>
             {
                 AppError::Unavailable(message.to_owned())
             }
@@ -358,6 +360,10 @@ mod tests {
             (
                 DatabaseErrorKind::Unknown,
                 "canceling statement due to user request",
+            ),
+            (
+                DatabaseErrorKind::Unknown,
+                "cached plan must not change result type",
             ),
         ] {
             let error = reported(kind, message);

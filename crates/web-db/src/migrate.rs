@@ -37,7 +37,7 @@ use diesel::dsl::sql;
 use diesel::migration::MigrationSource;
 use diesel::pg::{Pg, PgConnection};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Nullable, Text};
+use diesel::sql_types::{BigInt, Nullable, Text};
 use diesel::sqlite::{Sqlite, SqliteConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness};
 
@@ -136,13 +136,8 @@ fn migrate_postgres(
             .execute(conn)
             .map_err(|e| e.to_string())
     };
-    let try_lock = sql::<Bool>("pg_try_advisory_lock(")
-        .bind::<BigInt, _>(key)
-        .sql(")");
-    let locked: bool = diesel::select(try_lock)
-        .get_result(&mut conn)
-        .map_err(|e| e.to_string())?;
-    if !locked {
+    // One row if the lock was free and is now ours, none if another holds it.
+    if lock("SELECT 1 WHERE pg_try_advisory_lock($1)", &mut conn)? == 0 {
         log::info!(target: LOG_TARGET, "waiting for another instance to finish migrating {url}");
         lock("SELECT pg_advisory_lock($1)", &mut conn)?;
     }
@@ -150,11 +145,10 @@ fn migrate_postgres(
         .run_pending_migrations(migrations)
         .map(|versions| versions.len())
         .map_err(|e| e.to_string());
-    // Unlocked whether or not a migration failed (closing would do it too).
+    // Unlocked whether or not a migration failed (closing would do it too);
+    // a migration's error is the one told.
     let unlocked = lock("SELECT pg_advisory_unlock($1)", &mut conn);
-    let applied = applied?;
-    unlocked?;
-    Ok(applied)
+    applied.and_then(|applied| unlocked.map(|_| applied))
 }
 
 /// Holds the lock file beside the database while diesel's harness runs,

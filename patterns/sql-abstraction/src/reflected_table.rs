@@ -12,10 +12,9 @@
 //! keeps selecting the columns it found: a column added meanwhile is not
 //! served, and a column dropped meanwhile makes the queries that name it
 //! fail (a 500 whose log line names the column) until the app starts again;
-//! never an answer with a made-up value. On PostgreSQL a column whose type
-//! changed meanwhile does the same to the statements kept prepared
-//! (`store::ById`): PostgreSQL refuses to run them again ("cached plan must
-//! not change result type").
+//! never an answer with a made-up value. (A column whose type changed
+//! meanwhile is served: the library prepares again the statements
+//! PostgreSQL refuses for it, see `web_db`'s `connection.rs`.)
 //!
 //! Why a view and not a list of names to hide: no list of forbidden names
 //! is ever complete (`userpwd`, `refreshTok`, `cvv`, a fullwidth
