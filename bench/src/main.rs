@@ -2,10 +2,11 @@
 //! database at all, under the same load from `wrk`, on this machine.
 //!
 //! For each pattern it seeds a fresh SQLite database with 1,000 users,
-//! starts the release binary, and runs four workloads (32 connections, a
+//! starts the release binary, and runs five workloads (32 connections, a
 //! warm-up, then `BENCH_SECONDS`, default 10): `GET /users/{id}` over random
-//! ids, `GET /users?page=..` (20 rows), `POST /users` with unique users, and a
-//! 90/10 read/write mix. It prints requests/s, latency, non-2xx answers and
+//! ids, `GET /users?page=..` (20 rows), `POST /users` with unique users, a
+//! 90/10 read/write mix, and reads by id at a set pace (each connection one
+//! every [`PACE_MS`]), whose tail is the server's own (see [`PACE_MS`]). It prints requests/s, latency, non-2xx answers and
 //! the ratio to the ceiling, and for writes the rows found against the 201s
 //! counted. Then, on a database of a million users ([`deep`]), it walks
 //! each pattern's list to its end by its `Link` headers, counting the
@@ -42,12 +43,22 @@ mod peers;
 mod pgbench;
 
 const PATTERNS: [&str; 3] = ["declarative", "manual-mapping", "sql-abstraction"];
-const ALL_WORKLOADS: [(&str, &str); 4] = [
+const ALL_WORKLOADS: [(&str, &str); 5] = [
     ("read", "GET /users/{id}"),
     ("page", "GET /users?page="),
     ("write", "POST /users"),
     ("mixed", "90% GET / 10% POST"),
+    ("paced", "GET /users/{id} paced"),
 ];
+/// The `paced` workload: each connection sends its next read this many
+/// milliseconds after the last answer, about 13,000 requests a second at
+/// 32 connections, under what every server here can serve. At full speed
+/// wrk shares the machine's cores with the server, and the faster the
+/// server the busier wrk is, so the slowest answers it times include its
+/// own waits for a core (the no-database ceiling, the fastest server, has
+/// the longest p99). At one pace for all, what differs in the p99 is what
+/// the server does.
+const PACE_MS: u32 = 2;
 const SEED_USERS: usize = 1000;
 /// SQLite's two durabilities (`DB_SQLITE_SYNCHRONOUS`), with their labels:
 /// the patterns run every workload at the first, the default, and creates
@@ -121,6 +132,8 @@ impl Server {
 struct Bench {
     binaries: PathBuf,
     script: PathBuf,
+    /// The same script with reads at the `paced` workload's pace.
+    paced_script: PathBuf,
     seconds: u64,
     /// wrk's connections (`BENCH_CONNECTIONS`, or [`CONNECTIONS`]).
     connections: u32,
@@ -195,6 +208,12 @@ fn run() -> Result<(), String> {
     std::fs::create_dir_all(&work).map_err(|e| format!("cannot create {}: {e}", work.display()))?;
     let script = work.join("wrk.lua");
     std::fs::write(&script, include_str!("wrk.lua")).map_err(|e| e.to_string())?;
+    // A script of its own: wrk calls `delay` before every request of a
+    // script that defines it, which would cost the other workloads.
+    let paced_script = work.join("wrk-paced.lua");
+    let pace = format!("\nfunction delay() return {PACE_MS} end\n");
+    std::fs::write(&paced_script, [include_str!("wrk.lua"), &pace].concat())
+        .map_err(|e| e.to_string())?;
     let binaries = std::env::current_exe()
         .map_err(|e| e.to_string())?
         .parent()
@@ -203,6 +222,7 @@ fn run() -> Result<(), String> {
     let bench = Bench {
         binaries,
         script,
+        paced_script,
         seconds,
         connections,
         runs: std::cell::Cell::new(0),
@@ -277,7 +297,7 @@ fn run() -> Result<(), String> {
             _ => None,
         };
         println!(
-            "{:<22} {:<20} {:>7} {:>7} {:>7} {:>9} {:>9} {:>9} {:>7}",
+            "{:<22} {:<21} {:>7} {:>7} {:>7} {:>9} {:>9} {:>9} {:>7}",
             "pattern",
             "workload",
             "ceiling",
@@ -292,14 +312,31 @@ fn run() -> Result<(), String> {
         let mut print_row = |pattern: &str, workload: &str, label: &str, result: &Run| {
             let against_database = yardstick(workload).map(|limit| result.per_second() / limit);
             let against_peer = peer_yardstick(workload).map(|best| result.per_second() / best);
+            let p99_ms = result.p99_us as f64 / 1000.0;
+            // Paced, every server serves the same requests a second: what
+            // compares is the tail, to the best peer's at the same pace.
+            let (against_ceiling, note) = match workload {
+                "paced" => (
+                    String::new(),
+                    fastest_peer
+                        .get()
+                        .and_then(|p| p.paced_read_p99_ms)
+                        .map_or(String::new(), |best| {
+                            format!("  p99 {:.2} × the best peer's paced", p99_ms / best)
+                        }),
+                ),
+                _ => (
+                    format!("{:.2}", result.per_second() / ceiling.get()),
+                    String::new(),
+                ),
+            };
             println!(
-                "{pattern:<22} {label:<20} {:>7.2} {:>7} {:>7} {:>9.0} {:>9.2} {:>9.2} {:>7}{}",
-                result.per_second() / ceiling.get(),
+                "{pattern:<22} {label:<21} {against_ceiling:>7} {:>7} {:>7} {:>9.0} {:>9.2} {:>9.2} {:>7}{note}{}",
                 against_database.map_or(String::new(), |r| format!("{r:.2}")),
                 against_peer.map_or(String::new(), |r| format!("{r:.2}")),
                 result.per_second(),
                 result.p50_us as f64 / 1000.0,
-                result.p99_us as f64 / 1000.0,
+                p99_ms,
                 result.non2xx,
                 if result.socket_errors > 0 {
                     format!("  ({} socket errors)", result.socket_errors)
@@ -320,7 +357,7 @@ fn run() -> Result<(), String> {
             let no_database = bench.ceiling()?;
             ceiling.set(no_database.per_second());
             println!(
-                "{:<22} {:<20} {:>7.2} {:>7} {:>7} {:>9.0} {:>9.2} {:>9.2} {:>7}",
+                "{:<22} {:<21} {:>7.2} {:>7} {:>7} {:>9.0} {:>9.2} {:>9.2} {:>7}",
                 "(no database)",
                 "GET /users/{id}",
                 1.0,
@@ -332,7 +369,8 @@ fn run() -> Result<(), String> {
                 no_database.non2xx
             );
             if !running_peers.is_empty() {
-                fastest_peer.set(Some(bench.measure_peers(&running_peers)?));
+                let paced = workloads.iter().any(|(w, _)| *w == "paced");
+                fastest_peer.set(Some(bench.measure_peers(&running_peers, paced)?));
             }
             Ok(())
         };
@@ -539,7 +577,11 @@ impl Bench {
 
     /// Reads by id and creates in a transaction on each running peer, each
     /// a row of the table; the best of them at each.
-    fn measure_peers(&self, running: &[RunningPeer]) -> Result<peers::Figures, String> {
+    fn measure_peers(
+        &self,
+        running: &[RunningPeer],
+        paced: bool,
+    ) -> Result<peers::Figures, String> {
         let mut all = Vec::new();
         for peer in running {
             if let Some(url) = &peer.server_url {
@@ -551,9 +593,15 @@ impl Bench {
                 Some(_) => "POST in BEGIN…COMMIT",
                 None => "POST /users",
             };
-            for (label, result) in [("GET /users/{id}", read), (create_label, create)] {
+            let mut rows = vec![("GET /users/{id}", read), (create_label, create)];
+            let paced_read = match paced {
+                true => Some(self.load(&peer.server, "paced")?.measured),
+                false => None,
+            };
+            rows.extend(paced_read.map(|run| ("GET /users/{id} paced", run)));
+            for (label, result) in rows {
                 println!(
-                    "{:<22} {label:<20} {:>7} {:>7} {:>7} {:>9.0} {:>9.2} {:>9.2} {:>7}",
+                    "{:<22} {label:<21} {:>7} {:>7} {:>7} {:>9.0} {:>9.2} {:>9.2} {:>7}",
                     format!("(peer) {}", peer.short_name()),
                     "",
                     "",
@@ -567,6 +615,7 @@ impl Bench {
             all.push(peers::Figures {
                 read: read.per_second(),
                 create_in_transaction: create.per_second(),
+                paced_read_p99_ms: paced_read.map(|run| run.p99_us as f64 / 1000.0),
             });
         }
         Ok(peers::fastest(&all))
@@ -677,6 +726,10 @@ impl Bench {
     ) -> Command {
         self.runs.set(self.runs.get() + 1);
         let nonce = format!("{}r{}", self.started, self.runs.get());
+        let (script, workload) = match workload {
+            "paced" => (&self.paced_script, "read"),
+            other => (&self.script, other),
+        };
         let mut command = Command::new("wrk");
         command
             .args([
@@ -686,7 +739,7 @@ impl Bench {
                 "--latency",
                 "-s",
             ])
-            .arg(&self.script)
+            .arg(script)
             .arg(&server.url)
             .args(["--", workload, &nonce, &deep::DEEP_USERS.to_string()]);
         command

@@ -31,6 +31,9 @@ pub struct Figures {
     /// patterns' every write: the like-for-like create. (On SQLite an
     /// autocommitted INSERT, a transaction of its own.)
     pub create_in_transaction: f64,
+    /// The p99 of `GET /users/{id}` at the `paced` workload's pace, in
+    /// milliseconds, when it was run.
+    pub paced_read_p99_ms: Option<f64>,
 }
 
 /// Where `bench/run.sh` builds the peers: `target/peers/release`, beside
@@ -42,11 +45,16 @@ pub fn binaries(bench_binaries: &Path) -> Option<PathBuf> {
         .then_some(folder)
 }
 
-/// The best of the peers at each route: what the patterns are held to.
+/// The best of the peers at each route: what the patterns are held to
+/// (the most requests a second, the shortest paced p99).
 pub fn fastest(figures: &[Figures]) -> Figures {
     let best = |of: fn(&Figures) -> f64| figures.iter().map(of).fold(0.0, f64::max);
     Figures {
         read: best(|f| f.read),
         create_in_transaction: best(|f| f.create_in_transaction),
+        paced_read_p99_ms: figures
+            .iter()
+            .filter_map(|f| f.paced_read_p99_ms)
+            .reduce(f64::min),
     }
 }
