@@ -354,10 +354,16 @@ static SCHEMA_CHANGES: AtomicU64 = AtomicU64::new(0);
 
 /// True when PostgreSQL refused to run a statement the connection keeps
 /// prepared because a migration changed the type of a column it returns
-/// (a longer `VARCHAR`, `INTEGER` to `BIGINT`). The statement ran nothing,
+/// (a longer `VARCHAR`, `VARCHAR` to `TEXT`). The statement ran nothing,
 /// and runs once prepared again. Every other connection of the process
 /// keeps such statements too: this counts the change, so that each forgets
 /// its own when next lent ([`PoolConnection::prepare_again_after_schema_changes`]).
+/// The counter is the process's, not a pool's: a second pool forgets its
+/// statements too, which costs it a prepare each, nothing else.
+///
+/// Known by PostgreSQL's message, as the other errors of `error.rs` are
+/// (diesel does not hand over the SQLSTATE): a server whose `lc_messages`
+/// is not English is not recognised (`ALTER ROLE app SET lc_messages = 'C'`).
 pub(crate) fn met_a_schema_change(error: &diesel::result::Error) -> bool {
     let met = matches!(error, diesel::result::Error::DatabaseError(_, info)
         if info.message() == "cached plan must not change result type");
