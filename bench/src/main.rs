@@ -6,9 +6,9 @@
 //! warm-up, then `BENCH_SECONDS`, default 10): `GET /users/{id}` over random
 //! ids, `GET /users?page=..` (20 rows), `POST /users` with unique users, a
 //! 90/10 read/write mix, and reads by id at a set pace (each connection one
-//! every [`PACE_MS`]), whose tail is the server's own (see [`PACE_MS`]). It prints requests/s, latency, non-2xx answers and
-//! the ratio to the ceiling, and for writes the rows found against the 201s
-//! counted. Then, on a database of a million users ([`deep`]), it walks
+//! every [`PACE_MS`]), whose tail is the server's own. It prints requests/s,
+//! latency, non-2xx answers and the ratio to the ceiling, and for writes the
+//! rows found against the 201s counted. Then, on a database of a million users ([`deep`]), it walks
 //! each pattern's list to its end by its `Link` headers, counting the
 //! statements of each page, and measures a page by key deep in the list
 //! (`GET /users?after=`) beside a read by id. When `DATABASE_URL` names a
