@@ -55,7 +55,7 @@ pub struct User {
 /// The body of `POST /users`: a user that does not exist yet, and
 /// optionally its first posts.
 #[derive(Debug, Clone, Serialize, Deserialize, Insertable, ToSchema)]
-#[diesel(table_name = users)]
+#[diesel(table_name = users, treat_none_as_default_value = false)] // no Option column: each insert is one SQL text, kept prepared
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
     /// Unique, 1 to 50 characters, not blank.

@@ -63,7 +63,7 @@ pub struct Post {
 /// The body of `POST /users/{id}/posts`, and each of the first posts of
 /// `POST /users`: a post whose user is named elsewhere.
 #[derive(Debug, Clone, Serialize, Deserialize, Insertable, ToSchema)]
-#[diesel(table_name = posts)]
+#[diesel(table_name = posts, treat_none_as_default_value = false)] // no Option column: each insert is one SQL text, kept prepared
 #[serde(deny_unknown_fields)]
 pub struct NewPost {
     /// 1 to 200 characters, not blank.
