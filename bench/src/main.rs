@@ -6,7 +6,7 @@
 //! warm-up, then `BENCH_SECONDS`, default 10): `GET /users/{id}` over random
 //! ids, `GET /users?page=..` (20 rows), `POST /users` with unique users, a
 //! 90/10 read/write mix, and reads by id at a set pace (each connection one
-//! every [`PACE_MS`]), whose tail is the server's own. It prints requests/s,
+//! every [`PACE_MS`]), where wrk is not the one short of a core. It prints requests/s,
 //! latency, non-2xx answers and the ratio to the ceiling, and for writes the
 //! rows found against the 201s counted. Then, on a database of a million users ([`deep`]), it walks
 //! each pattern's list to its end by its `Link` headers, counting the
@@ -51,8 +51,9 @@ const ALL_WORKLOADS: [(&str, &str); 5] = [
     ("paced", "GET /users/{id} paced"),
 ];
 /// The `paced` workload: each connection sends its next read this many
-/// milliseconds after the last answer, about 13,000 requests a second at
-/// 32 connections, under what every server here can serve. At full speed
+/// milliseconds after the last answer, about 11,000 to 13,000 requests a
+/// second at 32 connections, under what every server served at full speed
+/// in the recorded runs (17,000 a second and more). At full speed
 /// wrk shares the machine's cores with the server, and the faster the
 /// server the busier wrk is, so the slowest answers it times include its
 /// own waits for a core (the no-database ceiling, the fastest server, has
@@ -209,7 +210,8 @@ fn run() -> Result<(), String> {
     let script = work.join("wrk.lua");
     std::fs::write(&script, include_str!("wrk.lua")).map_err(|e| e.to_string())?;
     // A script of its own: wrk calls `delay` before every request of a
-    // script that defines it, which would cost the other workloads.
+    // script that defines it (wrk's SCRIPTING), a cost the other workloads
+    // should not carry.
     let paced_script = work.join("wrk-paced.lua");
     let pace = format!("\nfunction delay() return {PACE_MS} end\n");
     std::fs::write(&paced_script, [include_str!("wrk.lua"), &pace].concat())
@@ -313,8 +315,9 @@ fn run() -> Result<(), String> {
             let against_database = yardstick(workload).map(|limit| result.per_second() / limit);
             let against_peer = peer_yardstick(workload).map(|best| result.per_second() / best);
             let p99_ms = result.p99_us as f64 / 1000.0;
-            // Paced, every server serves the same requests a second: what
-            // compares is the tail, to the best peer's at the same pace.
+            // Paced, the servers serve about as many requests a second (the
+            // req/s column shows it): what compares is the tail, to the best
+            // peer's at the same pace.
             let (against_ceiling, note) = match workload {
                 "paced" => (
                     String::new(),

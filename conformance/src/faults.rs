@@ -1310,6 +1310,9 @@ pub async fn a_column_type_changed_under_the_app_is_served_on(app: &TestApp) {
         );
         assert!(writes.iter().all(|r| r.status == StatusCode::CREATED));
     }
+    // Set-up the test cannot go on without (the crate's rule, lib.rs): the
+    // test's own schema, which the migrations made; `expect` fails the test
+    // naming the step.
     app.db
         .connection()
         .batch_execute(
